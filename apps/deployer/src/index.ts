@@ -1,1 +1,7 @@
-export {};
+import { bootstrapWorker } from '@switchyard/worker';
+import { DeployerModule } from './deployer.module';
+
+void bootstrapWorker({ app: 'deployer', module: DeployerModule, defaultQueues: ['echo'] }).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,1 +1,7 @@
-export {};
+import { bootstrapWorker } from '@switchyard/worker';
+import { GeneratorModule } from './generator.module';
+
+void bootstrapWorker({ app: 'generator', module: GeneratorModule, defaultQueues: ['echo'] }).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,1 +1,10 @@
-export const hello = 1;
+export * from './config';
+export * from './contracts';
+export * from './endpoints';
+export * from './job-events';
+export * from './job-state-store';
+export * from './job-status';
+export * from './logger';
+export * from './policy';
+export * from './redis';
+export * from './redis-keys';

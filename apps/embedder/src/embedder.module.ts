@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { EchoModule } from '@switchyard/worker';
+
+@Module({ imports: [EchoModule] })
+export class EmbedderModule {}

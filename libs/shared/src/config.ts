@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses an app's environment once, at start-up, into a typed object. Every problem is listed
+ * with the variable at fault, so a misconfigured deployment fails fast and says why.
+ */
+export function parseConfig<Schema extends z.ZodType>(appName: string, schema: Schema, env: NodeJS.ProcessEnv = process.env): z.infer<Schema> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  throw new ConfigError(`${appName}: invalid configuration\n${problems.join('\n')}`);
+}
+
+/** Reusable environment variable parsers. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  boolean: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(fallback ? 'true' : 'false')
+      .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  url: (protocols: string[]) =>
+    z.string().refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL with protocol ${protocols.join(' or ')}`),
+  list: () =>
+    z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+};
+
+/** Settings every app shares: where Redis is and how keys are prefixed. */
+export const redisConfigSchema = z.object({
+  REDIS_URL: env.url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[^:\s]+$/, 'must not contain ":" or spaces').default('{sy}'),
+});

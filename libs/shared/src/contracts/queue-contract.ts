@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import type { JobPolicy } from '../policy';
+
+/**
+ * One queue's contract, shared by the gateway (producer) and the worker (consumer): the queue's
+ * name and the schemas of a job's input and output.
+ */
+export interface QueueContract<Input extends z.ZodType = z.ZodType, Output extends z.ZodType = z.ZodType> {
+  readonly queue: string;
+  readonly description: string;
+  readonly input: Input;
+  readonly output: Output;
+}
+
+export type ContractInput<C extends QueueContract> = z.infer<C['input']>;
+export type ContractOutput<C extends QueueContract> = z.infer<C['output']>;
+
+export function defineQueueContract<Input extends z.ZodType, Output extends z.ZodType>(
+  contract: QueueContract<Input, Output>,
+): QueueContract<Input, Output> {
+  if (!/^[a-z][a-z0-9-]*$/.test(contract.queue)) {
+    throw new Error(`Queue name "${contract.queue}" must be lowercase letters, digits and dashes`);
+  }
+  return contract;
+}
+
+/** What travels in a BullMQ job: the validated input plus what the worker needs to honour the policy. */
+export interface JobEnvelope<InputValue = unknown> {
+  endpointId: string;
+  input: InputValue;
+  policy: JobPolicy;
+  /** Epoch ms when the job was first accepted; the TTL counts from here. */
+  createdAt: number;
+}

@@ -1,0 +1,46 @@
+import { echoContract, type QueueContract } from './contracts';
+
+/**
+ * Maps the endpoint ids of the `/v2/{endpointId}` API to the queues that serve them. Model
+ * endpoints are added here as their workers land; operators may add aliases (for example a
+ * RunPod endpoint id their clients already use) through configuration.
+ */
+export const BUILT_IN_ENDPOINTS: Readonly<Record<string, QueueContract>> = {
+  echo: echoContract,
+};
+
+export class EndpointRegistry {
+  private readonly endpoints: Map<string, QueueContract>;
+
+  constructor(aliases: Readonly<Record<string, string>> = {}, builtIns = BUILT_IN_ENDPOINTS) {
+    this.endpoints = new Map(Object.entries(builtIns));
+    for (const [alias, target] of Object.entries(aliases)) {
+      const contract = builtIns[target];
+      if (!contract) throw new Error(`Endpoint alias "${alias}" points to unknown endpoint "${target}"`);
+      this.endpoints.set(alias, contract);
+    }
+  }
+
+  find(endpointId: string): QueueContract | undefined {
+    return this.endpoints.get(endpointId);
+  }
+
+  ids(): string[] {
+    return [...this.endpoints.keys()];
+  }
+
+  /** Every distinct queue, once, even when several endpoint ids alias it. */
+  contracts(): QueueContract[] {
+    return [...new Set(this.endpoints.values())];
+  }
+}
+
+/** The contract of a queue a worker is configured to serve; unknown names fail start-up. */
+export function contractForQueue(queue: string): QueueContract {
+  const contract = Object.values(BUILT_IN_ENDPOINTS).find((candidate) => candidate.queue === queue);
+  if (!contract) {
+    const known = [...new Set(Object.values(BUILT_IN_ENDPOINTS).map((candidate) => candidate.queue))];
+    throw new Error(`Unknown queue "${queue}"; known queues: ${known.join(', ')}`);
+  }
+  return contract;
+}

@@ -1,0 +1,88 @@
+import type { JobStatus } from './job-status';
+
+/** Every kind of state change a job goes through; each becomes one event with a sequence number. */
+export const JOB_EVENT_TYPES = [
+  'queued',
+  'started',
+  'progress',
+  'stream',
+  'completed',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'retried',
+] as const;
+export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
+
+/**
+ * The live state of a job as the gateway serves it, kept in a Redis hash and carried whole in
+ * every event so that a consumer can rebuild the job from any single event.
+ */
+export interface JobView {
+  id: string;
+  endpointId: string;
+  queue: string;
+  status: JobStatus;
+  createdAt: number;
+  expiresAt: number;
+  /** How long the view stays in Redis after the job ends (RunPod: 30 min for run, 1 min for runsync). */
+  retentionMs: number;
+  executionTimeout: number;
+  lowPriority: boolean;
+  attempts: number;
+  seq: number;
+  startedAt?: number;
+  finishedAt?: number;
+  workerId?: string;
+  webhook?: string;
+  apiKeyId?: string;
+  /** JSON text of the output, as the worker returned it. */
+  output?: string;
+  /** RunPod's error string: a message, or JSON of {error_type, error_message, error_traceback}. */
+  error?: string;
+}
+
+export interface JobEvent {
+  /** Redis stream entry id; consumers acknowledge by it. */
+  entryId: string;
+  jobId: string;
+  seq: number;
+  type: JobEventType;
+  at: number;
+  /** JSON text specific to the event: the input for queued, the chunk for stream, the value for progress. */
+  payload?: string;
+  view: JobView;
+}
+
+const NUMBER_FIELDS = ['createdAt', 'expiresAt', 'retentionMs', 'executionTimeout', 'attempts', 'seq', 'startedAt', 'finishedAt'] as const;
+
+/** Rebuilds a view from the flat field list of a Redis hash or stream entry. */
+export function parseJobView(fields: Record<string, string>): JobView {
+  const view: Record<string, unknown> = { ...fields };
+  for (const key of NUMBER_FIELDS) {
+    if (fields[key] !== undefined) view[key] = Number(fields[key]);
+  }
+  view.lowPriority = fields.lowPriority === '1';
+  return view as unknown as JobView;
+}
+
+export function pairsToRecord(pairs: string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let i = 0; i < pairs.length; i += 2) record[pairs[i]] = pairs[i + 1];
+  return record;
+}
+
+/** Parses one entry of the event stream as returned by XREAD/XREADGROUP. */
+export function parseJobEvent(entryId: string, pairs: string[]): JobEvent {
+  const fields = pairsToRecord(pairs);
+  const { ev_job, ev_seq, ev_type, ev_at, ev_payload, ...viewFields } = fields;
+  return {
+    entryId,
+    jobId: ev_job,
+    seq: Number(ev_seq),
+    type: ev_type as JobEventType,
+    at: Number(ev_at),
+    payload: ev_payload,
+    view: parseJobView(viewFields),
+  };
+}

@@ -1,0 +1,204 @@
+import type { Redis } from 'ioredis';
+import { parseJobView, type JobEventType, type JobView } from './job-events';
+import type { JobStatus } from './job-status';
+import { RedisKeys } from './redis-keys';
+
+/**
+ * Applies one state change atomically: checks that the transition is allowed, updates the job's
+ * view, numbers the event and appends it to the event stream. Final states are sticky, so a worker
+ * that finishes after a cancel or a timeout cannot overwrite it; only `retried` leaves FAILED or
+ * TIMED_OUT. Returns {1, seq, status} when applied, {0, status-or-"MISSING"} when refused.
+ */
+const TRANSITION_SCRIPT = `
+local view, events, chunks = KEYS[1], KEYS[2], KEYS[3]
+local kind, now, payload, jobId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local status = redis.call('HGET', view, 'status')
+local final = { COMPLETED = true, FAILED = true, CANCELLED = true, TIMED_OUT = true }
+local target = { queued = 'IN_QUEUE', retried = 'IN_QUEUE', started = 'IN_PROGRESS',
+  completed = 'COMPLETED', failed = 'FAILED', timed_out = 'TIMED_OUT', cancelled = 'CANCELLED' }
+
+if kind == 'queued' then
+  if status then return { 0, status } end
+elseif not status then
+  return { 0, 'MISSING' }
+elseif kind == 'retried' then
+  if status ~= 'FAILED' and status ~= 'TIMED_OUT' then return { 0, status } end
+  redis.call('HDEL', view, 'output', 'error', 'startedAt', 'finishedAt', 'workerId')
+  redis.call('DEL', chunks)
+elseif final[status] then
+  return { 0, status }
+elseif (kind == 'progress' or kind == 'stream') and status ~= 'IN_PROGRESS' then
+  return { 0, status }
+end
+
+for i = 5, #ARGV, 2 do redis.call('HSET', view, ARGV[i], ARGV[i + 1]) end
+if target[kind] then redis.call('HSET', view, 'status', target[kind]) end
+if kind == 'started' then redis.call('HINCRBY', view, 'attempts', 1) end
+
+local expiresAt = tonumber(redis.call('HGET', view, 'expiresAt'))
+if kind == 'queued' or kind == 'retried' then
+  redis.call('PEXPIREAT', view, expiresAt)
+elseif final[target[kind] or ''] then
+  local keep = math.min(expiresAt - tonumber(now), tonumber(redis.call('HGET', view, 'retentionMs')))
+  redis.call('PEXPIRE', view, math.max(keep, 1))
+  if redis.call('EXISTS', chunks) == 1 then redis.call('PEXPIRE', chunks, math.max(keep, 1)) end
+end
+if kind == 'stream' then
+  redis.call('RPUSH', chunks, payload)
+  redis.call('PEXPIREAT', chunks, expiresAt)
+end
+
+local seq = redis.call('HINCRBY', view, 'seq', 1)
+local entry = { 'ev_job', jobId, 'ev_seq', seq, 'ev_type', kind, 'ev_at', now }
+if payload ~= '' then table.insert(entry, 'ev_payload'); table.insert(entry, payload) end
+local fields = redis.call('HGETALL', view)
+for i = 1, #fields do table.insert(entry, fields[i]) end
+redis.call('XADD', events, '*', unpack(entry))
+return { 1, seq, redis.call('HGET', view, 'status') }
+`;
+
+/** Removes and returns the stream chunks produced since the last call (RunPod's /stream semantics). */
+const DRAIN_CHUNKS_SCRIPT = `
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+if #items > 0 then redis.call('DEL', KEYS[1]) end
+return items
+`;
+
+export type TransitionResult =
+  | { applied: true; seq: number; status: JobStatus }
+  | { applied: false; status: JobStatus | 'MISSING' };
+
+export interface NewJob {
+  id: string;
+  endpointId: string;
+  queue: string;
+  createdAt: number;
+  expiresAt: number;
+  retentionMs: number;
+  executionTimeout: number;
+  lowPriority: boolean;
+  webhook?: string;
+  apiKeyId?: string;
+  input: unknown;
+}
+
+interface TransitionCommand {
+  jobTransition(
+    view: string,
+    events: string,
+    chunks: string,
+    kind: string,
+    now: number,
+    payload: string,
+    jobId: string,
+    ...fields: (string | number)[]
+  ): Promise<[number, string | number, string?]>;
+  jobDrainChunks(chunks: string): Promise<string[]>;
+}
+
+/** The live state of jobs in Redis and the only writer of job events. */
+export class JobStateStore {
+  private readonly redis: Redis & TransitionCommand;
+
+  constructor(
+    redis: Redis,
+    readonly keys: RedisKeys,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.redis = redis as Redis & TransitionCommand;
+    if (!('jobTransition' in redis)) {
+      redis.defineCommand('jobTransition', { numberOfKeys: 3, lua: TRANSITION_SCRIPT });
+      redis.defineCommand('jobDrainChunks', { numberOfKeys: 1, lua: DRAIN_CHUNKS_SCRIPT });
+    }
+  }
+
+  async get(jobId: string): Promise<JobView | undefined> {
+    const fields = await this.redis.hgetall(this.keys.jobView(jobId));
+    return fields.status ? parseJobView(fields) : undefined;
+  }
+
+  queue(job: NewJob): Promise<TransitionResult> {
+    const fields: (string | number)[] = [
+      'id', job.id,
+      'endpointId', job.endpointId,
+      'queue', job.queue,
+      'createdAt', job.createdAt,
+      'expiresAt', job.expiresAt,
+      'retentionMs', job.retentionMs,
+      'executionTimeout', job.executionTimeout,
+      'lowPriority', job.lowPriority ? 1 : 0,
+      'attempts', 0,
+    ];
+    if (job.webhook) fields.push('webhook', job.webhook);
+    if (job.apiKeyId) fields.push('apiKeyId', job.apiKeyId);
+    return this.transition(job.id, 'queued', JSON.stringify(job.input ?? null), fields, job.createdAt);
+  }
+
+  start(jobId: string, workerId: string): Promise<TransitionResult> {
+    const now = this.clock();
+    return this.transition(jobId, 'started', '', ['startedAt', now, 'workerId', workerId], now);
+  }
+
+  progress(jobId: string, value: unknown): Promise<TransitionResult> {
+    return this.transition(jobId, 'progress', JSON.stringify(value ?? null), []);
+  }
+
+  appendChunk(jobId: string, chunk: unknown): Promise<TransitionResult> {
+    return this.transition(jobId, 'stream', JSON.stringify(chunk ?? null), []);
+  }
+
+  complete(jobId: string, output: unknown): Promise<TransitionResult> {
+    const now = this.clock();
+    return this.transition(jobId, 'completed', '', ['finishedAt', now, 'output', JSON.stringify(output ?? null)], now);
+  }
+
+  fail(jobId: string, error: string): Promise<TransitionResult> {
+    return this.finish(jobId, 'failed', error);
+  }
+
+  timeOut(jobId: string, error: string): Promise<TransitionResult> {
+    return this.finish(jobId, 'timed_out', error);
+  }
+
+  cancel(jobId: string): Promise<TransitionResult> {
+    return this.finish(jobId, 'cancelled');
+  }
+
+  retry(jobId: string): Promise<TransitionResult> {
+    return this.transition(jobId, 'retried', '', []);
+  }
+
+  drainChunks(jobId: string): Promise<unknown[]> {
+    return this.redis.jobDrainChunks(this.keys.jobChunks(jobId)).then((items) => items.map((item) => JSON.parse(item)));
+  }
+
+  private finish(jobId: string, kind: JobEventType, error?: string): Promise<TransitionResult> {
+    const now = this.clock();
+    const fields: (string | number)[] = ['finishedAt', now];
+    if (error !== undefined) fields.push('error', error);
+    return this.transition(jobId, kind, '', fields, now);
+  }
+
+  private async transition(
+    jobId: string,
+    kind: JobEventType,
+    payload: string,
+    fields: (string | number)[],
+    now = this.clock(),
+  ): Promise<TransitionResult> {
+    const [applied, seqOrStatus, status] = await this.redis.jobTransition(
+      this.keys.jobView(jobId),
+      this.keys.events,
+      this.keys.jobChunks(jobId),
+      kind,
+      now,
+      payload,
+      jobId,
+      ...fields,
+    );
+    return applied === 1
+      ? { applied: true, seq: Number(seqOrStatus), status: status as JobStatus }
+      : { applied: false, status: seqOrStatus as JobStatus | 'MISSING' };
+  }
+}
+

@@ -1,0 +1,33 @@
+/**
+ * Every Redis key Switchyard uses, under one prefix. The default prefix is a hash tag so that, on a
+ * Redis Cluster, a job's view, its chunks and the event stream share a slot and one Lua script can
+ * touch them all.
+ */
+export class RedisKeys {
+  constructor(readonly prefix = '{sy}') {}
+
+  /** Prefix handed to BullMQ; its keys become `<prefix>:bull:<queue>:…`. */
+  get bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+
+  jobView(jobId: string): string {
+    return `${this.prefix}:job:${jobId}`;
+  }
+
+  jobChunks(jobId: string): string {
+    return `${this.prefix}:job:${jobId}:chunks`;
+  }
+
+  get events(): string {
+    return `${this.prefix}:events`;
+  }
+
+  get cancellations(): string {
+    return `${this.prefix}:cancellations`;
+  }
+
+  rateWindow(subject: string, bucket: string, window: number): string {
+    return `${this.prefix}:rate:${subject}:${bucket}:${window}`;
+  }
+}

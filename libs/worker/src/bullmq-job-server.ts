@@ -1,0 +1,105 @@
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { Worker, type Job } from 'bullmq';
+import { lastValueFrom } from 'rxjs';
+import type { Redis } from 'ioredis';
+import { connectRedis, JobStateStore, RedisKeys, type JobEnvelope, type Logger, type QueueContract } from '@switchyard/shared';
+import type { JobContext } from './job-context';
+import { JobRunner } from './job-runner';
+
+export interface BullMqJobServerOptions {
+  redisUrl: string;
+  keys: RedisKeys;
+  /** The queues this process serves; each must have a `@MessagePattern(queue)` handler. */
+  contracts: QueueContract[];
+  concurrency: number;
+  workerId: string;
+  /** How often BullMQ looks for jobs of dead workers, and how long a job lock lives without renewal. */
+  stalledIntervalMs: number;
+  lockDurationMs: number;
+  logger: Logger;
+}
+
+/**
+ * A NestJS microservice transport whose messages are BullMQ jobs: each served queue gets a BullMQ
+ * worker whose jobs go to the `@MessagePattern(<queue>)` handler with the job's input as payload
+ * and a {@link JobContext} as context. Cancellations published by the gateway reach the worker
+ * that holds the job through a Redis channel.
+ */
+export class BullMqJobServer extends Server implements CustomTransportStrategy {
+  private readonly workers = new Map<string, Worker<JobEnvelope>>();
+  private subscriber?: Redis;
+  private commands?: Redis;
+
+  constructor(private readonly options: BullMqJobServerOptions) {
+    super();
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      this.commands = connectRedis(this.options.redisUrl, 'blocking', `${this.options.workerId}:commands`);
+      const store = new JobStateStore(this.commands, this.options.keys);
+      const runners = this.options.contracts.map((contract) => this.createRunner(contract, store));
+      await this.listenForCancellations();
+      for (const [contract, runner] of runners) this.startWorker(contract, runner);
+      await Promise.all([...this.workers.values()].map((worker) => worker.waitUntilReady()));
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  /** Stops taking jobs and waits for the active ones to finish. */
+  async close(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((worker) => worker.close()));
+    this.workers.clear();
+    await this.subscriber?.quit().catch(() => undefined);
+    await this.commands?.quit().catch(() => undefined);
+  }
+
+  activeQueues(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  on(): never {
+    throw new Error('BullMqJobServer has no events to subscribe to');
+  }
+
+  unwrap<T>(): T {
+    return this.workers as T;
+  }
+
+  /** Fails start-up when a served queue has no handler, instead of leaving its jobs waiting forever. */
+  private createRunner(contract: QueueContract, store: JobStateStore): [QueueContract, JobRunner] {
+    const handler = this.getHandlerByPattern(contract.queue);
+    if (!handler) {
+      throw new Error(`No @MessagePattern('${contract.queue}') handler is registered, but this worker is configured to serve it`);
+    }
+    const invoke = async (input: unknown, context: JobContext) => lastValueFrom(this.transformToObservable(await handler(input, context)));
+    return [contract, new JobRunner(contract, invoke, store, this.options.workerId, this.options.logger)];
+  }
+
+  private startWorker(contract: QueueContract, runner: JobRunner): void {
+    const worker = new Worker<JobEnvelope>(
+      contract.queue,
+      (job: Job<JobEnvelope>, _token?: string, signal?: AbortSignal) => runner.run(job, signal),
+      {
+        connection: connectRedis(this.options.redisUrl, 'blocking', `${this.options.workerId}:${contract.queue}`),
+        prefix: this.options.keys.bullPrefix,
+        concurrency: this.options.concurrency,
+        stalledInterval: this.options.stalledIntervalMs,
+        lockDuration: this.options.lockDurationMs,
+        maxStalledCount: 3,
+      },
+    );
+    worker.on('error', (error) => this.options.logger.error({ err: error, queue: contract.queue }, 'worker error'));
+    this.workers.set(contract.queue, worker);
+  }
+
+  private async listenForCancellations(): Promise<void> {
+    this.subscriber = connectRedis(this.options.redisUrl, 'blocking', `${this.options.workerId}:cancellations`);
+    this.subscriber.on('message', (_channel: string, jobId: string) => {
+      for (const worker of this.workers.values()) worker.cancelJob(jobId, 'cancelled');
+    });
+    await this.subscriber.subscribe(this.options.keys.cancellations);
+  }
+}

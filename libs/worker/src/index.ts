@@ -1,0 +1,7 @@
+export * from './bootstrap-worker';
+export * from './bullmq-job-server';
+export * from './echo.controller';
+export * from './job-context';
+export * from './job-errors';
+export * from './job-runner';
+export * from './worker-config';

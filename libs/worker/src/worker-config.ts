@@ -1,0 +1,18 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { env, parseConfig, redisConfigSchema } from '@switchyard/shared';
+
+export function loadWorkerConfig(appName: string, defaultQueues: string[], environment: NodeJS.ProcessEnv = process.env) {
+  const schema = redisConfigSchema.extend({
+    WORKER_QUEUES: env.list().transform((queues) => (queues.length ? queues : defaultQueues)),
+    WORKER_CONCURRENCY: env.positiveInt(8),
+    WORKER_ID: z.string().min(1).default(`${appName}-${hostname()}-${process.pid}`),
+    WORKER_STALLED_INTERVAL_MS: env.positiveInt(30_000),
+    WORKER_LOCK_DURATION_MS: env.positiveInt(30_000),
+    HEALTH_PORT: env.port(0),
+    LOG_LEVEL: env.logLevel(),
+  });
+  return parseConfig(appName, schema, environment);
+}
+
+export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
