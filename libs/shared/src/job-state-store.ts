@@ -10,7 +10,7 @@ import { RedisKeys } from './redis-keys';
  * TIMED_OUT. Returns {1, seq, status} when applied, {0, status-or-"MISSING"} when refused.
  */
 const TRANSITION_SCRIPT = `
-local view, events, chunks = KEYS[1], KEYS[2], KEYS[3]
+local view, events, chunks, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local kind, now, payload, jobId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local status = redis.call('HGET', view, 'status')
 local final = { COMPLETED = true, FAILED = true, CANCELLED = true, TIMED_OUT = true }
@@ -34,6 +34,10 @@ end
 for i = 5, #ARGV, 2 do redis.call('HSET', view, ARGV[i], ARGV[i + 1]) end
 if target[kind] then redis.call('HSET', view, 'status', target[kind]) end
 if kind == 'started' then redis.call('HINCRBY', view, 'attempts', 1) end
+
+local endpointId = redis.call('HGET', view, 'endpointId')
+if kind == 'retried' then redis.call('HINCRBY', stats, endpointId .. ':RETRIED', 1) end
+if final[target[kind] or ''] then redis.call('HINCRBY', stats, endpointId .. ':' .. target[kind], 1) end
 
 local expiresAt = tonumber(redis.call('HGET', view, 'expiresAt'))
 if kind == 'queued' or kind == 'retried' then
@@ -87,6 +91,7 @@ interface TransitionCommand {
     view: string,
     events: string,
     chunks: string,
+    stats: string,
     kind: string,
     now: number,
     payload: string,
@@ -107,7 +112,7 @@ export class JobStateStore {
   ) {
     this.redis = redis as Redis & TransitionCommand;
     if (!('jobTransition' in redis)) {
-      redis.defineCommand('jobTransition', { numberOfKeys: 3, lua: TRANSITION_SCRIPT });
+      redis.defineCommand('jobTransition', { numberOfKeys: 4, lua: TRANSITION_SCRIPT });
       redis.defineCommand('jobDrainChunks', { numberOfKeys: 1, lua: DRAIN_CHUNKS_SCRIPT });
     }
   }
@@ -168,6 +173,13 @@ export class JobStateStore {
     return this.transition(jobId, 'retried', '', []);
   }
 
+  /** Jobs that reached each final status (and retries), per endpoint, since Redis was last emptied. */
+  async finishedCounts(endpointId: string): Promise<Record<'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT' | 'RETRIED', number>> {
+    const names = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'RETRIED'] as const;
+    const values = await this.redis.hmget(this.keys.jobStats, ...names.map((name) => `${endpointId}:${name}`));
+    return Object.fromEntries(names.map((name, i) => [name, Number(values[i] ?? 0)])) as Record<(typeof names)[number], number>;
+  }
+
   drainChunks(jobId: string): Promise<unknown[]> {
     return this.redis.jobDrainChunks(this.keys.jobChunks(jobId)).then((items) => items.map((item) => JSON.parse(item)));
   }
@@ -190,6 +202,7 @@ export class JobStateStore {
       this.keys.jobView(jobId),
       this.keys.events,
       this.keys.jobChunks(jobId),
+      this.keys.jobStats,
       kind,
       now,
       payload,

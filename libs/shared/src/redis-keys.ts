@@ -23,6 +23,10 @@ export class RedisKeys {
     return `${this.prefix}:events`;
   }
 
+  get jobStats(): string {
+    return `${this.prefix}:job-stats`;
+  }
+
   get cancellations(): string {
     return `${this.prefix}:cancellations`;
   }

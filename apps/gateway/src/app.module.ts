@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ApiKeysService } from './auth/api-keys.service';
+import { AuthGuard } from './auth/auth.guard';
+import { RateLimiter } from './auth/rate-limiter';
+import type { GatewayConfig } from './config';
+import { EventRecorderService } from './events/event-recorder.service';
+import { InfraModule } from './infra/infra.module';
+import { JobWaiter } from './jobs/job-waiter';
+import { JobsService } from './jobs/jobs.service';
+import { RunpodController } from './jobs/runpod.controller';
+import { GatewayMetrics } from './ops/gateway-metrics';
+import { OperationsController } from './ops/operations.controller';
+import { WebhookNotifier } from './webhooks/webhook-notifier';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [InfraModule.forConfig(config)],
+      controllers: [RunpodController, OperationsController],
+      providers: [ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, JobsService, WebhookNotifier, EventRecorderService],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const KEY_PREFIX = 'sy_';
+
+/** A new API key: 256 random bits, shown once; only its hash is stored. */
+export function generateApiKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** Keys carry 256 random bits, so one SHA-256 is as strong as a slow password hash here. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function displayPrefix(key: string): string {
+  return key.slice(0, KEY_PREFIX.length + 6);
+}
+
+export function constantTimeEquals(a: string, b: string): boolean {
+  const left = Buffer.from(hashApiKey(a));
+  const right = Buffer.from(hashApiKey(b));
+  return timingSafeEqual(left, right);
+}
+
+/**
+ * The webhook secret of the SWITCHYARD_API_KEY principal when SWITCHYARD_WEBHOOK_SECRET is not set:
+ * derived from the key, so whoever holds the key can compute it (`npm run keys -- webhook-secret`).
+ */
+export function deriveWebhookSecret(apiKey: string): string {
+  return 'whsec_' + createHmac('sha256', apiKey).update('switchyard webhook secret v1').digest('base64');
+}

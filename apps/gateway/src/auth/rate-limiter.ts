@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { RedisKeys } from '@switchyard/shared';
+import { REDIS } from '../infra/tokens';
+
+/** RunPod's limits per 10 s window, which Switchyard applies per API key. */
+export const RATE_LIMITS = {
+  runsync: 2000,
+  run: 1000,
+  status: 2000,
+  cancel: 100,
+  'purge-queue': 2,
+  other: 2000,
+} as const;
+export type RateBucket = keyof typeof RATE_LIMITS;
+
+const WINDOW_MS = 10_000;
+const COUNT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count
+`;
+
+/** Fixed 10 s windows counted in Redis, so the limit holds across gateway replicas. */
+@Injectable()
+export class RateLimiter {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis & { countRequest?(key: string, windowMs: number): Promise<number> },
+    private readonly keys: RedisKeys,
+  ) {
+    redis.defineCommand('countRequest', { numberOfKeys: 1, lua: COUNT_SCRIPT });
+  }
+
+  /** Counts one request; answers how many seconds to wait when the window is full. */
+  async take(subject: string, bucket: RateBucket, now = Date.now()): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number; limit: number }> {
+    const window = Math.floor(now / WINDOW_MS);
+    const count = await this.redis.countRequest!(this.keys.rateWindow(subject, bucket, window), WINDOW_MS);
+    const limit = RATE_LIMITS[bucket];
+    if (count <= limit) return { allowed: true };
+    return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)) };
+  }
+}

@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { NestJsonLogger, type Logger } from '@switchyard/shared';
+import { AppModule } from './app.module';
+import { AuthGuard } from './auth/auth.guard';
+import type { GatewayConfig } from './config';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { applyBodyLimits } from './http/body-limits';
+import { QueueRegistry } from './infra/queue-registry';
+import { LOGGER } from './infra/tokens';
+import { GatewayMetrics } from './ops/gateway-metrics';
+import { mountQueueDashboard } from './ops/queue-dashboard';
+import { WebhookNotifier } from './webhooks/webhook-notifier';
+
+/** Builds the gateway application (not yet listening), so tests and `main` start it the same way. */
+export async function createGatewayApp(config: GatewayConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true });
+  const fastify = adapter.getInstance();
+  applyBodyLimits(fastify);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, { bufferLogs: true });
+  const logger = app.get<Logger>(LOGGER);
+  app.useLogger(new NestJsonLogger(logger));
+  app.useGlobalFilters(new ApiExceptionFilter(logger));
+  app.enableShutdownHooks();
+
+  const metrics = app.get(GatewayMetrics);
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Switchyard')
+      .setDescription('Self-hosted GPU inference jobs with a RunPod-compatible API')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+
+  await app.init();
+  const guard = app.get(AuthGuard);
+  const queues = [...app.get(QueueRegistry).all(), app.get(WebhookNotifier).queueForDashboard()];
+  await mountQueueDashboard(fastify, queues, (authorization) => guard.authenticate(authorization).then(() => true, () => false));
+  return app;
+}
+
+export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
+  const app = await createGatewayApp(config);
+  await app.listen(config.PORT, config.HOST);
+  app.get<Logger>(LOGGER).info({ port: config.PORT, database: config.DATABASE_URL ? 'postgres' : 'pglite' }, 'gateway listening');
+  return app;
+}

@@ -1,0 +1,11 @@
+import type { z } from 'zod';
+import { ValidationError } from './api-errors';
+
+/** Parses a value with a zod schema; the first issue becomes a 400 naming the field at fault. */
+export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, root: string): z.infer<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = [root, ...issue.path.map(String)].filter(Boolean).join('.');
+  throw new ValidationError(field || root, issue.message);
+}

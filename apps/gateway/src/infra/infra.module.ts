@@ -1,0 +1,58 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { databaseTarget, openDatabase, type Database } from '@switchyard/db';
+import { connectRedis, createLogger, EndpointRegistry, JobStateStore, RedisKeys, waitUntilReady } from '@switchyard/shared';
+import type { GatewayConfig } from '../config';
+import { QueueRegistry } from './queue-registry';
+import { CONFIG, DATABASE, LOGGER, REDIS } from './tokens';
+
+/** Connections and registries the whole gateway shares; closed in order at shutdown. */
+class InfraLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(DATABASE) private readonly database: Database,
+    private readonly queues: QueueRegistry,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queues.close();
+    await this.redis.quit().catch(() => undefined);
+    await this.database.close();
+  }
+}
+
+@Global()
+@Module({})
+export class InfraModule {
+  static forConfig(config: GatewayConfig) {
+    return {
+      module: InfraModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: LOGGER, useValue: createLogger('gateway', config.LOG_LEVEL) },
+        { provide: RedisKeys, useValue: new RedisKeys(config.REDIS_PREFIX) },
+        { provide: EndpointRegistry, useValue: new EndpointRegistry(config.ENDPOINT_ALIASES) },
+        {
+          provide: REDIS,
+          useFactory: async () => {
+            const redis = connectRedis(config.REDIS_URL, 'request-path', 'gateway');
+            await waitUntilReady(redis);
+            return redis;
+          },
+        },
+        {
+          provide: DATABASE,
+          useFactory: () => openDatabase(databaseTarget(config.DATABASE_URL, config.PGLITE_DIR)),
+        },
+        { provide: JobStateStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new JobStateStore(redis, keys) },
+        {
+          provide: QueueRegistry,
+          inject: [RedisKeys, EndpointRegistry],
+          useFactory: (keys: RedisKeys, endpoints: EndpointRegistry) => new QueueRegistry(config.REDIS_URL, keys, endpoints),
+        },
+        InfraLifecycle,
+      ],
+      exports: [CONFIG, LOGGER, RedisKeys, EndpointRegistry, REDIS, DATABASE, JobStateStore, QueueRegistry],
+    };
+  }
+}

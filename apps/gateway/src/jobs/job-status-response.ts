@@ -1,0 +1,65 @@
+import type { JobStatus, JobView } from '@switchyard/shared';
+
+/** RunPod's status object: `{id, status, delayTime, executionTime, output?, error?}`, times in ms. */
+export interface JobStatusResponse {
+  id: string;
+  status: JobStatus;
+  delayTime?: number;
+  executionTime?: number;
+  output?: unknown;
+  error?: string;
+  workerId?: string;
+  retries?: number;
+}
+
+export interface JobRecordLike {
+  id: string;
+  status: JobStatus;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  output?: unknown;
+  error?: string;
+  workerId?: string;
+  attempts: number;
+}
+
+export function toStatusResponse(job: JobRecordLike): JobStatusResponse {
+  const response: JobStatusResponse = { id: job.id, status: job.status };
+  if (job.startedAt !== undefined) response.delayTime = job.startedAt - job.createdAt;
+  if (job.startedAt !== undefined && job.finishedAt !== undefined) response.executionTime = job.finishedAt - job.startedAt;
+  if (job.output !== undefined) response.output = job.output;
+  if (job.error !== undefined) response.error = job.error;
+  if (job.workerId) response.workerId = job.workerId;
+  if (job.attempts > 1) response.retries = job.attempts - 1;
+  return response;
+}
+
+export function viewToRecord(view: JobView): JobRecordLike {
+  return { ...view, output: view.output === undefined ? undefined : JSON.parse(view.output) };
+}
+
+/** The subset of a Prisma job row the API answers from. */
+export interface JobRow {
+  id: string;
+  status: JobStatus;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  output: unknown;
+  error: unknown;
+  attempts: number;
+}
+
+export function rowToRecord(row: JobRow): JobRecordLike {
+  return {
+    id: row.id,
+    status: row.status,
+    createdAt: row.createdAt.getTime(),
+    startedAt: row.startedAt?.getTime(),
+    finishedAt: row.finishedAt?.getTime(),
+    output: row.output ?? undefined,
+    error: row.error === null || row.error === undefined ? undefined : typeof row.error === 'string' ? row.error : JSON.stringify(row.error),
+    attempts: row.attempts,
+  };
+}

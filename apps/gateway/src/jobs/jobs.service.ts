@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Database } from '@switchyard/db';
+import { AddressPolicy, checkUrl, resolveDestination, systemResolver, UnsafeUrlError } from '@switchyard/outbound';
+import {
+  EndpointRegistry,
+  isFinalStatus,
+  JobStateStore,
+  RedisKeys,
+  resolvePolicy,
+  RETRYABLE_STATUSES,
+  type JobEnvelope,
+  type JobStatus,
+  type QueueContract,
+} from '@switchyard/shared';
+import type { GatewayConfig } from '../config';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../http/api-errors';
+import { parseOrThrow } from '../http/zod-validation';
+import { QueueRegistry } from '../infra/queue-registry';
+import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
+import type { Principal } from '../auth/principal';
+import { JobWaiter } from './job-waiter';
+import { rowToRecord, toStatusResponse, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
+import { RESULT_RETENTION_MS, runRequestSchema } from './run-request';
+
+export type SubmitMode = keyof typeof RESULT_RETENTION_MS;
+
+/** The RunPod-compatible job API's logic, independent of HTTP. */
+@Injectable()
+export class JobsService {
+  private readonly webhookPolicy: AddressPolicy;
+
+  constructor(
+    @Inject(CONFIG) config: GatewayConfig,
+    @Inject(DATABASE) private readonly database: Database,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly endpoints: EndpointRegistry,
+    private readonly store: JobStateStore,
+    private readonly queues: QueueRegistry,
+    private readonly waiter: JobWaiter,
+  ) {
+    this.webhookPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
+  }
+
+  endpoint(endpointId: string): QueueContract {
+    const contract = this.endpoints.find(endpointId);
+    if (!contract) throw new NotFoundError(`Endpoint "${endpointId}"`, 'endpointId');
+    return contract;
+  }
+
+  async submit(endpointId: string, body: unknown, principal: Principal, mode: SubmitMode): Promise<{ id: string; status: JobStatus }> {
+    const contract = this.endpoint(endpointId);
+    const request = parseOrThrow(runRequestSchema, body, '');
+    const input = parseOrThrow(contract.input, request.input, 'input');
+    if (request.webhook) await this.checkWebhook(request.webhook);
+    const policy = resolvePolicy(request.policy);
+    const id = randomUUID();
+    const createdAt = Date.now();
+    const queued = await this.store.queue({
+      id,
+      endpointId,
+      queue: contract.queue,
+      createdAt,
+      expiresAt: createdAt + policy.ttl,
+      retentionMs: RESULT_RETENTION_MS[mode],
+      executionTimeout: policy.executionTimeout,
+      lowPriority: policy.lowPriority,
+      webhook: request.webhook,
+      apiKeyId: principal.apiKeyId,
+      input,
+    });
+    if (!queued.applied) throw new ConflictError(`Job id ${id} already exists`);
+    const envelope: JobEnvelope = { endpointId, input, policy, createdAt };
+    try {
+      await this.queues.get(contract).add(contract.queue, envelope, {
+        jobId: id,
+        // BullMQ serves jobs without a priority before any prioritised job, so 1 means "after the rest".
+        priority: policy.lowPriority ? 1 : undefined,
+        removeOnComplete: true,
+        removeOnFail: { age: Math.ceil(policy.ttl / 1000) },
+      });
+    } catch (error) {
+      await this.store.fail(id, 'The job could not be enqueued').catch(() => undefined);
+      throw new ServiceUnavailableError(`Queue ${contract.queue} is unavailable: ${(error as Error).message}`);
+    }
+    return { id, status: queued.status };
+  }
+
+  async status(endpointId: string, jobId: string): Promise<JobStatusResponse> {
+    return toStatusResponse(await this.find(endpointId, jobId));
+  }
+
+  /** Waits up to `waitMs` for the job to end, then answers its status as it is. */
+  async waitForStatus(endpointId: string, jobId: string, waitMs: number): Promise<JobStatusResponse> {
+    const job = await this.find(endpointId, jobId);
+    if (isFinalStatus(job.status)) return toStatusResponse(job);
+    const ended = await this.waiter.waitForEnd(jobId, waitMs);
+    return ended ? toStatusResponse(viewToRecord(ended)) : this.status(endpointId, jobId);
+  }
+
+  async stream(endpointId: string, jobId: string): Promise<{ status: JobStatus; stream: { output: unknown }[] }> {
+    const job = await this.find(endpointId, jobId);
+    const chunks = await this.store.drainChunks(jobId);
+    return { status: job.status, stream: chunks.map((output) => ({ output })) };
+  }
+
+  async cancel(endpointId: string, jobId: string): Promise<{ id: string; status: JobStatus }> {
+    const contract = this.endpoint(endpointId);
+    const job = await this.find(endpointId, jobId);
+    if (isFinalStatus(job.status)) {
+      throw new ConflictError(`Job ${jobId} already ended with status ${job.status}; only queued or running jobs can be cancelled`, 'id');
+    }
+    const result = await this.store.cancel(jobId);
+    if (!result.applied && result.status !== 'CANCELLED') {
+      throw new ConflictError(`Job ${jobId} ended with status ${result.status} before it could be cancelled`, 'id');
+    }
+    // A queued job is removed; a running one is locked by its worker, which the broadcast reaches.
+    const queued = await this.queues.get(contract).getJob(jobId);
+    await queued?.remove().catch(() => undefined);
+    await this.redis.publish(this.keys.cancellations, jobId);
+    return { id: jobId, status: 'CANCELLED' };
+  }
+
+  async retry(endpointId: string, jobId: string): Promise<{ id: string; status: JobStatus }> {
+    const contract = this.endpoint(endpointId);
+    const job = await this.find(endpointId, jobId);
+    if (!RETRYABLE_STATUSES.has(job.status)) {
+      throw new ConflictError(`Job ${jobId} has status ${job.status}; only FAILED or TIMED_OUT jobs can be retried`, 'id');
+    }
+    const bullJob = await this.queues.get(contract).getJob(jobId);
+    if (!bullJob) throw new ConflictError(`Job ${jobId} can no longer be retried: its queue entry has expired`, 'id');
+    const result = await this.store.retry(jobId);
+    if (!result.applied) throw new ConflictError(`Job ${jobId} can no longer be retried (status ${result.status})`, 'id');
+    await bullJob.retry('failed');
+    return { id: jobId, status: 'IN_QUEUE' };
+  }
+
+  /** Removes every job still waiting in the endpoint's queue; running jobs are left to finish. */
+  async purgeQueue(endpointId: string): Promise<{ removed: number; status: 'completed' }> {
+    const queue = this.queues.get(this.endpoint(endpointId));
+    let removed = 0;
+    for (;;) {
+      const waiting = await queue.getJobs(['wait', 'prioritized', 'delayed', 'paused'], 0, 499);
+      const mine = waiting.filter((job) => job.data.endpointId === endpointId);
+      if (mine.length === 0) break;
+      for (const job of mine) {
+        const cancelled = await this.store.cancel(job.id!);
+        await job.remove().catch(() => undefined);
+        if (cancelled.applied) removed += 1;
+      }
+      if (waiting.length < 500) break;
+    }
+    return { removed, status: 'completed' };
+  }
+
+  async health(endpointId: string) {
+    const queue = this.queues.get(this.endpoint(endpointId));
+    const [counts, finished, workers] = await Promise.all([
+      queue.getJobCounts('wait', 'prioritized', 'delayed', 'paused', 'active'),
+      this.store.finishedCounts(endpointId),
+      queue.getWorkersCount(),
+    ]);
+    const running = Math.min(counts.active ?? 0, workers);
+    return {
+      jobs: {
+        completed: finished.COMPLETED,
+        failed: finished.FAILED + finished.TIMED_OUT,
+        inProgress: counts.active ?? 0,
+        inQueue: (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0) + (counts.paused ?? 0),
+        retried: finished.RETRIED,
+      },
+      workers: { idle: Math.max(workers - running, 0), running },
+    };
+  }
+
+  /**
+   * The job as the API sees it: the live view in Redis while it is there, else the Postgres
+   * record until the job's TTL. A job of another endpoint is not found here.
+   */
+  private async find(endpointId: string, jobId: string): Promise<JobRecordLike> {
+    this.endpoint(endpointId);
+    const view = await this.store.get(jobId);
+    if (view) {
+      if (view.endpointId !== endpointId) throw new NotFoundError(`Job "${jobId}"`, 'id');
+      return viewToRecord(view);
+    }
+    const row = await this.database.prisma.job.findUnique({ where: { id: jobId } });
+    if (!row || row.endpointId !== endpointId || row.expiresAt.getTime() <= Date.now()) throw new NotFoundError(`Job "${jobId}"`, 'id');
+    return rowToRecord(row);
+  }
+
+  private async checkWebhook(webhook: string): Promise<void> {
+    try {
+      await resolveDestination(checkUrl(webhook, this.webhookPolicy), this.webhookPolicy, systemResolver);
+    } catch (error) {
+      if (error instanceof UnsafeUrlError) throw new ValidationError('webhook', error.message);
+      throw new ValidationError('webhook', `cannot be reached: ${(error as Error).message}`);
+    }
+  }
+}
