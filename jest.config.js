@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // Shares the host's typed arrays with tests, which onnxruntime-node's outputs need (see the file).
+  testEnvironment: '<rootDir>/libs/testing/src/onnx-test-environment.ts',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/test/**/*.spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { swcrc: true }] },

@@ -1,1 +1,14 @@
-export {};
+export * from './batching/errors';
+export * from './batching/micro-batcher';
+export * from './config';
+export * from './model-cli';
+export * from './sessions/errors';
+export * from './sessions/model-sessions';
+export * from './sessions/model-signature';
+export type { CacheMarker, FileDigest } from './store/cache-layout';
+export * from './store/errors';
+export { DEFAULT_HUB_URL, type HubOptions } from './store/hub-model-source';
+export type { CachedModel } from './store/local-model-cache';
+export * from './store/model-ref';
+export * from './store/model-store';
+export type { S3CacheOptions } from './store/s3-model-cache';

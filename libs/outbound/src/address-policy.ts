@@ -1,7 +1,6 @@
-import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { AddressClassification, AddressRange, classifyAddress } from './address-ranges';
 import { InvalidAddressPolicyError, UnsafeUrlError } from './errors';
+import { Cidr, inCidr, parseCidr, parseIp } from './ip-parsing';
 
 export interface AddressPolicyOptions {
   /**
@@ -35,10 +34,8 @@ const LOCAL_HOSTNAME_SUFFIXES = ['localhost', 'localdomain', 'local', 'internal'
 
 const HOSTNAME_PATTERN = /^(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/;
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-
 /** Drops the root label's dot, so that `localhost.` is judged as `localhost`. */
-export function normalizeHostname(hostname: string): string {
+function normalizeHostname(hostname: string): string {
   return hostname.toLowerCase().replace(/\.$/, '');
 }
 
@@ -46,9 +43,26 @@ function hasSuffix(hostname: string, suffix: string): boolean {
   return hostname === suffix || hostname.endsWith(`.${suffix}`);
 }
 
-function describeRange(classification: AddressClassification): string {
-  const via = classification.embeddedIPv4 ? ` (carrying ${classification.embeddedIPv4})` : '';
-  return `${classification.address}${via} is a ${classification.range} address`;
+const RANGE_DESCRIPTIONS: Readonly<Record<AddressRange, string>> = {
+  public: 'public',
+  cloudMetadata: 'a cloud metadata service',
+  unspecified: 'unspecified',
+  loopback: 'loopback',
+  private: 'private',
+  carrierGradeNat: 'carrier-grade NAT',
+  uniqueLocal: 'unique-local',
+  linkLocal: 'link-local',
+  multicast: 'multicast',
+  broadcast: 'broadcast',
+  documentation: 'for documentation',
+  benchmarking: 'for benchmarking',
+  reserved: 'reserved',
+};
+
+function describeRefusal({ address, embeddedIPv4, range }: AddressClassification, hostname?: string): string {
+  const subject = embeddedIPv4 ? `${address} (carrying ${embeddedIPv4})` : address;
+  const what = RANGE_DESCRIPTIONS[range];
+  return hostname ? `${normalizeHostname(hostname)} resolves to ${subject}, which is ${what}` : `${subject} is ${what}`;
 }
 
 interface AllowList {
@@ -64,11 +78,12 @@ function parseAllowList(entries: readonly string[]): AllowList {
   const domains: string[] = [];
   for (const entry of entries) {
     const text = normalizeHostname(entry.trim());
+    const address = parseIp(text);
     if (text.includes('/')) {
-      if (!ipaddr.isValidCIDR(text)) throw new InvalidAddressPolicyError(entry);
-      cidrs.push(ipaddr.parseCIDR(text));
-    } else if (isIP(text)) {
-      const address = ipaddr.parse(text);
+      const cidr = parseCidr(text);
+      if (!cidr) throw new InvalidAddressPolicyError(entry);
+      cidrs.push(cidr);
+    } else if (address) {
       cidrs.push([address, address.kind() === 'ipv4' ? 32 : 128]);
     } else if (!HOSTNAME_PATTERN.test(text)) {
       throw new InvalidAddressPolicyError(entry);
@@ -121,11 +136,8 @@ export class AddressPolicy {
    */
   checkAddress(address: string, hostname: string | undefined, target: string): void {
     const classification = classifyAddress(address);
-    const detail = hostname
-      ? `${normalizeHostname(hostname)} resolves to ${describeRange(classification)}`
-      : describeRange(classification);
     if (classification.range !== 'cloudMetadata' && this.isAllowedAddress(classification, hostname)) return;
-    throw new UnsafeUrlError('blocked-address', target, detail);
+    throw new UnsafeUrlError('blocked-address', target, describeRefusal(classification, hostname));
   }
 
   private isAllowedAddress(classification: AddressClassification, hostname: string | undefined): boolean {
@@ -137,7 +149,7 @@ export class AddressPolicy {
   }
 
   private isInAllowedCidr(address: string): boolean {
-    const parsed = ipaddr.parse(address);
-    return this.allowList.cidrs.some((cidr) => cidr[0].kind() === parsed.kind() && parsed.match(cidr));
+    const parsed = parseIp(address);
+    return parsed !== undefined && this.allowList.cidrs.some((cidr) => inCidr(parsed, cidr));
   }
 }

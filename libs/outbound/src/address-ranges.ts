@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { Cidr, inCidr, IpAddress, parseCidr, parseIp } from './ip-parsing';
 
 /**
  * What an IP address is, for the purpose of deciding whether we may connect to it.
@@ -28,11 +28,16 @@ export interface AddressClassification {
   embeddedIPv4?: string;
 }
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 type RangeTable = ReadonlyArray<readonly [Cidr, AddressRange]>;
 
+function knownCidr(text: string): Cidr {
+  const cidr = parseCidr(text);
+  if (!cidr) throw new Error(`Bad CIDR in the range tables: ${text}`);
+  return cidr;
+}
+
 function table(entries: ReadonlyArray<readonly [string, AddressRange]>): RangeTable {
-  return entries.map(([cidr, range]) => [ipaddr.parseCIDR(cidr), range] as const);
+  return entries.map(([cidr, range]) => [knownCidr(cidr), range] as const);
 }
 
 // First match wins, so the single metadata addresses come before the blocks holding them.
@@ -87,22 +92,22 @@ const IPV6_RANGES = table([
   ['ff00::/8', 'multicast'],
 ]);
 
-const GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
+const GLOBAL_UNICAST = knownCidr('2000::/3');
 
 /**
  * IPv6 forms that carry an IPv4 address: the packet ends up at (or is translated to) that IPv4
  * address, so it decides. `deprecated` forms are never routed to a public IPv4 host.
  */
 const IPV4_CARRIERS: ReadonlyArray<{ prefix: Cidr; firstByte: number; deprecated: boolean }> = [
-  { prefix: ipaddr.parseCIDR('::ffff:0:0/96'), firstByte: 12, deprecated: false }, // IPv4-mapped
-  { prefix: ipaddr.parseCIDR('64:ff9b::/96'), firstByte: 12, deprecated: false }, // NAT64 well-known prefix
-  { prefix: ipaddr.parseCIDR('2002::/16'), firstByte: 2, deprecated: false }, // 6to4
-  { prefix: ipaddr.parseCIDR('::ffff:0:0:0/96'), firstByte: 12, deprecated: true }, // SIIT IPv4-translated
-  { prefix: ipaddr.parseCIDR('::/96'), firstByte: 12, deprecated: true }, // IPv4-compatible
-];
+  { prefix: '::ffff:0:0/96', firstByte: 12, deprecated: false }, // IPv4-mapped
+  { prefix: '64:ff9b::/96', firstByte: 12, deprecated: false }, // NAT64 well-known prefix
+  { prefix: '2002::/16', firstByte: 2, deprecated: false }, // 6to4
+  { prefix: '::ffff:0:0:0/96', firstByte: 12, deprecated: true }, // SIIT IPv4-translated
+  { prefix: '::/96', firstByte: 12, deprecated: true }, // IPv4-compatible
+].map((carrier) => ({ ...carrier, prefix: knownCidr(carrier.prefix) }));
 
-function lookUp(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: RangeTable): AddressRange | undefined {
-  return ranges.find(([cidr]) => cidr[0].kind() === address.kind() && address.match(cidr))?.[1];
+function lookUp(address: IpAddress, ranges: RangeTable): AddressRange | undefined {
+  return ranges.find(([cidr]) => inCidr(address, cidr))?.[1];
 }
 
 function classifyIPv4(address: ipaddr.IPv4): AddressRange {
@@ -114,7 +119,7 @@ function classifyIPv6(address: ipaddr.IPv6): AddressClassification {
   const special = lookUp(address, IPV6_UNSPECIFIED_AND_LOOPBACK);
   if (special) return { address: canonical, range: special };
 
-  const carrier = IPV4_CARRIERS.find(({ prefix }) => address.match(prefix));
+  const carrier = IPV4_CARRIERS.find(({ prefix }) => inCidr(address, prefix));
   if (carrier) {
     const bytes = address.toByteArray().slice(carrier.firstByte, carrier.firstByte + 4);
     const embedded = new ipaddr.IPv4(bytes);
@@ -123,14 +128,14 @@ function classifyIPv6(address: ipaddr.IPv6): AddressClassification {
     return { address: canonical, range, embeddedIPv4: embedded.toString() };
   }
 
-  const range = lookUp(address, IPV6_RANGES) ?? (address.match(GLOBAL_UNICAST) ? 'public' : 'reserved');
+  const range = lookUp(address, IPV6_RANGES) ?? (inCidr(address, GLOBAL_UNICAST) ? 'public' : 'reserved');
   return { address: canonical, range };
 }
 
 /** Says which range an IP address (v4 or v6, as text) belongs to. Throws a TypeError for anything else. */
 export function classifyAddress(address: string): AddressClassification {
-  if (!isIP(address)) throw new TypeError(`Not an IP address: "${address}"`);
-  const parsed = ipaddr.parse(address);
+  const parsed = parseIp(address);
+  if (!parsed) throw new TypeError(`Not an IP address: "${address}"`);
   if (parsed.kind() === 'ipv4') return { address: parsed.toString(), range: classifyIPv4(parsed as ipaddr.IPv4) };
   return classifyIPv6(parsed as ipaddr.IPv6);
 }

@@ -1,5 +1,5 @@
 /**
- * Errors raised by outbound requests. Messages name the destination by its origin only
+ * Errors raised by this package. Request errors name the destination by its origin only
  * (scheme, host, port): paths and query strings often carry tokens, and header values never
  * appear in a message.
  */
@@ -86,3 +86,29 @@ export class UpstreamConnectionError extends OutboundError {
 
 /** The host name did not resolve to any address. */
 export class HostResolutionError extends UpstreamConnectionError {}
+
+/**
+ * A webhook secret that is not `whsec_` (optional) followed by the base64 of 24 to 64 bytes.
+ * The message never quotes the secret.
+ */
+export class InvalidWebhookSecretError extends OutboundError {
+  constructor(detail: string) {
+    super(`Invalid webhook secret: ${detail}; expected "whsec_" followed by the base64 of 24 to 64 random bytes`);
+  }
+}
+
+export type WebhookVerificationReason =
+  | 'missing-headers'
+  | 'invalid-timestamp'
+  | 'timestamp-too-old'
+  | 'timestamp-too-new'
+  | 'no-matching-signature';
+
+export class WebhookVerificationError extends OutboundError {
+  constructor(
+    readonly reason: WebhookVerificationReason,
+    detail: string,
+  ) {
+    super(`Webhook verification failed: ${detail} (${reason})`);
+  }
+}

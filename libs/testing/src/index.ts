@@ -1,1 +1,2 @@
-export {};
+export * from './fake-hugging-face-hub';
+export * from './s3-server';

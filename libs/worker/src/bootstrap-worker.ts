@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import type { INestMicroservice, Type } from '@nestjs/common';
+import type { INestMicroservice, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createLogger, NestJsonLogger, RedisKeys, contractForQueue } from '@switchyard/shared';
 import { BullMqJobServer } from './bullmq-job-server';
+import { JobErrorPassthroughFilter } from './job-error-passthrough.filter';
 import { startHealthServer } from './health-server';
 import { loadWorkerConfig } from './worker-config';
 
@@ -13,6 +14,14 @@ export interface WorkerAppOptions {
   defaultQueues: string[];
   /** Extra facts for /health, such as the execution provider of loaded models. */
   healthDetails?: () => Record<string, unknown>;
+}
+
+/** A worker's NestJS microservice on the BullMQ transport; the one way apps and tests build it. */
+export async function createWorkerMicroservice(module: Type, server: BullMqJobServer, logger: LoggerService | false): Promise<INestMicroservice> {
+  const app = await NestFactory.createMicroservice(module, { strategy: server, logger });
+  app.useGlobalFilters(new JobErrorPassthroughFilter());
+  app.enableShutdownHooks();
+  return app;
 }
 
 /** Starts a worker app: a NestJS microservice whose transport consumes the configured BullMQ queues. */
@@ -29,8 +38,7 @@ export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestM
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     logger,
   });
-  const app = await NestFactory.createMicroservice(options.module, { strategy: server, logger: new NestJsonLogger(logger) });
-  app.enableShutdownHooks();
+  const app = await createWorkerMicroservice(options.module, server, new NestJsonLogger(logger));
   let accepting = false;
   await startHealthServer(config.HEALTH_PORT, () => ({
     status: accepting ? 'ok' : 'starting',

@@ -1,0 +1,175 @@
+import { BatchItemTooLargeError, BatchResultCountError, BatcherClosedError, BatcherOverloadedError } from './errors';
+
+/**
+ * Runs one batch. Returns one entry per item, in the same order: the item's result, or an Error
+ * that fails that item alone. Throwing fails every item of the batch.
+ */
+export type RunBatch<Item, Result> = (items: readonly Item[]) => Promise<ReadonlyArray<Result | Error>>;
+
+export interface MicroBatcherOptions<Item, Result> {
+  /** For messages and errors, e.g. the model id. */
+  name: string;
+  runBatch: RunBatch<Item, Result>;
+  maxBatchSize: number;
+  /** Budget of a batch in item costs (tokens, pixels…). Default: unlimited. */
+  maxBatchCost?: number;
+  /** How long the oldest queued item may wait for a batch to fill. 0: run whatever is queued as soon as the runner is idle. */
+  maxWaitMs: number;
+  /** Items waiting beyond this are refused at once with BatcherOverloadedError. */
+  maxQueued: number;
+}
+
+export interface SubmitOptions {
+  /** An item whose signal fires before its batch starts is dropped and rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** This item's share of maxBatchCost. Default 1. */
+  cost?: number;
+}
+
+export interface MicroBatcherStats {
+  queued: number;
+  /** Items in the batch being run. */
+  running: number;
+  batchesRun: number;
+  itemsRun: number;
+  meanBatchSize: number;
+}
+
+interface QueuedItem<Item, Result> {
+  item: Item;
+  cost: number;
+  enqueuedAt: number;
+  resolve: (result: Result) => void;
+  reject: (error: unknown) => void;
+  detach: () => void;
+}
+
+/**
+ * Groups items submitted by concurrent callers into batches for one runner: a batch closes when it
+ * reaches maxBatchSize items or maxBatchCost, or when its oldest item has waited maxWaitMs. One
+ * batch runs at a time, and items arriving meanwhile form the next one, which starts as soon as
+ * the runner is free. Order is first in, first out, within and across batches.
+ */
+export class MicroBatcher<Item, Result> {
+  private readonly queue: QueuedItem<Item, Result>[] = [];
+  private readonly maxBatchCost: number;
+  private running = 0;
+  private batchesRun = 0;
+  private itemsRun = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: MicroBatcherOptions<Item, Result>) {
+    if (!(options.maxBatchSize >= 1)) throw new RangeError('maxBatchSize must be at least 1');
+    if (!(options.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must not be negative');
+    if (!(options.maxQueued >= 1)) throw new RangeError('maxQueued must be at least 1');
+    this.maxBatchCost = options.maxBatchCost ?? Number.POSITIVE_INFINITY;
+  }
+
+  submit(item: Item, { signal, cost = 1 }: SubmitOptions = {}): Promise<Result> {
+    const { name } = this.options;
+    if (this.closed) return Promise.reject(new BatcherClosedError(name));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!(cost >= 0) || !Number.isFinite(cost)) {
+      return Promise.reject(new RangeError(`An item's cost must be a finite number ≥ 0, got ${cost}`));
+    }
+    if (cost > this.maxBatchCost) return Promise.reject(new BatchItemTooLargeError(name, cost, this.maxBatchCost));
+    if (this.queue.length >= this.options.maxQueued) return Promise.reject(new BatcherOverloadedError(name, this.options.maxQueued));
+
+    return new Promise<Result>((resolve, reject) => {
+      const onAbort = () => {
+        const index = this.queue.indexOf(queued);
+        if (index >= 0) this.queue.splice(index, 1);
+        reject(signal?.reason);
+        this.settleIfIdle();
+      };
+      const queued: QueuedItem<Item, Result> = {
+        item,
+        cost,
+        enqueuedAt: performance.now(),
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(queued);
+      this.schedule();
+    });
+  }
+
+  stats(): MicroBatcherStats {
+    return {
+      queued: this.queue.length,
+      running: this.running,
+      batchesRun: this.batchesRun,
+      itemsRun: this.itemsRun,
+      meanBatchSize: this.batchesRun === 0 ? 0 : this.itemsRun / this.batchesRun,
+    };
+  }
+
+  /** Refuses new items, runs the queued ones without waiting for batches to fill, and resolves when all are done. */
+  close(): Promise<void> {
+    this.closed = true;
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.schedule();
+    this.settleIfIdle();
+    return idle;
+  }
+
+  /** How many queued items the next batch takes, and whether that fills it. */
+  private nextBatchSize(): { count: number; full: boolean } {
+    let count = 0;
+    let cost = 0;
+    for (const queued of this.queue) {
+      if (count === this.options.maxBatchSize || cost + queued.cost > this.maxBatchCost) return { count, full: true };
+      count += 1;
+      cost += queued.cost;
+    }
+    return { count, full: count === this.options.maxBatchSize || cost === this.maxBatchCost };
+  }
+
+  private schedule(): void {
+    if (this.running > 0 || this.queue.length === 0) return;
+    const { count, full } = this.nextBatchSize();
+    const waited = performance.now() - this.queue[0].enqueuedAt;
+    if (full || this.closed || waited >= this.options.maxWaitMs) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.runBatch(this.queue.splice(0, count));
+      return;
+    }
+    // The timer may fire for an item that was aborted since; schedule() then re-arms it for the new oldest one.
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.schedule();
+    }, Math.ceil(this.options.maxWaitMs - waited));
+  }
+
+  private async runBatch(batch: QueuedItem<Item, Result>[]): Promise<void> {
+    this.running = batch.length;
+    for (const queued of batch) queued.detach();
+    try {
+      const results = await this.options.runBatch(batch.map((queued) => queued.item));
+      if (results.length !== batch.length) throw new BatchResultCountError(this.options.name, batch.length, results.length);
+      batch.forEach((queued, index) => {
+        const result = results[index];
+        if (result instanceof Error) queued.reject(result);
+        else queued.resolve(result);
+      });
+    } catch (error) {
+      for (const queued of batch) queued.reject(error);
+    } finally {
+      this.running = 0;
+      this.batchesRun += 1;
+      this.itemsRun += batch.length;
+      this.schedule();
+      this.settleIfIdle();
+    }
+  }
+
+  private settleIfIdle(): void {
+    if (!this.closed || this.running > 0 || this.queue.length > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}

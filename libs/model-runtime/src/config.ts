@@ -1,0 +1,95 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { ModelSessionsOptions } from './sessions/model-sessions';
+import { DEFAULT_HUB_URL } from './store/hub-model-source';
+import type { ModelStoreOptions } from './store/model-store';
+
+export interface ModelRuntimeConfig {
+  store: ModelStoreOptions;
+  sessions: ModelSessionsOptions;
+}
+
+export class ModelRuntimeConfigError extends Error {
+  constructor(readonly issues: string) {
+    super(`Invalid model runtime configuration:\n${issues}`);
+    this.name = 'ModelRuntimeConfigError';
+  }
+}
+
+// Compose files and shells often set variables to an empty string to mean "unset".
+const emptyAsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+const httpUrl = () => z.url({ protocol: /^https?$/ });
+
+const envSchema = z.object({
+  MODEL_DIR: emptyAsUnset(z.string().optional()),
+  MODEL_CACHE_DIR: emptyAsUnset(z.string().default('.switchyard/models')),
+  HF_ENDPOINT: emptyAsUnset(httpUrl().default(DEFAULT_HUB_URL)),
+  HF_TOKEN: emptyAsUnset(z.string().startsWith('hf_', 'a Hugging Face token starts with "hf_"').optional()),
+  HF_HUB_OFFLINE: emptyAsUnset(z.stringbool().default(false)),
+  MODEL_S3_BUCKET: emptyAsUnset(z.string().optional()),
+  MODEL_S3_PREFIX: emptyAsUnset(z.string().default('models')),
+  S3_ENDPOINT: emptyAsUnset(httpUrl().optional()),
+  S3_REGION: emptyAsUnset(z.string().default('us-east-1')),
+  MODEL_EXECUTION_PROVIDERS: emptyAsUnset(z.string().default('cpu')),
+  MODEL_INTRA_OP_THREADS: emptyAsUnset(z.coerce.number().int().positive().optional()),
+  MODEL_INTER_OP_THREADS: emptyAsUnset(z.coerce.number().int().positive().optional()),
+  MODEL_GRAPH_OPTIMIZATION: emptyAsUnset(z.enum(['disabled', 'basic', 'extended', 'all']).optional()),
+});
+
+// Parsed on its own so that its rule is reported together with any problem of the other variables.
+const credentialsSchema = z
+  .object({ AWS_ACCESS_KEY_ID: emptyAsUnset(z.string().optional()), AWS_SECRET_ACCESS_KEY: emptyAsUnset(z.string().optional()) })
+  .refine((env) => (env.AWS_ACCESS_KEY_ID === undefined) === (env.AWS_SECRET_ACCESS_KEY === undefined), {
+    message: 'set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (to use the AWS default credential chain)',
+    path: ['AWS_SECRET_ACCESS_KEY'],
+  });
+
+/**
+ * Reads the model runtime's settings from the environment, once, into typed options:
+ * MODEL_DIR, MODEL_CACHE_DIR (default `.switchyard/models`), HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE,
+ * MODEL_S3_BUCKET (turns the S3 cache on), MODEL_S3_PREFIX, S3_ENDPOINT, S3_REGION,
+ * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, MODEL_EXECUTION_PROVIDERS (comma-separated, default `cpu`),
+ * MODEL_INTRA_OP_THREADS, MODEL_INTER_OP_THREADS, MODEL_GRAPH_OPTIMIZATION. Relative paths are
+ * resolved against `cwd`.
+ */
+export function loadModelRuntimeConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string = process.cwd(),
+): ModelRuntimeConfig {
+  const parsed = envSchema.safeParse(env);
+  const parsedCredentials = credentialsSchema.safeParse(env);
+  if (!parsed.success || !parsedCredentials.success) {
+    const issues = [...(parsed.error?.issues ?? []), ...(parsedCredentials.error?.issues ?? [])];
+    throw new ModelRuntimeConfigError(z.prettifyError(new z.ZodError(issues)));
+  }
+  const values = parsed.data;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = parsedCredentials.data;
+  const credentials = accessKeyId !== undefined && secretAccessKey !== undefined ? { accessKeyId, secretAccessKey } : undefined;
+
+  return {
+    store: {
+      cacheDir: resolve(cwd, values.MODEL_CACHE_DIR),
+      modelDir: values.MODEL_DIR === undefined ? undefined : resolve(cwd, values.MODEL_DIR),
+      hub: { url: values.HF_ENDPOINT, accessToken: values.HF_TOKEN },
+      offline: values.HF_HUB_OFFLINE,
+      s3:
+        values.MODEL_S3_BUCKET === undefined
+          ? undefined
+          : {
+              bucket: values.MODEL_S3_BUCKET,
+              prefix: values.MODEL_S3_PREFIX,
+              endpoint: values.S3_ENDPOINT,
+              region: values.S3_REGION,
+              credentials,
+              // Custom endpoints (MinIO, s3rver, R2) are addressed path-style; AWS itself virtual-host style.
+              forcePathStyle: values.S3_ENDPOINT !== undefined,
+            },
+    },
+    sessions: {
+      executionProviders: values.MODEL_EXECUTION_PROVIDERS.split(',').map((name) => name.trim()).filter(Boolean),
+      intraOpNumThreads: values.MODEL_INTRA_OP_THREADS,
+      interOpNumThreads: values.MODEL_INTER_OP_THREADS,
+      graphOptimizationLevel: values.MODEL_GRAPH_OPTIMIZATION,
+    },
+  };
+}

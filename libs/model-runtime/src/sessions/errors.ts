@@ -1,0 +1,48 @@
+/** Base class of the failures of model sessions. */
+export abstract class ModelSessionError extends Error {
+  protected constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An execution provider was requested that this onnxruntime-node build or installation cannot run. */
+export class ExecutionProviderUnavailableError extends ModelSessionError {
+  constructor(
+    readonly provider: string,
+    readonly reason: string,
+  ) {
+    super(`Execution provider "${provider}" is not available: ${reason}`);
+  }
+}
+
+/** onnxruntime could not load the model file. */
+export class ModelLoadError extends ModelSessionError {
+  constructor(
+    readonly model: string,
+    cause: unknown,
+  ) {
+    super(`Could not load model "${model}": ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** The model's inputs or outputs differ from what the caller was written for. */
+export class ModelSignatureMismatchError extends ModelSessionError {
+  constructor(
+    readonly model: string,
+    readonly mismatches: readonly string[],
+  ) {
+    super(`Model "${model}" does not have the expected signature: ${mismatches.join('; ')}`);
+  }
+}
+
+/** A warm-up cannot build a dummy value for an input (a non-tensor or 4-bit input, for instance). */
+export class WarmUpUnsupportedError extends ModelSessionError {
+  constructor(
+    readonly model: string,
+    readonly input: string,
+    readonly reason: string,
+  ) {
+    super(`Cannot warm up model "${model}": input "${input}" ${reason}`);
+  }
+}

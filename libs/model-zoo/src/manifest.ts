@@ -1,0 +1,154 @@
+import {
+  CLIP_IMAGE_SIZE,
+  CLIP_PROJECTION_DIM,
+  ESRGAN_SCALE,
+  MINILM_HIDDEN_SIZE,
+  SD_LATENT_CHANNELS,
+  SD_TINY_TEXT_WIDTH,
+  SD_VAE_SCALE,
+  SPAI_FEATURE_DIM,
+  SPAI_PATCH_SIZE,
+  TEXT_DETECTOR_LABELS,
+  type Tier,
+} from './models/architectures';
+import { UnknownGraphError } from './errors';
+import type { GraphSignature, TensorSignature } from './signature';
+
+export interface GeneratedModel {
+  /** Hugging Face repository id; also the folder under `<outDir>/<tier>/`. */
+  readonly repoId: string;
+  readonly tiers: readonly Tier[];
+  readonly graphs: readonly GraphSignature[];
+  /** Other files written beside the graphs (configs, tokenizer), paths inside the repository. */
+  readonly files: readonly string[];
+}
+
+const tokens = (name: string): TensorSignature => ({ name, type: 'int64', dims: ['batch_size', 'sequence_length'] });
+
+const BERT_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
+
+/**
+ * Every model the zoo generates, with the exact input/output names, types and dynamic axes of
+ * the real exports. Graph builders declare their inputs and outputs from these signatures.
+ */
+export const GENERATED_MODELS = {
+  miniLm: {
+    repoId: 'sentence-transformers/all-MiniLM-L6-v2',
+    tiers: ['tiny', 'full'],
+    graphs: [
+      {
+        file: 'onnx/model.onnx',
+        inputs: [tokens('input_ids'), tokens('attention_mask'), tokens('token_type_ids')],
+        outputs: [{ name: 'last_hidden_state', type: 'float32', dims: ['batch_size', 'sequence_length', MINILM_HIDDEN_SIZE] }],
+      },
+    ],
+    files: ['config.json', ...BERT_TOKENIZER_FILES, 'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json'],
+  },
+  clip: {
+    repoId: 'openai/clip-vit-base-patch32',
+    tiers: ['tiny', 'full'],
+    graphs: [
+      {
+        file: 'onnx/vision_model.onnx',
+        inputs: [{ name: 'pixel_values', type: 'float32', dims: ['batch_size', 3, CLIP_IMAGE_SIZE, CLIP_IMAGE_SIZE] }],
+        outputs: [{ name: 'image_embeds', type: 'float32', dims: ['batch_size', CLIP_PROJECTION_DIM] }],
+      },
+      {
+        // As Optimum exports CLIPTextModelWithProjection: no attention_mask. The causal mask and
+        // pooling at the end-of-text token make padding after it irrelevant.
+        file: 'onnx/text_model.onnx',
+        inputs: [tokens('input_ids')],
+        outputs: [{ name: 'text_embeds', type: 'float32', dims: ['batch_size', CLIP_PROJECTION_DIM] }],
+      },
+    ],
+    files: ['config.json', 'preprocessor_config.json'],
+  },
+  spai: {
+    repoId: 'mever-team/spai',
+    tiers: ['tiny', 'full'],
+    graphs: [
+      {
+        // Input names are those torch.onnx's dynamo exporter takes from SPAI's forward(x); the
+        // output names it generates are internal node names, so these are ours.
+        file: 'onnx/patch_encoder.onnx',
+        inputs: [{ name: 'x', type: 'float32', dims: ['batch_size', 3, SPAI_PATCH_SIZE, SPAI_PATCH_SIZE] }],
+        outputs: [{ name: 'patch_features', type: 'float32', dims: ['batch_size', SPAI_FEATURE_DIM] }],
+      },
+      {
+        file: 'onnx/patch_aggregator.onnx',
+        inputs: [{ name: 'x', type: 'float32', dims: ['batch_size', 'num_patches', SPAI_FEATURE_DIM] }],
+        outputs: [{ name: 'logits', type: 'float32', dims: ['batch_size', 1] }],
+      },
+    ],
+    files: ['config.json'],
+  },
+  realEsrgan: {
+    repoId: 'ai-forever/Real-ESRGAN',
+    tiers: ['tiny', 'full'],
+    graphs: [
+      {
+        file: 'onnx/RealESRGAN_x4plus.onnx',
+        inputs: [{ name: 'input', type: 'float32', dims: ['batch_size', 3, 'height', 'width'] }],
+        outputs: [{ name: 'output', type: 'float32', dims: ['batch_size', 3, `height * ${ESRGAN_SCALE}`, `width * ${ESRGAN_SCALE}`] }],
+      },
+    ],
+    files: ['config.json'],
+  },
+  textDetector: {
+    repoId: 'openai-community/roberta-base-openai-detector',
+    tiers: ['tiny'],
+    graphs: [
+      {
+        file: 'onnx/model.onnx',
+        inputs: [tokens('input_ids'), tokens('attention_mask')],
+        outputs: [{ name: 'logits', type: 'float32', dims: ['batch_size', TEXT_DETECTOR_LABELS.length] }],
+      },
+    ],
+    files: ['config.json', ...BERT_TOKENIZER_FILES],
+  },
+  stableDiffusion: {
+    repoId: 'stabilityai/sd-turbo',
+    tiers: ['tiny'],
+    graphs: [
+      {
+        file: 'text_encoder/model.onnx',
+        inputs: [tokens('input_ids')],
+        outputs: [
+          { name: 'last_hidden_state', type: 'float32', dims: ['batch_size', 'sequence_length', SD_TINY_TEXT_WIDTH] },
+          { name: 'pooler_output', type: 'float32', dims: ['batch_size', SD_TINY_TEXT_WIDTH] },
+        ],
+      },
+      {
+        file: 'unet/model.onnx',
+        inputs: [
+          { name: 'sample', type: 'float32', dims: ['batch_size', SD_LATENT_CHANNELS, 'height', 'width'] },
+          // Optimum exports the timestep as a float scalar (a 0-d tensor).
+          { name: 'timestep', type: 'float32', dims: [] },
+          { name: 'encoder_hidden_states', type: 'float32', dims: ['batch_size', 'sequence_length', SD_TINY_TEXT_WIDTH] },
+        ],
+        outputs: [{ name: 'out_sample', type: 'float32', dims: ['batch_size', SD_LATENT_CHANNELS, 'height', 'width'] }],
+      },
+      {
+        file: 'vae_decoder/model.onnx',
+        inputs: [{ name: 'latent_sample', type: 'float32', dims: ['batch_size', SD_LATENT_CHANNELS, 'latent_height', 'latent_width'] }],
+        outputs: [{ name: 'sample', type: 'float32', dims: ['batch_size', 3, `latent_height * ${SD_VAE_SCALE}`, `latent_width * ${SD_VAE_SCALE}`] }],
+      },
+    ],
+    files: ['model_index.json', 'scheduler/scheduler_config.json', 'text_encoder/config.json', 'unet/config.json', 'vae_decoder/config.json'],
+  },
+} as const satisfies Record<string, GeneratedModel>;
+
+export type ModelKey = keyof typeof GENERATED_MODELS;
+
+export const MODEL_KEYS = Object.keys(GENERATED_MODELS) as ModelKey[];
+
+/** The signature of one graph of a model, found by its file name. */
+export function graphSignature(model: ModelKey, file: string): GraphSignature {
+  const graph = (GENERATED_MODELS[model].graphs as readonly GraphSignature[]).find((candidate) => candidate.file === file);
+  if (!graph) throw new UnknownGraphError(GENERATED_MODELS[model].repoId, file);
+  return graph;
+}
+
+export function hasTier(model: ModelKey, tier: Tier): boolean {
+  return (GENERATED_MODELS[model].tiers as readonly Tier[]).includes(tier);
+}
