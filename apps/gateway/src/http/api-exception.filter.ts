@@ -3,6 +3,14 @@ import type { FastifyReply } from 'fastify';
 import type { Logger } from '@switchyard/shared';
 import { ApiError } from './api-errors';
 
+const CLIENT_ERROR_CODES: Record<number, string> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
 /** Maps every error to one JSON shape, once, here. Unknown errors are logged and answered as 500. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -18,18 +26,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (error instanceof ApiError) {
       return { status: error.status, body: { error: error.message, code: error.code, ...(error.field ? { field: error.field } : {}) }, headers: error.headers };
     }
-    const fastifyError = error as { statusCode?: number; code?: string; message?: string };
-    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return { status: 413, body: { error: 'Request body is larger than this route accepts', code: 'payload_too_large', field: 'body' }, headers: {} };
-    }
-    if (fastifyError.code?.startsWith('FST_ERR_CTP') || (error instanceof SyntaxError && fastifyError.statusCode === 400)) {
-      return { status: fastifyError.statusCode ?? 400, body: { error: `Body is not valid JSON: ${fastifyError.message}`, code: 'invalid_json', field: 'body' }, headers: {} };
-    }
-    if (error instanceof HttpException) {
-      return { status: error.getStatus(), body: { error: error.message, code: 'http_error' }, headers: {} };
-    }
-    if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
-      return { status: fastifyError.statusCode, body: { error: fastifyError.message ?? 'Bad request', code: 'bad_request' }, headers: {} };
+    const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const message = error instanceof Error ? error.message : 'Bad request';
+      const code = CLIENT_ERROR_CODES[status] ?? 'bad_request';
+      const field = status === 413 || status === 415 || /json|body/i.test(message) ? 'body' : undefined;
+      return { status, body: { error: message, code: /json/i.test(message) ? 'invalid_json' : code, ...(field ? { field } : {}) }, headers: {} };
     }
     this.logger.error({ err: error }, 'unhandled error');
     return { status: 500, body: { error: 'Internal server error', code: 'internal' }, headers: {} };

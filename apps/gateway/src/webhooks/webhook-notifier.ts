@@ -55,7 +55,7 @@ export class WebhookNotifier implements OnModuleInit, OnApplicationShutdown {
       concurrency: 16,
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
-          (error instanceof RetryLater ? error.retryAfterMs : undefined) ?? this.schedule.delayBeforeAttempt(attemptsMade + 1) ?? 0,
+          Math.max(this.schedule.delayBeforeAttempt(attemptsMade + 1) ?? 0, error instanceof RetryLater ? (error.retryAfterMs ?? 0) : 0),
       },
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'webhook worker error'));

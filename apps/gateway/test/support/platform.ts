@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestMicroservice } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
+import { createLogger, RedisKeys } from '@switchyard/shared';
+import { BullMqJobServer, createWorkerMicroservice, EchoModule } from '@switchyard/worker';
+import { gatewayConfigSchema, type GatewayConfig } from '../../src/config';
+import { createGatewayApp } from '../../src/gateway-app';
+import { DATABASE } from '../../src/infra/tokens';
+import type { Database } from '@switchyard/db';
+import { echoContract } from '@switchyard/shared';
+
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const API_KEY = 'test-key-' + randomBytes(12).toString('hex');
+
+/** A Redis key prefix of its own per test file, so suites never see each other's jobs. */
+export function uniquePrefix(): string {
+  return `{sy-test-${randomBytes(4).toString('hex')}}`;
+}
+
+export function gatewayConfig(overrides: Record<string, string | undefined>): GatewayConfig {
+  return gatewayConfigSchema.parse({
+    REDIS_URL: TEST_REDIS_URL,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SWITCHYARD_API_KEY: API_KEY,
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    WEBHOOK_RETRY_SCALE: '0.001',
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+}
+
+/** A gateway listening on a free port, with a client that sends the test key. */
+export class GatewayUnderTest {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(config: GatewayConfig): Promise<GatewayUnderTest> {
+    const app = await createGatewayApp(config);
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as { port: number };
+    return new GatewayUnderTest(app, `http://127.0.0.1:${address.port}`);
+  }
+
+  get database(): Database {
+    return this.app.get<Database>(DATABASE);
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
+}
+
+/** An in-process echo worker on the same Redis and prefix as the gateway under test. */
+export async function startEchoWorker(prefix: string, options: { concurrency?: number; workerId?: string } = {}): Promise<INestMicroservice> {
+  const server = new BullMqJobServer({
+    redisUrl: TEST_REDIS_URL,
+    keys: new RedisKeys(prefix),
+    contracts: [echoContract],
+    concurrency: options.concurrency ?? 4,
+    workerId: options.workerId ?? `test-worker-${randomBytes(3).toString('hex')}`,
+    stalledIntervalMs: 30_000,
+    lockDurationMs: 30_000,
+    logger: createLogger('test-worker', 'warn'),
+  });
+  const app = await createWorkerMicroservice(EchoModule, server, false);
+  await app.listen();
+  return app;
+}
+
+/** The temporary stores one test file uses, removed at the end. */
+export async function createTestStores() {
+  const prefix = uniquePrefix();
+  const postgres = await createTemporaryPostgresDatabase();
+  const pgliteDir = mkdtempSync(join(tmpdir(), 'sy-pglite-'));
+  const redis = new Redis(TEST_REDIS_URL);
+  return {
+    prefix,
+    databaseUrl: postgres.url,
+    pgliteDir,
+    redis,
+    async cleanup() {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await postgres.drop();
+      rmSync(pgliteDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`Condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
