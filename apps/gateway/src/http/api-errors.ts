@@ -9,14 +9,16 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly headers: Record<string, string> = {},
+    /** Extra members of the error body, e.g. the seeds' `received_keys`/`expected_keys`. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
 export class ValidationError extends ApiError {
-  constructor(field: string, message: string) {
-    super(400, 'invalid_request', `${field}: ${message}`, field);
+  constructor(field: string, message: string, details: Record<string, unknown> = {}) {
+    super(400, 'invalid_request', `${field}: ${message}`, field, {}, details);
   }
 }
 

@@ -24,7 +24,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   private describe(error: unknown): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
     if (error instanceof ApiError) {
-      return { status: error.status, body: { error: error.message, code: error.code, ...(error.field ? { field: error.field } : {}) }, headers: error.headers };
+      return { status: error.status, body: { error: error.message, code: error.code, ...(error.field ? { field: error.field } : {}), ...error.details }, headers: error.headers };
     }
     const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
