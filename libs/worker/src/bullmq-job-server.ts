@@ -27,8 +27,8 @@ export interface BullMqJobServerOptions {
  */
 export class BullMqJobServer extends Server implements CustomTransportStrategy {
   private readonly workers = new Map<string, Worker<JobEnvelope>>();
-  private subscriber?: Redis;
-  private commands?: Redis;
+  /** BullMQ leaves connections it was handed open on close; these are closed here. */
+  private readonly connections: Redis[] = [];
 
   constructor(private readonly options: BullMqJobServerOptions) {
     super();
@@ -36,8 +36,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      this.commands = connectRedis(this.options.redisUrl, 'blocking', `${this.options.workerId}:commands`);
-      const store = new JobStateStore(this.commands, this.options.keys);
+      const store = new JobStateStore(this.connect('commands'), this.options.keys);
       const runners = this.options.contracts.map((contract) => this.createRunner(contract, store));
       await this.listenForCancellations();
       for (const [contract, runner] of runners) this.startWorker(contract, runner);
@@ -52,8 +51,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     await Promise.all([...this.workers.values()].map((worker) => worker.close()));
     this.workers.clear();
-    await this.subscriber?.quit().catch(() => undefined);
-    await this.commands?.quit().catch(() => undefined);
+    await Promise.all(this.connections.splice(0).map((connection) => connection.quit().catch(() => undefined)));
   }
 
   activeQueues(): string[] {
@@ -83,7 +81,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
       contract.queue,
       (job: Job<JobEnvelope>, _token?: string, signal?: AbortSignal) => runner.run(job, signal),
       {
-        connection: connectRedis(this.options.redisUrl, 'blocking', `${this.options.workerId}:${contract.queue}`),
+        connection: this.connect(contract.queue),
         prefix: this.options.keys.bullPrefix,
         concurrency: this.options.concurrency,
         stalledInterval: this.options.stalledIntervalMs,
@@ -96,10 +94,16 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   }
 
   private async listenForCancellations(): Promise<void> {
-    this.subscriber = connectRedis(this.options.redisUrl, 'blocking', `${this.options.workerId}:cancellations`);
-    this.subscriber.on('message', (_channel: string, jobId: string) => {
+    const subscriber = this.connect('cancellations');
+    subscriber.on('message', (_channel: string, jobId: string) => {
       for (const worker of this.workers.values()) worker.cancelJob(jobId, 'cancelled');
     });
-    await this.subscriber.subscribe(this.options.keys.cancellations);
+    await subscriber.subscribe(this.options.keys.cancellations);
+  }
+
+  private connect(purpose: string): Redis {
+    const connection = connectRedis(this.options.redisUrl, 'blocking', `${this.options.workerId}:${purpose}`);
+    this.connections.push(connection);
+    return connection;
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
 import { AddressPolicy, deliverWebhook, webhookRetrySchedule, type WebhookRetrySchedule } from '@switchyard/outbound';
 import { connectRedis, RedisKeys, type Logger } from '@switchyard/shared';
@@ -33,6 +34,7 @@ export class WebhookNotifier implements OnModuleInit, OnApplicationShutdown {
   private worker!: Worker<WebhookDeliveryJob>;
   private readonly schedule: WebhookRetrySchedule;
   private readonly addressPolicy: AddressPolicy;
+  private readonly connections: Redis[] = [];
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
@@ -47,7 +49,11 @@ export class WebhookNotifier implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    const connection = () => connectRedis(this.config.REDIS_URL, 'blocking', 'gateway:webhooks');
+    const connection = () => {
+      const redis = connectRedis(this.config.REDIS_URL, 'blocking', 'gateway:webhooks');
+      this.connections.push(redis);
+      return redis;
+    };
     this.queue = new Queue(WEBHOOK_QUEUE, { connection: connection(), prefix: this.keys.bullPrefix });
     this.worker = new Worker(WEBHOOK_QUEUE, (job) => this.attempt(job), {
       connection: connection(),
@@ -64,6 +70,7 @@ export class WebhookNotifier implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.worker.close();
     await this.queue.close();
+    await Promise.all(this.connections.map((redis) => redis.quit().catch(() => undefined)));
   }
 
   /** Idempotent: the delivery id is the BullMQ job id, so a redelivered event enqueues nothing new. */

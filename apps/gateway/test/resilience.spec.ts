@@ -1,0 +1,119 @@
+import type { INestMicroservice } from '@nestjs/common';
+import { JobStateStore, RedisKeys, isFinalStatus } from '@switchyard/shared';
+import { CuttableProxy, exited, spawnWorkerProcess } from './support/processes';
+import { createTestStores, eventually, gatewayConfig, GatewayUnderTest, startEchoWorker } from './support/platform';
+
+jest.setTimeout(60_000);
+
+describe('resilience', () => {
+  let stores: Awaited<ReturnType<typeof createTestStores>>;
+
+  beforeEach(async () => {
+    stores = await createTestStores();
+  });
+  afterEach(async () => {
+    await stores.cleanup();
+  });
+
+  /** Every job's events are in Postgres: as many rows as the sequence numbers its view handed out. */
+  async function expectEveryEventRecorded(gateway: GatewayUnderTest, jobIds: string[]): Promise<void> {
+    const store = new JobStateStore(stores.redis, new RedisKeys(stores.prefix));
+    const expected = new Map<string, number>();
+    for (const id of jobIds) expected.set(id, (await store.get(id))!.seq);
+    await eventually(async () => {
+      const counts = await gateway.database.prisma.jobEvent.groupBy({ by: ['jobId'], where: { jobId: { in: jobIds } }, _count: true });
+      const recorded = new Map(counts.map((row) => [row.jobId, row._count]));
+      return jobIds.every((id) => recorded.get(id) === expected.get(id));
+    }, 30_000, 200);
+    const rows = await gateway.database.prisma.job.findMany({ where: { id: { in: jobIds } } });
+    expect(rows).toHaveLength(jobIds.length);
+    expect(rows.every((row) => row.status === 'COMPLETED' && row.lastSeq === expected.get(row.id))).toBe(true);
+  }
+
+  it('completes a job whose worker is killed with SIGKILL mid-job', async () => {
+    const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+    const fastStalls = { WORKER_STALLED_INTERVAL_MS: '500', WORKER_LOCK_DURATION_MS: '1500' };
+    const first = await spawnWorkerProcess(stores.prefix, { ...fastStalls, WORKER_ID: 'doomed' });
+    try {
+      const run = await gateway.request('POST', '/v2/echo/run', { input: { sleep_ms: 2000 } });
+      await eventually(async () => (await gateway.request('GET', `/v2/echo/status/${run.body.id}`)).body.status === 'IN_PROGRESS');
+      first.kill('SIGKILL');
+      await exited(first);
+
+      const second = await spawnWorkerProcess(stores.prefix, { ...fastStalls, WORKER_ID: 'survivor' });
+      try {
+        const final = await gateway.request('GET', `/v2/echo/status-sync/${run.body.id}?wait=20000`);
+        expect(final.body).toMatchObject({ status: 'COMPLETED', workerId: 'survivor', retries: 1, output: { echo: { sleep_ms: 2000 } } });
+      } finally {
+        second.kill('SIGTERM');
+        await exited(second);
+      }
+    } finally {
+      first.kill('SIGKILL');
+      await gateway.close();
+    }
+  });
+
+  it('lets a worker finish its active job when it is asked to stop (SIGTERM)', async () => {
+    const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+    const worker = await spawnWorkerProcess(stores.prefix);
+    try {
+      const run = await gateway.request('POST', '/v2/echo/run', { input: { sleep_ms: 1500 } });
+      await eventually(async () => (await gateway.request('GET', `/v2/echo/status/${run.body.id}`)).body.status === 'IN_PROGRESS');
+      worker.kill('SIGTERM');
+      await exited(worker);
+      // No other worker exists: the job can only have completed before the process went away.
+      expect((await gateway.request('GET', `/v2/echo/status/${run.body.id}`)).body.status).toBe('COMPLETED');
+    } finally {
+      worker.kill('SIGKILL');
+      await gateway.close();
+    }
+  });
+
+  it('loses no event when the gateway restarts while events are in flight', async () => {
+    const config = gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, RECORDER_CONSUMER: 'gateway-0' });
+    let gateway = await GatewayUnderTest.start(config);
+    const worker = await startEchoWorker(stores.prefix, { concurrency: 16 });
+    try {
+      const submitted = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => gateway.request('POST', '/v2/echo/run', { input: { i, sleep_ms: 300, stream: ['a', 'b'] } })),
+      );
+      const ids = submitted.map((response) => response.body.id as string);
+      await gateway.close();
+
+      const store = new JobStateStore(stores.redis, new RedisKeys(stores.prefix));
+      await eventually(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((view) => view && isFinalStatus(view.status)), 30_000, 100);
+
+      gateway = await GatewayUnderTest.start(config);
+      await expectEveryEventRecorded(gateway, ids);
+    } finally {
+      await worker.close();
+      await gateway.close();
+    }
+  });
+
+  it('loses no event while the database is unreachable, and records them once it returns', async () => {
+    const proxy = await CuttableProxy.start(Number(new URL(stores.databaseUrl).port || 5432));
+    const viaProxy = new URL(stores.databaseUrl);
+    viaProxy.port = String(proxy.port);
+    const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: viaProxy.toString() }));
+    const worker = await startEchoWorker(stores.prefix);
+    try {
+      const before = await gateway.request('POST', '/v2/echo/runsync', { input: { phase: 'before' } });
+      await proxy.cut();
+      // Jobs keep running with the database gone: Redis holds their state, the stream their events.
+      const during = await Promise.all(Array.from({ length: 20 }, (_, i) => gateway.request('POST', '/v2/echo/runsync', { input: { i } })));
+      expect(during.every((response) => response.body.status === 'COMPLETED')).toBe(true);
+      expect((await gateway.request('GET', '/ready')).status).toBe(503);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await proxy.restore();
+
+      await expectEveryEventRecorded(gateway, [before.body.id, ...during.map((response) => response.body.id)]);
+      expect((await gateway.request('GET', '/ready')).status).toBe(200);
+    } finally {
+      await worker.close();
+      await gateway.close();
+      await proxy.cut();
+    }
+  });
+});
