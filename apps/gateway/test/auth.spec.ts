@@ -1,0 +1,73 @@
+import { createApiKey } from '../src/auth/api-keys.service';
+import { createTestStores, gatewayConfig, GatewayUnderTest } from './support/platform';
+
+describe('API keys and rate limits', () => {
+  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let gateway: GatewayUnderTest;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    await stores.cleanup();
+  });
+
+  it.each([
+    ['no Authorization header', undefined],
+    ['a wrong key', 'Bearer sy_not-a-real-key'],
+    ['another scheme', 'Token abc'],
+  ])('answers 401 JSON for %s', async (_case, authorization) => {
+    const response = await fetch(`${gateway.baseUrl}/v2/echo/health`, { headers: authorization ? { authorization } : {} });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: 'unauthorized', field: 'authorization' });
+  });
+
+  it('accepts a database key, stored only as a hash, until it is revoked', async () => {
+    const created = await createApiKey(gateway.database, 'ci');
+    const row = await gateway.database.prisma.apiKey.findUniqueOrThrow({ where: { id: created.id } });
+    expect(JSON.stringify(row)).not.toContain(created.key);
+
+    const headers = { authorization: `Bearer ${created.key}` };
+    const accepted = await fetch(`${gateway.baseUrl}/v2/echo/health`, { headers });
+    expect(accepted.status).toBe(200);
+
+    await gateway.database.prisma.apiKey.update({ where: { id: created.id }, data: { revokedAt: new Date() } });
+    // A revoked key stops working once the short look-up cache expires; a fresh gateway sees it at once.
+    const fresh = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+    try {
+      expect((await fetch(`${fresh.baseUrl}/v2/echo/health`, { headers })).status).toBe(401);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('records which key submitted a job', async () => {
+    const created = await createApiKey(gateway.database, 'owner');
+    const response = await gateway.request('POST', '/v2/echo/run', { input: {} }, { authorization: `Bearer ${created.key}` });
+    const view = await stores.redis.hget(`${stores.prefix}:job:${response.body.id}`, 'apiKeyId');
+    expect(view).toBe(created.id);
+  });
+
+  it('limits each key per 10 s window and answers 429 with Retry-After', async () => {
+    const created = await createApiKey(gateway.database, 'limited');
+    const headers = { authorization: `Bearer ${created.key}` };
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const response = await gateway.request('POST', '/v2/echo/purge-queue', undefined, headers);
+      statuses.push(response.status);
+      if (response.status === 429) {
+        retryAfter = response.headers.get('retry-after');
+        expect(response.body).toMatchObject({ code: 'rate_limited' });
+      }
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(10);
+    // Another key has a budget of its own.
+    expect((await gateway.request('POST', '/v2/echo/purge-queue')).status).toBe(200);
+  });
+});

@@ -1,0 +1,50 @@
+import type { INestMicroservice } from '@nestjs/common';
+import { API_KEY, createTestStores, gatewayConfig, GatewayUnderTest, startEchoWorker } from './support/platform';
+
+describe('operations endpoints', () => {
+  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let gateway: GatewayUnderTest;
+  let worker: INestMicroservice;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+    worker = await startEchoWorker(stores.prefix);
+  });
+
+  afterAll(async () => {
+    await worker.close();
+    await gateway.close();
+    await stores.cleanup();
+  });
+
+  it('answers liveness and readiness without a key', async () => {
+    expect(await (await fetch(`${gateway.baseUrl}/health`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${gateway.baseUrl}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', database: 'ok' });
+  });
+
+  it('exports Prometheus metrics with queue depths and job latencies', async () => {
+    await gateway.request('POST', '/v2/echo/runsync', { input: {} });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const text = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
+    expect(text).toMatch(/switchyard_queue_jobs\{queue="echo",state="wait"\} \d+/);
+    expect(text).toMatch(/switchyard_job_execution_seconds_count\{endpoint="echo",status="COMPLETED"\} [1-9]/);
+    expect(text).toMatch(/switchyard_job_delay_seconds_bucket/);
+    expect(text).toMatch(/switchyard_http_request_duration_seconds_count\{method="POST",route="\/v2\/:endpointId\/runsync",status="200"\} [1-9]/);
+  });
+
+  it('serves the OpenAPI document and its UI', async () => {
+    const document = await (await fetch(`${gateway.baseUrl}/docs-json`)).json();
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v2/{endpointId}/run', '/v2/{endpointId}/runsync', '/v2/{endpointId}/status/{id}']));
+    expect((await fetch(`${gateway.baseUrl}/docs`)).status).toBe(200);
+  });
+
+  it('serves the queue dashboard only with a key (bearer, or basic for browsers)', async () => {
+    expect((await fetch(`${gateway.baseUrl}/dashboard`)).status).toBe(401);
+    expect((await fetch(`${gateway.baseUrl}/dashboard`, { headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(200);
+    const basic = Buffer.from(`admin:${API_KEY}`).toString('base64');
+    expect((await fetch(`${gateway.baseUrl}/dashboard/api/queues`, { headers: { authorization: `Basic ${basic}` } })).status).toBe(200);
+  });
+});
