@@ -1,0 +1,94 @@
+// `npm start`: runs the whole platform on this machine — the gateway and every worker, each in its
+// own process — with embedded defaults: PGlite when DATABASE_URL is unset, a local redis-server
+// when none answers and one is installed, and a generated API key when none is given.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stateDir = join(root, '.switchyard');
+mkdirSync(stateDir, { recursive: true });
+
+const APPS = [
+  { name: 'gateway', entry: 'apps/gateway/dist/index.js', env: {} },
+  { name: 'detector-worker', entry: 'apps/detector-worker/dist/index.js', env: { HEALTH_PORT: '8091' } },
+  { name: 'embedder', entry: 'apps/embedder/dist/index.js', env: { HEALTH_PORT: '8092' } },
+  { name: 'generator', entry: 'apps/generator/dist/index.js', env: { HEALTH_PORT: '8093' } },
+  { name: 'deployer', entry: 'apps/deployer/dist/index.js', env: { HEALTH_PORT: '8094' } },
+];
+
+function log(message) {
+  console.log(`[switchyard] ${message}`);
+}
+
+function reachable(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(1000);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+  });
+}
+
+const children = [];
+let stopping = false;
+
+function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping: workers finish their active jobs first');
+  for (const child of children) child.kill('SIGTERM');
+  const wait = setInterval(() => {
+    if (children.every((child) => child.exitCode !== null || child.signalCode !== null)) {
+      clearInterval(wait);
+      process.exit(code);
+    }
+  }, 100);
+}
+
+function run(name, command, args, env) {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.push(child);
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${name} exited (${signal ?? code}); stopping the platform`);
+      stopAll(code || 1);
+    }
+  });
+  return child;
+}
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+if (!(await reachable(redisUrl))) {
+  const redisServer = spawnSync('redis-server', ['--version']).status === 0;
+  if (!redisServer || process.env.REDIS_URL) {
+    console.error(`[switchyard] No Redis answers at ${redisUrl}. Start one, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) and run npm start again.`);
+    process.exit(1);
+  }
+  const redisDir = join(stateDir, 'redis');
+  mkdirSync(redisDir, { recursive: true });
+  log('starting a local redis-server (AOF on, noeviction) in .switchyard/redis');
+  run('redis-server', 'redis-server', ['--port', '6379', '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', ''], {});
+  for (let i = 0; i < 50 && !(await reachable(redisUrl)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+const keyFile = join(stateDir, 'dev-api-key');
+let apiKey = process.env.SWITCHYARD_API_KEY;
+if (!apiKey) {
+  if (!existsSync(keyFile)) writeFileSync(keyFile, `sy_dev_${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  apiKey = readFileSync(keyFile, 'utf8').trim();
+  log(`SWITCHYARD_API_KEY not set: using the development key in .switchyard/dev-api-key: ${apiKey}`);
+}
+if (!process.env.DATABASE_URL) log('DATABASE_URL not set: using the embedded PGlite database in .switchyard/pgdata');
+
+const shared = { REDIS_URL: redisUrl, SWITCHYARD_API_KEY: apiKey };
+for (const app of APPS) run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env });
+log(`gateway on http://localhost:${process.env.PORT ?? 8080} (docs at /docs, dashboard at /dashboard)`);
+
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
