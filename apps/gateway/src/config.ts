@@ -30,6 +30,8 @@ export const gatewayConfigSchema = redisConfigSchema.extend({
   /** Scales the Standard Webhooks retry schedule; tests shrink it, production keeps 1. */
   WEBHOOK_RETRY_SCALE: z.coerce.number().positive().max(1).default(1),
   RATE_LIMITS_ENABLED: env.boolean(true),
+  /** Multiplies RunPod's default per-key limits, for installs that need more (or benchmarks). */
+  RATE_LIMIT_MULTIPLIER: z.coerce.number().positive().default(1),
   RECORDER_CONSUMER: z.string().min(1).default(`gateway-${process.env.HOSTNAME ?? 'local'}`),
   LOG_LEVEL: env.logLevel(),
 });

@@ -36,7 +36,7 @@ describe('operations endpoints', () => {
   });
 
   it('serves the OpenAPI document and its UI', async () => {
-    const document = await (await fetch(`${gateway.baseUrl}/docs-json`)).json();
+    const document = (await (await fetch(`${gateway.baseUrl}/docs-json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v2/{endpointId}/run', '/v2/{endpointId}/runsync', '/v2/{endpointId}/status/{id}']));
     expect((await fetch(`${gateway.baseUrl}/docs`)).status).toBe(200);
   });

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisKeys } from '@switchyard/shared';
-import { REDIS } from '../infra/tokens';
+import type { GatewayConfig } from '../config';
+import { CONFIG, REDIS } from '../infra/tokens';
 
 /** RunPod's limits per 10 s window, which Switchyard applies per API key. */
 export const RATE_LIMITS = {
@@ -24,18 +25,22 @@ return count
 /** Fixed 10 s windows counted in Redis, so the limit holds across gateway replicas. */
 @Injectable()
 export class RateLimiter {
+  private readonly multiplier: number;
+
   constructor(
+    @Inject(CONFIG) config: GatewayConfig,
     @Inject(REDIS) private readonly redis: Redis & { countRequest?(key: string, windowMs: number): Promise<number> },
     private readonly keys: RedisKeys,
   ) {
     redis.defineCommand('countRequest', { numberOfKeys: 1, lua: COUNT_SCRIPT });
+    this.multiplier = config.RATE_LIMIT_MULTIPLIER;
   }
 
   /** Counts one request; answers how many seconds to wait when the window is full. */
   async take(subject: string, bucket: RateBucket, now = Date.now()): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number; limit: number }> {
     const window = Math.floor(now / WINDOW_MS);
     const count = await this.redis.countRequest!(this.keys.rateWindow(subject, bucket, window), WINDOW_MS);
-    const limit = RATE_LIMITS[bucket];
+    const limit = Math.round(RATE_LIMITS[bucket] * this.multiplier);
     if (count <= limit) return { allowed: true };
     return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)) };
   }

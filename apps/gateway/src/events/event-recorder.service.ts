@@ -27,7 +27,7 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
   async onApplicationBootstrap(): Promise<void> {
     this.consumer = new EventStreamConsumer(
       connectRedis(this.config.REDIS_URL, 'blocking', 'gateway:recorder'),
-      { stream: this.keys.events, group: RECORDER_GROUP, consumer: this.config.RECORDER_CONSUMER, batchSize: 500, claimIdleMs: 60_000 },
+      { stream: this.keys.events, group: RECORDER_GROUP, consumer: this.config.RECORDER_CONSUMER, batchSize: 500, claimIdleMs: 60_000, lingerMs: 50 },
       (events) => this.record(events),
       this.logger.child({ component: 'recorder' }),
     );

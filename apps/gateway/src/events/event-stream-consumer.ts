@@ -10,6 +10,11 @@ export interface EventStreamConsumerOptions {
   batchSize: number;
   /** Entries another consumer left unacknowledged this long are taken over (that consumer died). */
   claimIdleMs: number;
+  /**
+   * After a batch that was not full, wait this long before reading again, so that events gather
+   * into fewer, larger transactions instead of one per request (readers of live state use Redis).
+   */
+  lingerMs: number;
 }
 
 /**
@@ -71,6 +76,7 @@ export class EventStreamConsumer {
         await this.handle(events);
         await this.redis.xack(stream, group, ...entries.map(([id]) => id));
         failures = 0;
+        if (entries.length < batchSize && !readPending) await new Promise((resolve) => setTimeout(resolve, this.options.lingerMs));
       } catch (error) {
         if (!this.running) return;
         failures += 1;

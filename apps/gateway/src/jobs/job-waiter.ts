@@ -6,6 +6,12 @@ import { CONFIG, LOGGER } from '../infra/tokens';
 
 type Resolve = (view: JobView) => void;
 
+export interface JobWatch {
+  /** The job's final view, or undefined when `timeoutMs` passes first. */
+  until(timeoutMs: number): Promise<JobView | undefined>;
+  stop(): void;
+}
+
 /**
  * Lets requests wait for a job to end (runsync, status-sync). One blocking reader per gateway
  * process tails the event stream, like BullMQ's QueueEvents, and wakes the waiters of each job that
@@ -38,20 +44,34 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     await this.loop;
   }
 
-  /** Resolves with the job's view once it is final, or undefined after `timeoutMs`. */
-  async waitForEnd(jobId: string, timeoutMs: number): Promise<JobView | undefined> {
+  /**
+   * Starts listening for the end of a job. Register before the job is enqueued and no end can be
+   * missed; `stop` must be called once the caller is done.
+   */
+  watch(jobId: string): JobWatch {
     let resolveWaiter!: Resolve;
     const ended = new Promise<JobView>((resolve) => (resolveWaiter = resolve));
     this.subscribe(jobId, resolveWaiter);
     let timer: NodeJS.Timeout | undefined;
+    return {
+      until: (timeoutMs) =>
+        Promise.race([ended, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
+      stop: () => {
+        clearTimeout(timer);
+        this.unsubscribe(jobId, resolveWaiter);
+      },
+    };
+  }
+
+  /** Resolves with the job's view once it is final, or undefined after `timeoutMs`. */
+  async waitForEnd(jobId: string, timeoutMs: number): Promise<JobView | undefined> {
+    const watch = this.watch(jobId);
     try {
       const current = await this.store.get(jobId);
       if (!current || isFinalStatus(current.status)) return current;
-      const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      return await Promise.race([ended, timedOut]);
+      return await watch.until(timeoutMs);
     } finally {
-      clearTimeout(timer);
-      this.unsubscribe(jobId, resolveWaiter);
+      watch.stop();
     }
   }
 

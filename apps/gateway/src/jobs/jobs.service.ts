@@ -20,7 +20,7 @@ import { parseOrThrow } from '../http/zod-validation';
 import { QueueRegistry } from '../infra/queue-registry';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import type { Principal } from '../auth/principal';
-import { JobWaiter } from './job-waiter';
+import { JobWaiter, type JobWatch } from './job-waiter';
 import { rowToRecord, toStatusResponse, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
 import { RESULT_RETENTION_MS, runRequestSchema } from './run-request';
 
@@ -50,13 +50,24 @@ export class JobsService {
     return contract;
   }
 
-  async submit(endpointId: string, body: unknown, principal: Principal, mode: SubmitMode): Promise<{ id: string; status: JobStatus }> {
+  /**
+   * Validates and queues a job. `onAccepted` runs with the new id before the job can start, so a
+   * caller can begin watching it without any chance of missing its end.
+   */
+  async submit(
+    endpointId: string,
+    body: unknown,
+    principal: Principal,
+    mode: SubmitMode,
+    onAccepted?: (jobId: string) => void,
+  ): Promise<{ id: string; status: JobStatus }> {
     const contract = this.endpoint(endpointId);
     const request = parseOrThrow(runRequestSchema, body, '');
     const input = parseOrThrow(contract.input, request.input, 'input');
     if (request.webhook) await this.checkWebhook(request.webhook);
     const policy = resolvePolicy(request.policy);
     const id = randomUUID();
+    onAccepted?.(id);
     const createdAt = Date.now();
     const queued = await this.store.queue({
       id,
@@ -86,6 +97,18 @@ export class JobsService {
       throw new ServiceUnavailableError(`Queue ${contract.queue} is unavailable: ${(error as Error).message}`);
     }
     return { id, status: queued.status };
+  }
+
+  /** RunPod's runsync: queues the job and answers its status once it ends or `waitMs` passes. */
+  async runSync(endpointId: string, body: unknown, principal: Principal, waitMs: number): Promise<JobStatusResponse> {
+    let watch: JobWatch | undefined;
+    try {
+      const { id } = await this.submit(endpointId, body, principal, 'runsync', (jobId) => (watch = this.waiter.watch(jobId)));
+      const ended = await watch!.until(waitMs);
+      return ended ? toStatusResponse(viewToRecord(ended)) : await this.status(endpointId, id);
+    } finally {
+      watch?.stop();
+    }
   }
 
   async status(endpointId: string, jobId: string): Promise<JobStatusResponse> {
@@ -142,7 +165,7 @@ export class JobsService {
     const queue = this.queues.get(this.endpoint(endpointId));
     let removed = 0;
     for (;;) {
-      const waiting = await queue.getJobs(['wait', 'prioritized', 'delayed', 'paused'], 0, 499);
+      const waiting = await queue.getJobs(['wait', 'prioritized', 'delayed'], 0, 499);
       const mine = waiting.filter((job) => job.data.endpointId === endpointId);
       if (mine.length === 0) break;
       for (const job of mine) {
@@ -158,7 +181,7 @@ export class JobsService {
   async health(endpointId: string) {
     const queue = this.queues.get(this.endpoint(endpointId));
     const [counts, finished, workers] = await Promise.all([
-      queue.getJobCounts('wait', 'prioritized', 'delayed', 'paused', 'active'),
+      queue.getJobCounts('wait', 'prioritized', 'delayed', 'active'),
       this.store.finishedCounts(endpointId),
       queue.getWorkersCount(),
     ]);
@@ -168,7 +191,7 @@ export class JobsService {
         completed: finished.COMPLETED,
         failed: finished.FAILED + finished.TIMED_OUT,
         inProgress: counts.active ?? 0,
-        inQueue: (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0) + (counts.paused ?? 0),
+        inQueue: (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
         retried: finished.RETRIED,
       },
       workers: { idle: Math.max(workers - running, 0), running },

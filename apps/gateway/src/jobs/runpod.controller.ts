@@ -44,10 +44,9 @@ export class RunpodController {
   @RateBucketOf('runsync')
   @Post('runsync')
   @HttpCode(200)
-  async runsync(@Param('endpointId') endpointId: string, @Body() body: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  runsync(@Param('endpointId') endpointId: string, @Body() body: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
-    const { id } = await this.jobs.submit(endpointId, body, request.principal, 'runsync');
-    return this.jobs.waitForStatus(endpointId, id, wait);
+    return this.jobs.runSync(endpointId, body, request.principal, wait);
   }
 
   @ApiOperation({ summary: "A job's status: {id, status, delayTime, executionTime, output?, error?}" })

@@ -1,0 +1,101 @@
+// Issue 2's benchmark: `runsync` of echo jobs through the whole gateway (HTTP, auth, rate limit,
+// validation, job state, queue, worker process, status events, response) against raw BullMQ
+// add→completed on the same Redis, with its worker in its own process too. Prints p50/p99 latency
+// and jobs/s at 1 and 64 concurrent clients, and the ratios.
+import http from 'node:http';
+import { join } from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import {
+  fmt, forkReady, freePort, load, REDIS_URL, startProcess, stopProcess, summarize, temporaryDatabase, uniquePrefix,
+} from './support/harness.mjs';
+
+const root = join(import.meta.dirname, '..');
+const WORKER_CONCURRENCY = 50;
+const RUNS = [
+  { clients: 1, total: 1500, warmup: 300 },
+  { clients: 64, total: 12000, warmup: 2000 },
+];
+const payload = { prompt: 'a lighthouse at dusk, oil painting', steps: 25, seed: 42 };
+
+async function rawBaseline() {
+  const prefix = uniquePrefix('raw');
+  const worker = await forkReady(join(import.meta.dirname, 'support/raw-bullmq-worker.mjs'), ['echo', prefix, String(WORKER_CONCURRENCY)]);
+  const connection = { url: REDIS_URL, maxRetriesPerRequest: null };
+  const queue = new Queue('echo', { connection, prefix });
+  const events = new QueueEvents('echo', { connection, prefix });
+  await events.waitUntilReady();
+  const call = async () => {
+    // Completed jobs are kept briefly: waitUntilFinished reads the job after its completion event.
+    const job = await queue.add('echo', payload, { removeOnComplete: { age: 60 }, removeOnFail: true });
+    await job.waitUntilFinished(events, 30_000);
+  };
+  const results = [];
+  for (const run of RUNS) {
+    await load(call, { clients: run.clients, total: run.warmup });
+    results.push(summarize(await load(call, run)));
+  }
+  await queue.obliterate({ force: true });
+  await Promise.all([queue.close(), events.close()]);
+  await stopProcess(worker);
+  return results;
+}
+
+async function gatewayPath() {
+  const prefix = uniquePrefix('gateway');
+  const database = await temporaryDatabase();
+  const port = await freePort();
+  const apiKey = `bench-${Date.now()}-key`;
+  const common = { REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'info' };
+  const gateway = await startProcess(join(root, 'apps/gateway/dist/index.js'), {
+    ...common, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, SWITCHYARD_API_KEY: apiKey,
+    // RunPod's limits (200 runsync/s per key) would cap the benchmark; the limiter still runs.
+    RATE_LIMIT_MULTIPLIER: '1000',
+  }, 'gateway listening');
+  const worker = await startProcess(join(root, 'apps/detector-worker/dist/index.js'), {
+    ...common, WORKER_QUEUES: 'echo', WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+  }, 'worker ready');
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  const body = JSON.stringify({ input: payload });
+  const call = () =>
+    new Promise((resolve, reject) => {
+      const request = http.request(
+        { host: '127.0.0.1', port, path: '/v2/echo/runsync', method: 'POST', agent,
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (response) => {
+          const chunks = [];
+          response.on('data', (chunk) => chunks.push(chunk));
+          response.on('end', () => {
+            const result = JSON.parse(Buffer.concat(chunks).toString());
+            if (result.status !== 'COMPLETED') reject(new Error(`job ended ${JSON.stringify(result)}`));
+            else resolve();
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  const results = [];
+  for (const run of RUNS) {
+    await load(call, { clients: run.clients, total: run.warmup });
+    results.push(summarize(await load(call, run)));
+  }
+  agent.destroy();
+  await stopProcess(worker);
+  await stopProcess(gateway);
+  await database.drop();
+  return results;
+}
+
+const raw = await rawBaseline();
+const ours = await gatewayPath();
+console.log('runsync echo through the gateway vs raw BullMQ add→completed (same Redis, workers in their own processes, concurrency 50)');
+RUNS.forEach((run, i) => {
+  const [r, o] = [raw[i], ours[i]];
+  console.log(
+    `clients=${String(run.clients).padStart(2)}  ` +
+      `raw: p50 ${fmt(r.p50)} ms p99 ${fmt(r.p99)} ms ${fmt(r.perSecond, 0)} jobs/s | ` +
+      `gateway: p50 ${fmt(o.p50)} ms p99 ${fmt(o.p99)} ms ${fmt(o.perSecond, 0)} jobs/s | ` +
+      `p50 ratio ${fmt(o.p50 / r.p50)}x (target ≤ 1.5x)  throughput ratio ${fmt(o.perSecond / r.perSecond)}x${run.clients === 64 ? ' (target ≥ 0.7x)' : ''}`,
+  );
+});
