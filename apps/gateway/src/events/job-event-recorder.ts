@@ -28,18 +28,8 @@ export async function recordJobEvents(prisma: PrismaClient, events: JobEvent[]):
   await prisma.$transaction([
     prisma.$executeRaw(upsertJobs([...latestByJob.values()], inputByJob)),
     ...(inputByJob.size ? [prisma.$executeRaw(fillMissingInputs(inputByJob))] : []),
-    prisma.jobEvent.createMany({
-      data: events.map((event) => ({
-        jobId: event.jobId,
-        seq: event.seq,
-        type: event.type,
-        // The input lives on the job row and the output in the job's final state; events keep the rest.
-        payload: event.type === 'queued' || event.payload === undefined ? Prisma.DbNull : JSON.parse(event.payload),
-        at: new Date(event.at),
-      })),
-      skipDuplicates: true,
-    }),
-    prisma.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true }),
+    prisma.$executeRaw(insertEvents(events)),
+    ...(deliveries.length ? [prisma.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true })] : []),
   ]);
   return deliveries.map((delivery) => ({ deliveryId: delivery.id, jobId: delivery.jobId }));
 }
@@ -67,6 +57,17 @@ function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma
       attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
       delay_time_ms = EXCLUDED.delay_time_ms, execution_time_ms = EXCLUDED.execution_time_ms, last_seq = EXCLUDED.last_seq
     WHERE jobs.last_seq < EXCLUDED.last_seq`;
+}
+
+/** One statement for the whole batch; an event already recorded (same job and sequence) is skipped. */
+function insertEvents(events: JobEvent[]): Prisma.Sql {
+  const rows = events.map((event) => {
+    // The input lives on the job row and the output in the job's final state; events keep the rest.
+    const payload = event.type === 'queued' ? null : (event.payload ?? null);
+    return Prisma.sql`(${event.jobId}, ${event.seq}, ${event.type}, ${payload}::jsonb, ${new Date(event.at)})`;
+  });
+  return Prisma.sql`INSERT INTO job_events (job_id, seq, type, payload, at) VALUES ${Prisma.join(rows)}
+    ON CONFLICT (job_id, seq) DO NOTHING`;
 }
 
 /** A queued event recorded after a later one (several recorders, or a reclaimed batch) still brings its input. */
