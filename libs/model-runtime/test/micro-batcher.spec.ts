@@ -175,4 +175,61 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([[1, 2]]);
     await expect(batcher.submit(3)).rejects.toThrow(BatcherClosedError);
   });
+
+  describe('with a lookahead beyond maxBatchSize', () => {
+    /** Submits `first` (which runs alone, held until the returned gate opens), then the others with their costs. */
+    function queueBehindARunningBatch(options: Partial<MicroBatcherOptions<number, number>>, costs: readonly number[]) {
+      const held = gate();
+      const { batcher, batches } = recordingBatcher(options, (batch) => (batch === 0 ? held.promise : undefined));
+      const results = [batcher.submit(0), ...costs.map((cost, index) => batcher.submit(index + 1, { cost }))];
+      return { batches, results: Promise.all(results), release: held.open };
+    }
+
+    it('batches the oldest item with the items closest to it in cost, each batch in order of arrival', async () => {
+      // Items 1..4 cost 9, 1, 8, 2: in order of cost 2, 4 | 3, 1. Item 1 is the oldest: its batch runs first.
+      const { batches, results, release } = queueBehindARunningBatch({ maxBatchSize: 2, lookahead: 8 }, [9, 1, 8, 2]);
+      release();
+
+      await expect(results).resolves.toEqual([0, 10, 20, 30, 40]);
+      expect(batches).toEqual([[0], [1, 3], [2, 4]]);
+    });
+
+    it('only chooses among the first `lookahead` queued items', async () => {
+      // Items 1..3 cost 5, 1, 1: in order of cost 2, 3 | 1. Item 4, as costly as item 1, is beyond the lookahead.
+      const { batches, results, release } = queueBehindARunningBatch({ maxBatchSize: 2, lookahead: 3 }, [5, 1, 1, 5]);
+      release();
+
+      await expect(results).resolves.toEqual([0, 10, 20, 30, 40]);
+      expect(batches).toEqual([[0], [1], [2, 3], [4]]);
+    });
+
+    it('cuts the batches at maxBatchCost', async () => {
+      // Items 1..6 cost 4, 5, 4, 4, 5, 3: in order of cost, within a budget of 10, 6, 1 | 3, 4 | 2, 5.
+      const { batches, results, release } = queueBehindARunningBatch({ maxBatchSize: 3, maxBatchCost: 10, lookahead: 8 }, [4, 5, 4, 4, 5, 3]);
+      release();
+
+      await expect(results).resolves.toEqual([0, 10, 20, 30, 40, 50, 60]);
+      expect(batches).toEqual([[0], [1, 6], [2, 5], [3, 4]]);
+    });
+
+    it('runs the oldest item at once when enough is queued for a full batch, even if its own batch is not full', async () => {
+      const held = gate();
+      const { batcher, batches } = recordingBatcher({ maxBatchSize: 2, maxWaitMs: 10_000, lookahead: 8 }, (batch) =>
+        batch === 0 ? held.promise : undefined,
+      );
+      const running = [batcher.submit(0), batcher.submit(1)];
+      // Items 2..4 cost 9, 1, 2: in order of cost 3, 4 | 2. Item 2's batch holds only it, but three items could fill one.
+      const queued = [batcher.submit(2, { cost: 9 }), batcher.submit(3, { cost: 1 }), batcher.submit(4, { cost: 2 })];
+      const started = performance.now();
+      held.open();
+
+      await expect(Promise.all([...running, ...queued])).resolves.toEqual([0, 10, 20, 30, 40]);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(batches).toEqual([[0, 1], [2], [3, 4]]);
+    });
+
+    it('refuses a lookahead below maxBatchSize', () => {
+      expect(() => recordingBatcher({ maxBatchSize: 4, lookahead: 3 })).toThrow('lookahead must be at least maxBatchSize');
+    });
+  });
 });

@@ -17,12 +17,20 @@ export interface MicroBatcherOptions<Item, Result> {
   maxWaitMs: number;
   /** Items waiting beyond this are refused at once with BatcherOverloadedError. */
   maxQueued: number;
+  /**
+   * How many of the oldest queued items a batch may choose from. Above maxBatchSize, these items
+   * are cut, in order of cost, into consecutive batches, and the one holding the oldest item runs
+   * next: items of similar cost run together, which cuts the padding when a batch is padded to its
+   * costliest item (texts to the longest). The oldest item always runs in the next batch, so none
+   * is passed over for long. Default maxBatchSize: strictly first in, first out.
+   */
+  lookahead?: number;
 }
 
 export interface SubmitOptions {
   /** An item whose signal fires before its batch starts is dropped and rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** This item's share of maxBatchCost. Default 1. */
+  /** This item's share of maxBatchCost, and what batches group by when lookahead exceeds maxBatchSize. Default 1. */
   cost?: number;
 }
 
@@ -44,15 +52,60 @@ interface QueuedItem<Item, Result> {
   detach: () => void;
 }
 
+/** Positions in the queue (ascending) of the items the next batch takes, and whether that fills it. */
+interface BatchSelection {
+  positions: number[];
+  full: boolean;
+}
+
+/** The items at the head of the queue, as many as maxBatchSize and maxBatchCost allow. */
+function firstInLine(costs: readonly number[], maxSize: number, maxCost: number): BatchSelection {
+  let count = 0;
+  let cost = 0;
+  for (const next of costs) {
+    if (count === maxSize || cost + next > maxCost) break;
+    count += 1;
+    cost += next;
+  }
+  const full = count === maxSize || count < costs.length || cost === maxCost;
+  return { positions: Array.from({ length: count }, (_, position) => position), full };
+}
+
+/**
+ * Cuts the items, in order of cost, into consecutive batches as maxBatchSize and maxBatchCost allow
+ * (cheapest first), and takes the batch that holds the oldest item (position 0). It is full when
+ * the items would fill a first-in-line batch: with enough work queued, there is no reason to wait.
+ */
+function similarInCost(costs: readonly number[], maxSize: number, maxCost: number): BatchSelection {
+  const order = costs.map((_, position) => position).sort((a, b) => costs[a] - costs[b] || a - b);
+  let start = 0;
+  let cost = 0;
+  let end = 0;
+  for (let holdsOldest = false; end < order.length; end++) {
+    const next = costs[order[end]];
+    if (end - start === maxSize || cost + next > maxCost) {
+      if (holdsOldest) break;
+      start = end;
+      cost = 0;
+    }
+    cost += next;
+    holdsOldest ||= order[end] === 0;
+  }
+  const positions = order.slice(start, end).sort((a, b) => a - b);
+  return { positions, full: firstInLine(costs, maxSize, maxCost).full };
+}
+
 /**
  * Groups items submitted by concurrent callers into batches for one runner: a batch closes when it
  * reaches maxBatchSize items or maxBatchCost, or when its oldest item has waited maxWaitMs. One
  * batch runs at a time, and items arriving meanwhile form the next one, which starts as soon as
- * the runner is free. Order is first in, first out, within and across batches.
+ * the runner is free. Order is first in, first out, within and across batches, unless lookahead
+ * lets batches group items of similar cost; within a batch, items keep their order of arrival.
  */
 export class MicroBatcher<Item, Result> {
   private readonly queue: QueuedItem<Item, Result>[] = [];
   private readonly maxBatchCost: number;
+  private readonly lookahead: number;
   private running = 0;
   private batchesRun = 0;
   private itemsRun = 0;
@@ -64,6 +117,8 @@ export class MicroBatcher<Item, Result> {
     if (!(options.maxBatchSize >= 1)) throw new RangeError('maxBatchSize must be at least 1');
     if (!(options.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must not be negative');
     if (!(options.maxQueued >= 1)) throw new RangeError('maxQueued must be at least 1');
+    this.lookahead = options.lookahead ?? options.maxBatchSize;
+    if (!(this.lookahead >= options.maxBatchSize)) throw new RangeError('lookahead must be at least maxBatchSize');
     this.maxBatchCost = options.maxBatchCost ?? Number.POSITIVE_INFINITY;
   }
 
@@ -117,26 +172,27 @@ export class MicroBatcher<Item, Result> {
     return idle;
   }
 
-  /** How many queued items the next batch takes, and whether that fills it. */
-  private nextBatchSize(): { count: number; full: boolean } {
-    let count = 0;
-    let cost = 0;
-    for (const queued of this.queue) {
-      if (count === this.options.maxBatchSize || cost + queued.cost > this.maxBatchCost) return { count, full: true };
-      count += 1;
-      cost += queued.cost;
-    }
-    return { count, full: count === this.options.maxBatchSize || cost === this.maxBatchCost };
+  private selectBatch(): BatchSelection {
+    const { maxBatchSize } = this.options;
+    const costs = this.queue.slice(0, this.lookahead).map((queued) => queued.cost);
+    if (this.lookahead === maxBatchSize) return firstInLine(costs, maxBatchSize, this.maxBatchCost);
+    return similarInCost(costs, maxBatchSize, this.maxBatchCost);
+  }
+
+  private takeFromQueue(positions: readonly number[]): QueuedItem<Item, Result>[] {
+    const batch = positions.map((position) => this.queue[position]);
+    for (let index = positions.length - 1; index >= 0; index--) this.queue.splice(positions[index], 1);
+    return batch;
   }
 
   private schedule(): void {
     if (this.running > 0 || this.queue.length === 0) return;
-    const { count, full } = this.nextBatchSize();
+    const { positions, full } = this.selectBatch();
     const waited = performance.now() - this.queue[0].enqueuedAt;
     if (full || this.closed || waited >= this.options.maxWaitMs) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      void this.runBatch(this.queue.splice(0, count));
+      void this.runBatch(this.takeFromQueue(positions));
       return;
     }
     // The timer may fire for an item that was aborted since; schedule() then re-arms it for the new oldest one.
