@@ -15,10 +15,9 @@ export const runRequestSchema = z
     input: z.record(z.string(), z.unknown(), { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a JSON object') }),
     webhook: z.string().max(2048).optional(),
     policy: jobPolicySchema.optional(),
-    s3Config: z
-      .object({ accessId: z.string(), accessSecret: z.string(), bucketName: z.string(), endpointUrl: z.string() })
-      .strict()
-      .optional(),
+    // RunPod's s3Config (outputs written to the caller's bucket) is not implemented: refused rather
+    // than silently ignored, so no client believes its output went to S3.
+    s3Config: z.never({ error: 'is not supported: outputs are returned in the status object' }).optional(),
   })
   .strict();
 
