@@ -1,5 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Module, type Type } from '@nestjs/common';
 import { EchoModule } from '@switchyard/worker';
+import { EmbedderController } from './embedder.controller';
+import { EmbeddingService } from './embedding-service';
 
-@Module({ imports: [EchoModule] })
-export class EmbedderModule {}
+/**
+ * The embedder's root module around models loaded beforehand (loading takes a while and its
+ * failure must stop the process before it takes jobs). A class, as the worker host expects one.
+ */
+export function embedderModule(embeddings: EmbeddingService): Type {
+  @Module({ imports: [EchoModule], controllers: [EmbedderController], providers: [{ provide: EmbeddingService, useValue: embeddings }] })
+  class EmbedderModule {}
+  return EmbedderModule;
+}

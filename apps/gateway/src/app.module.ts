@@ -8,6 +8,8 @@ import { InfraModule } from './infra/infra.module';
 import { JobWaiter } from './jobs/job-waiter';
 import { JobsService } from './jobs/jobs.service';
 import { RunpodController } from './jobs/runpod.controller';
+import { OpenAiController } from './openai/openai.controller';
+import { OpenAiService } from './openai/openai.service';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { OperationsController } from './ops/operations.controller';
 import { WebhookNotifier } from './webhooks/webhook-notifier';
@@ -18,8 +20,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [InfraModule.forConfig(config)],
-      controllers: [RunpodController, OperationsController],
-      providers: [ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, JobsService, WebhookNotifier, EventRecorderService],
+      controllers: [RunpodController, OperationsController, OpenAiController],
+      providers: [ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, JobsService, WebhookNotifier, EventRecorderService, OpenAiService],
     };
   }
 }

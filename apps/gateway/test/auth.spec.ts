@@ -1,19 +1,16 @@
 import { createApiKey } from '../src/auth/api-keys.service';
-import { createTestStores, gatewayConfig, GatewayUnderTest } from './support/platform';
+import { gatewayConfig, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 describe('API keys and rate limits', () => {
-  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let platform: TestPlatform;
   let gateway: GatewayUnderTest;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+    platform = await startTestPlatform({ echoWorker: false });
+    gateway = platform.gateway;
   });
 
-  afterAll(async () => {
-    await gateway.close();
-    await stores.cleanup();
-  });
+  afterAll(() => platform.close());
 
   it.each([
     ['no Authorization header', undefined],
@@ -36,7 +33,7 @@ describe('API keys and rate limits', () => {
 
     await gateway.database.prisma.apiKey.update({ where: { id: created.id }, data: { revokedAt: new Date() } });
     // A revoked key stops working once the short look-up cache expires; a fresh gateway sees it at once.
-    const fresh = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+    const fresh = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: platform.stores.prefix, DATABASE_URL: platform.stores.databaseUrl }));
     try {
       expect((await fetch(`${fresh.baseUrl}/v2/echo/health`, { headers })).status).toBe(401);
     } finally {
@@ -47,7 +44,7 @@ describe('API keys and rate limits', () => {
   it('records which key submitted a job', async () => {
     const created = await createApiKey(gateway.database, 'owner');
     const response = await gateway.request('POST', '/v2/echo/run', { input: {} }, { authorization: `Bearer ${created.key}` });
-    const view = await stores.redis.hget(`${stores.prefix}:job:${response.body.id}`, 'apiKeyId');
+    const view = await platform.stores.redis.hget(`${platform.stores.prefix}:job:${response.body.id}`, 'apiKeyId');
     expect(view).toBe(created.id);
   });
 

@@ -1,22 +1,15 @@
-import type { INestMicroservice } from '@nestjs/common';
-import { createTestStores, gatewayConfig, GatewayUnderTest, startEchoWorker } from './support/platform';
+import { gatewayConfig, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 describe('bad input gets a clear 4xx JSON error and loses nothing', () => {
-  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let platform: TestPlatform;
   let gateway: GatewayUnderTest;
-  let worker: INestMicroservice;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
-    worker = await startEchoWorker(stores.prefix);
+    platform = await startTestPlatform();
+    gateway = platform.gateway;
   });
 
-  afterAll(async () => {
-    await worker.close();
-    await gateway.close();
-    await stores.cleanup();
-  });
+  afterAll(() => platform.close());
 
   it.each([
     ['a body that is not JSON', '{"input": {', 400, 'body'],
@@ -29,6 +22,7 @@ describe('bad input gets a clear 4xx JSON error and loses nothing', () => {
     ['a ttl out of range', '{"input": {}, "policy": {"ttl": 999999999999}}', 400, 'policy.ttl'],
     ['a policy field of the wrong type', '{"input": {}, "policy": {"lowPriority": "yes"}}', 400, 'policy.lowPriority'],
     ['a webhook that is not a string', '{"input": {}, "webhook": 42}', 400, 'webhook'],
+    ['an s3Config, which is not supported', '{"input": {}, "s3Config": {"bucketName": "b"}}', 400, 's3Config'],
   ])('refuses %s', async (_case, body, status, field) => {
     const response = await gateway.request('POST', '/v2/echo/run', body);
     expect(response.status).toBe(status);
@@ -58,7 +52,7 @@ describe('bad input gets a clear 4xx JSON error and loses nothing', () => {
   it('does not show one endpoint’s job under another endpoint id', async () => {
     const done = await gateway.request('POST', '/v2/echo/runsync', { input: {} });
     const other = await GatewayUnderTest.start(
-      gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, ENDPOINT_ALIASES: 'legacy-echo=echo' }),
+      gatewayConfig({ REDIS_PREFIX: platform.stores.prefix, DATABASE_URL: platform.stores.databaseUrl, ENDPOINT_ALIASES: 'legacy-echo=echo' }),
     );
     try {
       expect((await other.request('GET', `/v2/legacy-echo/status/${done.body.id}`)).status).toBe(404);

@@ -1,22 +1,15 @@
-import type { INestMicroservice } from '@nestjs/common';
-import { API_KEY, createTestStores, gatewayConfig, GatewayUnderTest, startEchoWorker } from './support/platform';
+import { API_KEY, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 describe('operations endpoints', () => {
-  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let platform: TestPlatform;
   let gateway: GatewayUnderTest;
-  let worker: INestMicroservice;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
-    worker = await startEchoWorker(stores.prefix);
+    platform = await startTestPlatform();
+    gateway = platform.gateway;
   });
 
-  afterAll(async () => {
-    await worker.close();
-    await gateway.close();
-    await stores.cleanup();
-  });
+  afterAll(() => platform.close());
 
   it('answers liveness and readiness without a key', async () => {
     expect(await (await fetch(`${gateway.baseUrl}/health`)).json()).toEqual({ status: 'ok' });

@@ -1,4 +1,3 @@
-import type { INestMicroservice } from '@nestjs/common';
 import { JobStateStore, RedisKeys, isFinalStatus } from '@switchyard/shared';
 import { CuttableProxy, exited, spawnWorkerProcess } from './support/processes';
 import { createTestStores, eventually, gatewayConfig, GatewayUnderTest, startEchoWorker } from './support/platform';

@@ -1,26 +1,19 @@
-import type { INestMicroservice } from '@nestjs/common';
-import { API_KEY, createTestStores, gatewayConfig, GatewayUnderTest, startEchoWorker } from './support/platform';
+import { API_KEY, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 /** RunPod's own JavaScript client, pointed at Switchyard with its baseUrl option. */
 describe('runpod-sdk against the gateway', () => {
-  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let platform: TestPlatform;
   let gateway: GatewayUnderTest;
-  let worker: INestMicroservice;
   let endpoint: any;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
-    worker = await startEchoWorker(stores.prefix);
+    platform = await startTestPlatform();
+    gateway = platform.gateway;
     const { default: runpodSdk } = await import('runpod-sdk');
     endpoint = runpodSdk(API_KEY, { baseUrl: `${gateway.baseUrl}/v2` }).endpoint('echo');
   });
 
-  afterAll(async () => {
-    await worker.close();
-    await gateway.close();
-    await stores.cleanup();
-  });
+  afterAll(() => platform.close());
 
   it('runs, polls status and status-sync', async () => {
     const run = await endpoint.run({ input: { prompt: 'sdk' } });

@@ -1,25 +1,18 @@
-import type { INestMicroservice } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { deriveWebhookSecret } from '../src/auth/api-key-material';
-import { API_KEY, createTestStores, eventually, gatewayConfig, GatewayUnderTest, startEchoWorker } from './support/platform';
+import { API_KEY, eventually, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 describe('webhooks', () => {
-  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let platform: TestPlatform;
   let gateway: GatewayUnderTest;
-  let worker: INestMicroservice;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
-    worker = await startEchoWorker(stores.prefix);
+    platform = await startTestPlatform();
+    gateway = platform.gateway;
   });
 
-  afterAll(async () => {
-    await worker.close();
-    await gateway.close();
-    await stores.cleanup();
-  });
+  afterAll(() => platform.close());
 
   it('POSTs the final status object, signed per Standard Webhooks with the key’s secret', async () => {
     const receiver = await WebhookReceiver.start();
@@ -88,18 +81,14 @@ describe('webhooks', () => {
 
 describe('webhooks to internal addresses', () => {
   it('are refused unless configuration allows private destinations', async () => {
-    const stores = await createTestStores();
-    const gateway = await GatewayUnderTest.start(
-      gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, WEBHOOK_ALLOW_PRIVATE: 'false' }),
-    );
+    const { gateway, close } = await startTestPlatform({ echoWorker: false, config: { WEBHOOK_ALLOW_PRIVATE: 'false' } });
     try {
       for (const webhook of ['http://127.0.0.1:9/hook', 'http://localhost/hook', 'http://[::1]/hook', 'http://2130706433/hook', 'http://10.0.0.7/hook']) {
         const response = await gateway.request('POST', '/v2/echo/run', { input: {}, webhook });
         expect({ webhook, status: response.status, field: response.body.field }).toEqual({ webhook, status: 400, field: 'webhook' });
       }
     } finally {
-      await gateway.close();
-      await stores.cleanup();
+      await close();
     }
   });
 });

@@ -10,4 +10,5 @@ export { readWeight } from './onnx/graph-weights';
 export { writeOnnxFile, ONNX_IR_VERSION, ONNX_OPSET } from './onnx/onnx-file-writer';
 export type { ElementType, InitializerSpec } from './onnx/tensor-spec';
 export { bertTokenizerDefinition, bertTokenizerFiles, type BertTokenizerOptions } from './tokenizer/bert-tokenizer-files';
+export { CLIP_SPECIAL_TOKENS, byteLevelAlphabet, clipTokenizerDefinition, clipTokenizerFiles } from './tokenizer/clip-tokenizer-files';
 export { BERT_SPECIAL_TOKENS, loadBertVocabulary } from './tokenizer/bert-vocabulary';

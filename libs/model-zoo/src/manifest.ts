@@ -26,6 +26,7 @@ export interface GeneratedModel {
 const tokens = (name: string): TensorSignature => ({ name, type: 'int64', dims: ['batch_size', 'sequence_length'] });
 
 const BERT_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
+const CLIP_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
 
 /**
  * Every model the zoo generates, with the exact input/output names, types and dynamic axes of
@@ -61,7 +62,7 @@ export const GENERATED_MODELS = {
         outputs: [{ name: 'text_embeds', type: 'float32', dims: ['batch_size', CLIP_PROJECTION_DIM] }],
       },
     ],
-    files: ['config.json', 'preprocessor_config.json'],
+    files: ['config.json', 'preprocessor_config.json', ...CLIP_TOKENIZER_FILES],
   },
   spai: {
     repoId: 'mever-team/spai',

@@ -12,6 +12,8 @@ export interface WorkerAppOptions {
   module: Type;
   /** Queues served when WORKER_QUEUES is not set. */
   defaultQueues: string[];
+  /** Jobs run at once when WORKER_CONCURRENCY is not set (default 8). */
+  defaultConcurrency?: number;
   /** Extra facts for /health, such as the execution provider of loaded models. */
   healthDetails?: () => Record<string, unknown>;
 }
@@ -26,7 +28,7 @@ export async function createWorkerMicroservice(module: Type, server: BullMqJobSe
 
 /** Starts a worker app: a NestJS microservice whose transport consumes the configured BullMQ queues. */
 export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestMicroservice> {
-  const config = loadWorkerConfig(options.app, options.defaultQueues);
+  const config = loadWorkerConfig(options.app, options.defaultQueues, process.env, options.defaultConcurrency);
   const logger = createLogger(options.app, config.LOG_LEVEL);
   const server = new BullMqJobServer({
     redisUrl: config.REDIS_URL,

@@ -2,10 +2,15 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { env, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
-export function loadWorkerConfig(appName: string, defaultQueues: string[], environment: NodeJS.ProcessEnv = process.env) {
+export function loadWorkerConfig(
+  appName: string,
+  defaultQueues: string[],
+  environment: NodeJS.ProcessEnv = process.env,
+  defaultConcurrency = 8,
+) {
   const schema = redisConfigSchema.extend({
     WORKER_QUEUES: env.list().transform((queues) => (queues.length ? queues : defaultQueues)),
-    WORKER_CONCURRENCY: env.positiveInt(8),
+    WORKER_CONCURRENCY: env.positiveInt(defaultConcurrency),
     WORKER_ID: z.string().min(1).default(`${appName}-${hostname()}-${process.pid}`),
     WORKER_STALLED_INTERVAL_MS: env.positiveInt(30_000),
     WORKER_LOCK_DURATION_MS: env.positiveInt(30_000),

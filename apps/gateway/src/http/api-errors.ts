@@ -17,8 +17,9 @@ export class ApiError extends Error {
 }
 
 export class ValidationError extends ApiError {
+  /** With `details` (a contract's own error shape), the message is kept exactly as the contract wrote it. */
   constructor(field: string, message: string, details: Record<string, unknown> = {}) {
-    super(400, 'invalid_request', `${field}: ${message}`, field, {}, details);
+    super(400, 'invalid_request', Object.keys(details).length ? message : `${field}: ${message}`, field, {}, details);
   }
 }
 

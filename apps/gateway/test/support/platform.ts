@@ -2,17 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestMicroservice } from '@nestjs/common';
+import type { INestMicroservice, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
-import { createLogger, RedisKeys } from '@switchyard/shared';
+import { generateModels } from '@switchyard/model-zoo';
+import { createLogger, embedderContract, RedisKeys, type QueueContract } from '@switchyard/shared';
 import { BullMqJobServer, createWorkerMicroservice, EchoModule } from '@switchyard/worker';
 import { gatewayConfigSchema, type GatewayConfig } from '../../src/config';
 import { createGatewayApp } from '../../src/gateway-app';
 import { DATABASE } from '../../src/infra/tokens';
 import type { Database } from '@switchyard/db';
 import { echoContract } from '@switchyard/shared';
+import { loadEmbedderConfig } from '../../../embedder/src/config';
+import { embedderModule } from '../../../embedder/src/embedder.module';
+import { EmbeddingService } from '../../../embedder/src/embedding-service';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const API_KEY = 'test-key-' + randomBytes(12).toString('hex');
@@ -74,21 +78,56 @@ export class GatewayUnderTest {
   }
 }
 
-/** An in-process echo worker on the same Redis and prefix as the gateway under test. */
-export async function startEchoWorker(prefix: string, options: { concurrency?: number; workerId?: string } = {}): Promise<INestMicroservice> {
+/** An in-process worker app, serving `contracts`, on the same Redis and prefix as the gateway under test. */
+export async function startWorkerApp(
+  module: Type,
+  contracts: QueueContract[],
+  prefix: string,
+  options: { concurrency?: number; workerId?: string } = {},
+): Promise<INestMicroservice> {
   const server = new BullMqJobServer({
     redisUrl: TEST_REDIS_URL,
     keys: new RedisKeys(prefix),
-    contracts: [echoContract],
+    contracts,
     concurrency: options.concurrency ?? 4,
     workerId: options.workerId ?? `test-worker-${randomBytes(3).toString('hex')}`,
     stalledIntervalMs: 30_000,
     lockDurationMs: 30_000,
     logger: createLogger('test-worker', 'warn'),
   });
-  const app = await createWorkerMicroservice(EchoModule, server, false);
+  const app = await createWorkerMicroservice(module, server, false);
   await app.listen();
   return app;
+}
+
+/** An in-process echo worker on the same Redis and prefix as the gateway under test. */
+export function startEchoWorker(prefix: string, options: { concurrency?: number; workerId?: string } = {}): Promise<INestMicroservice> {
+  return startWorkerApp(EchoModule, [echoContract], prefix, options);
+}
+
+/** An in-process embedder worker on the tiny models of the model zoo, generated into a folder of its own. */
+export class EmbedderWorkerUnderTest {
+  private constructor(
+    readonly app: INestMicroservice,
+    readonly embeddings: EmbeddingService,
+    private readonly modelsDir: string,
+  ) {}
+
+  /** `env` takes the embedder's settings (EMBEDDER_*), e.g. EMBEDDER_IMAGE_FETCH_ALLOW for a local image server. */
+  static async start(prefix: string, env: Record<string, string> = {}, options: { concurrency?: number } = {}): Promise<EmbedderWorkerUnderTest> {
+    const modelsDir = mkdtempSync(join(tmpdir(), 'sy-embedder-models-'));
+    await generateModels({ outDir: modelsDir, tiers: ['tiny'], models: ['miniLm', 'clip'] });
+    const config = loadEmbedderConfig({ MODEL_DIR: join(modelsDir, 'tiny'), MODEL_CACHE_DIR: join(modelsDir, 'cache'), HF_HUB_OFFLINE: 'true', ...env });
+    const embeddings = await EmbeddingService.load(config, createLogger('test-embedder', 'warn'));
+    const app = await startWorkerApp(embedderModule(embeddings), [embedderContract, echoContract], prefix, { concurrency: options.concurrency ?? 32 });
+    return new EmbedderWorkerUnderTest(app, embeddings, modelsDir);
+  }
+
+  /** Stops taking jobs, lets the running ones finish and releases the models. */
+  async close(): Promise<void> {
+    await this.app.close();
+    rmSync(this.modelsDir, { recursive: true, force: true });
+  }
 }
 
 /** The temporary stores one test file uses, removed at the end. */
@@ -125,4 +164,26 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`Condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+/** A gateway on its own stores, optionally with an in-process echo worker: the usual test set-up. */
+export interface TestPlatform {
+  stores: Awaited<ReturnType<typeof createTestStores>>;
+  gateway: GatewayUnderTest;
+  close(): Promise<void>;
+}
+
+export async function startTestPlatform(options: { echoWorker?: boolean; config?: Record<string, string> } = {}): Promise<TestPlatform> {
+  const stores = await createTestStores();
+  const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, ...options.config }));
+  const worker = options.echoWorker === false ? undefined : await startEchoWorker(stores.prefix);
+  return {
+    stores,
+    gateway,
+    async close() {
+      await worker?.close();
+      await gateway.close();
+      await stores.cleanup();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { GENERATED_MODELS, graphSignature } from '../manifest';
 import { attr, GraphBuilder } from '../onnx/graph-builder';
 import { causalMaskBias, layerNorm, linear, positionEmbedding, preNormEncoderLayer, tokenEmbedding } from '../layers/transformer';
+import { clipTokenizerFiles } from '../tokenizer/clip-tokenizer-files';
 import { addPositionTable, patchEmbedding, prependClassToken } from '../layers/vision';
 import { CLIP, type TextEncoderArchitecture, type Tier, type VisionTransformerArchitecture } from './architectures';
 import { graphSeed } from './graph-seed';
@@ -105,6 +106,8 @@ export function buildClip(tier: Tier): ModelArtifacts {
         image_std: [0.26862954, 0.26130258, 0.27577711],
         do_convert_rgb: true,
       }),
+      // A small test vocabulary in the real file format (see the package README).
+      ...clipTokenizerFiles(arch.text.maxPositions),
     ],
   };
 }

@@ -1,2 +1,3 @@
 export * from './queue-contract';
 export * from './echo.contract';
+export * from './embedder.contract';

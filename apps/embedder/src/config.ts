@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { loadModelRuntimeConfig, type ModelRuntimeConfig } from '@switchyard/model-runtime';
+import { AddressPolicy } from '@switchyard/outbound';
+import { DEFAULT_EMBEDDER_LIMITS, EMBEDDING_MODELS, env, parseConfig, type EmbedderLimits, type EmbeddingModelKey } from '@switchyard/shared';
+import type { ModelSource } from '@switchyard/embeddings';
+
+export interface BatchingOptions {
+  /** Texts per `session.run` of a text model, and their budget in tokens. */
+  textBatchSize: number;
+  textBatchTokens: number;
+  /**
+   * How many queued texts a batch chooses from: it takes the oldest and those closest to it in
+   * length, so that padding every text to the longest of its batch wastes little.
+   */
+  textLookahead: number;
+  /** Images per `session.run` of the vision tower. */
+  imageBatchSize: number;
+  /** How long the oldest item may wait for its batch to fill; 0 runs whatever is queued as soon as the model is free. */
+  maxWaitMs: number;
+  /** Items waiting per model beyond this are refused (the job fails at once) instead of queueing without end. */
+  maxQueuedItems: number;
+}
+
+export interface ImageOptions {
+  maxPixels: number;
+  fetchTimeoutMs: number;
+  fetchMaxRedirects: number;
+  addressPolicy: AddressPolicy;
+  /** Images of one job downloaded and decoded at once. */
+  concurrency: number;
+}
+
+export interface EmbedderConfig {
+  /** The weights serving each model name of the contract. */
+  models: Record<EmbeddingModelKey, ModelSource>;
+  limits: EmbedderLimits;
+  images: ImageOptions;
+  batching: BatchingOptions;
+  runtime: ModelRuntimeConfig;
+  logLevel: string;
+}
+
+const schema = z.object({
+  EMBEDDER_MINILM_REPO: z.string().min(1).default(EMBEDDING_MODELS.miniLm.id),
+  EMBEDDER_MINILM_REVISION: z.string().min(1).default('main'),
+  EMBEDDER_CLIP_REPO: z.string().min(1).default(EMBEDDING_MODELS.clip.id),
+  EMBEDDER_CLIP_REVISION: z.string().min(1).default('main'),
+  EMBEDDER_MAX_TEXTS: env.positiveInt(DEFAULT_EMBEDDER_LIMITS.maxTexts),
+  EMBEDDER_MAX_IMAGES: env.positiveInt(DEFAULT_EMBEDDER_LIMITS.maxImages),
+  EMBEDDER_MAX_TEXT_CHARS: env.positiveInt(DEFAULT_EMBEDDER_LIMITS.maxTextChars),
+  EMBEDDER_MAX_IMAGE_BYTES: env.positiveInt(DEFAULT_EMBEDDER_LIMITS.maxImageBytes),
+  EMBEDDER_MAX_IMAGE_PIXELS: env.positiveInt(40_000_000),
+  EMBEDDER_IMAGE_FETCH_TIMEOUT_MS: env.positiveInt(10_000),
+  EMBEDDER_IMAGE_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(3),
+  EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE: env.boolean(false),
+  EMBEDDER_IMAGE_FETCH_ALLOW: env.list(),
+  EMBEDDER_IMAGE_CONCURRENCY: env.positiveInt(8),
+  EMBEDDER_TEXT_BATCH_SIZE: env.positiveInt(32),
+  EMBEDDER_TEXT_BATCH_TOKENS: env.positiveInt(16_384),
+  EMBEDDER_TEXT_BATCH_LOOKAHEAD: env.positiveInt(512),
+  EMBEDDER_IMAGE_BATCH_SIZE: env.positiveInt(32),
+  EMBEDDER_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(1),
+  EMBEDDER_MAX_QUEUED_ITEMS: env.positiveInt(8192),
+  LOG_LEVEL: env.logLevel(),
+});
+
+/**
+ * The embedder's settings (see docs/embedder.md), read once at start-up. Limits above the
+ * contract's defaults have no effect through the gateway, which refuses larger requests first.
+ */
+export function loadEmbedderConfig(environment: NodeJS.ProcessEnv = process.env): EmbedderConfig {
+  const values = parseConfig('embedder', schema, environment);
+  return {
+    models: {
+      miniLm: { repo: values.EMBEDDER_MINILM_REPO, revision: values.EMBEDDER_MINILM_REVISION },
+      clip: { repo: values.EMBEDDER_CLIP_REPO, revision: values.EMBEDDER_CLIP_REVISION },
+    },
+    limits: {
+      maxTexts: values.EMBEDDER_MAX_TEXTS,
+      maxImages: values.EMBEDDER_MAX_IMAGES,
+      maxTextChars: values.EMBEDDER_MAX_TEXT_CHARS,
+      maxImageBytes: values.EMBEDDER_MAX_IMAGE_BYTES,
+    },
+    images: {
+      maxPixels: values.EMBEDDER_MAX_IMAGE_PIXELS,
+      fetchTimeoutMs: values.EMBEDDER_IMAGE_FETCH_TIMEOUT_MS,
+      fetchMaxRedirects: values.EMBEDDER_IMAGE_FETCH_MAX_REDIRECTS,
+      addressPolicy: new AddressPolicy({ allowPrivate: values.EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE, allow: values.EMBEDDER_IMAGE_FETCH_ALLOW }),
+      concurrency: values.EMBEDDER_IMAGE_CONCURRENCY,
+    },
+    batching: {
+      textBatchSize: values.EMBEDDER_TEXT_BATCH_SIZE,
+      textBatchTokens: values.EMBEDDER_TEXT_BATCH_TOKENS,
+      textLookahead: Math.max(values.EMBEDDER_TEXT_BATCH_LOOKAHEAD, values.EMBEDDER_TEXT_BATCH_SIZE),
+      imageBatchSize: values.EMBEDDER_IMAGE_BATCH_SIZE,
+      maxWaitMs: values.EMBEDDER_BATCH_WAIT_MS,
+      maxQueuedItems: values.EMBEDDER_MAX_QUEUED_ITEMS,
+    },
+    runtime: loadModelRuntimeConfig(environment),
+    logLevel: values.LOG_LEVEL,
+  };
+}

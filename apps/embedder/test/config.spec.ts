@@ -1,0 +1,38 @@
+import { ConfigError } from '@switchyard/shared';
+import { loadEmbedderConfig } from '../src/config';
+
+describe('loadEmbedderConfig', () => {
+  it('serves the real repositories with the contract’s limits and public-only image fetching by default', () => {
+    const config = loadEmbedderConfig({});
+    expect(config.models).toEqual({
+      miniLm: { repo: 'sentence-transformers/all-MiniLM-L6-v2', revision: 'main' },
+      clip: { repo: 'openai/clip-vit-base-patch32', revision: 'main' },
+    });
+    expect(config.limits).toEqual({ maxTexts: 1024, maxImages: 64, maxTextChars: 32768, maxImageBytes: 10 * 1024 * 1024 });
+    expect(config.images).toMatchObject({ maxPixels: 40_000_000, fetchTimeoutMs: 10_000, fetchMaxRedirects: 3 });
+    expect(() => config.images.addressPolicy.checkAddress('127.0.0.1', undefined, 'http://127.0.0.1')).toThrow(/loopback/);
+    expect(config.runtime.sessions.executionProviders).toEqual(['cpu']);
+  });
+
+  it('reads other weights, limits, batching and image fetching settings', () => {
+    const config = loadEmbedderConfig({
+      EMBEDDER_CLIP_REPO: 'Xenova/clip-vit-base-patch32',
+      EMBEDDER_CLIP_REVISION: 'v1',
+      EMBEDDER_MAX_TEXTS: '10',
+      EMBEDDER_TEXT_BATCH_TOKENS: '4096',
+      EMBEDDER_BATCH_WAIT_MS: '3',
+      EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE: 'true',
+    });
+    expect(config.models.clip).toEqual({ repo: 'Xenova/clip-vit-base-patch32', revision: 'v1' });
+    expect(config.limits.maxTexts).toBe(10);
+    expect(config.batching).toMatchObject({ textBatchTokens: 4096, maxWaitMs: 3 });
+    expect(() => config.images.addressPolicy.checkAddress('127.0.0.1', undefined, 'http://127.0.0.1')).not.toThrow();
+  });
+
+  it('names every invalid variable', () => {
+    expect(() => loadEmbedderConfig({ EMBEDDER_MAX_TEXTS: '0', EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE: 'maybe' })).toThrow(ConfigError);
+    expect(() => loadEmbedderConfig({ EMBEDDER_MAX_TEXTS: '0', EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE: 'maybe' })).toThrow(
+      /EMBEDDER_MAX_TEXTS[\s\S]*EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE/,
+    );
+  });
+});

@@ -1,0 +1,268 @@
+// Issue 4's benchmark: embeddings through the whole path (HTTP → gateway → queue → embedder
+// process → result, `/v2/embedder/runsync`) at 1, 16 and 64 concurrent clients, one text or one
+// image a request (and, once, 16 texts a request), on the full-size replicas of all-MiniLM-L6-v2
+// and CLIP ViT-B/32. In the same run, on the same inputs and the same machine, the bare model:
+// `session.run` of batches the size the embedder formed (texts sorted by length, so padding is
+// least: the best any batching could do), and one item a run without batching. Prints items/s,
+// p50/p99 latency of a request, and the ratios.
+//
+//   npm run bench -- embedder       (builds, generates the full tier, runs this file)
+//   node bench/embedder.bench.mjs   (after a build and `generate --tier full`)
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import sharp from 'sharp';
+import embeddings from '@switchyard/embeddings';
+import runtime from '@switchyard/model-runtime';
+import { fmt, freePort, load, percentile, REDIS_URL, startProcess, stopProcess, temporaryDatabase, uniquePrefix } from './support/harness.mjs';
+
+// CommonJS packages whose exports Node cannot name statically.
+const { SentenceEncoder, loadClipEncoders } = embeddings;
+const { ModelSessions, ModelStore } = runtime;
+
+const root = join(import.meta.dirname, '..');
+const MODEL_DIR = join(root, 'models', 'full');
+const MODELS = { miniLm: { repo: 'sentence-transformers/all-MiniLM-L6-v2' }, clip: { repo: 'openai/clip-vit-base-patch32' } };
+const GRAPHS = { text: `${MODELS.miniLm.repo}/onnx/model.onnx`, image: `${MODELS.clip.repo}/onnx/vision_model.onnx` };
+const WORKER_CONCURRENCY = 128;
+const RUNS = {
+  text: [
+    { clients: 1, perRequest: 1, total: 200, warmup: 20 },
+    { clients: 16, perRequest: 1, total: 1200, warmup: 100 },
+    { clients: 64, perRequest: 1, total: 2400, warmup: 200 },
+    // Indexing clients send lists: the cost of a request is shared by its texts.
+    { clients: 64, perRequest: 16, total: 256, warmup: 32 },
+  ],
+  image: [
+    { clients: 1, perRequest: 1, total: 60, warmup: 5 },
+    { clients: 16, perRequest: 1, total: 200, warmup: 32 },
+    { clients: 64, perRequest: 1, total: 320, warmup: 64 },
+  ],
+};
+const RAW_SECONDS = 3;
+
+// What a search index embeds: queries, titles, product and support texts, short paragraphs.
+const SENTENCES = [
+  'waterproof hiking boots for women',
+  'How do I change the billing address on my account?',
+  'Stainless steel espresso machine with a built-in grinder and a steam wand for milk.',
+  'The library opens at nine on weekdays and at ten on Saturdays.',
+  'cheap hotels near the old town',
+  'Our refund policy allows returns within thirty days of delivery, provided the item is unused and in its original packaging.',
+  'Solar panels convert sunlight into electricity using layers of silicon cells.',
+  'Lightweight rain jacket with taped seams, a packable hood and two zipped pockets.',
+  'Why does my laptop battery drain so fast?',
+  'The conference brings together researchers working on retrieval, ranking and recommendation systems.',
+  'vegan chocolate cake recipe',
+  'After the merger, the company moved its headquarters to a renovated warehouse by the river.',
+  'Replace the filter every three months to keep the air purifier working at full capacity.',
+  'Ergonomic office chair with adjustable lumbar support',
+  'The museum’s new wing displays contemporary photography from across South America.',
+  'Error 502 when uploading files larger than 100 MB',
+];
+
+/** A small deterministic generator (mulberry32): every run embeds the same texts. */
+function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Texts of one to three sentences. */
+function makeTexts(count) {
+  const random = seededRandom(4);
+  const parts = [1, 1, 1, 2, 2, 3];
+  return Array.from({ length: count }, () =>
+    Array.from({ length: parts[Math.floor(random() * parts.length)] }, () => SENTENCES[Math.floor(random() * SENTENCES.length)]).join(' '),
+  );
+}
+
+/** Photos as clients send them: 640×480 JPEGs with detail (noise), so decoding costs what it costs. */
+async function makeImages(count) {
+  const random = seededRandom(7);
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const raw = Buffer.alloc(640 * 480 * 3);
+      for (let i = 0; i < raw.length; i++) raw[i] = (i % 3 === 0 ? 120 : 60) + Math.floor(random() * 100);
+      return sharp(raw, { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+    }),
+  );
+}
+
+async function waitForReady(url, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ready = await fetch(url).then((response) => response.ok, () => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
+}
+
+async function deleteKeys(prefix) {
+  const redis = new Redis(REDIS_URL);
+  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
+  redis.disconnect();
+}
+
+/** The gateway and the embedder, each in its own process, on a scratch database and Redis prefix. */
+async function startPlatform() {
+  const prefix = uniquePrefix('embedder');
+  const database = await temporaryDatabase();
+  const [port, healthPort] = [await freePort(), await freePort()];
+  const apiKey = `bench-${Date.now()}-embedder-key`;
+  const modelCache = await mkdtemp(join(tmpdir(), 'sy-bench-models-'));
+  const common = { REDIS_URL, REDIS_PREFIX: prefix };
+  const gateway = await startProcess(join(root, 'apps/gateway/dist/index.js'), {
+    ...common, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, SWITCHYARD_API_KEY: apiKey,
+    // RunPod's limits (200 runsync/s per key) would cap the benchmark; the limiter still runs.
+    RATE_LIMIT_MULTIPLIER: '1000',
+  }, 'gateway listening');
+  // At warn, the worker does not log every job.
+  const worker = spawn(process.execPath, [join(root, 'apps/embedder/dist/index.js')], {
+    env: {
+      ...process.env, ...common, LOG_LEVEL: 'warn', HEALTH_PORT: String(healthPort), WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+      MODEL_DIR, MODEL_CACHE_DIR: modelCache, HF_HUB_OFFLINE: 'true',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitForReady(`http://127.0.0.1:${healthPort}/ready`);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    apiKey,
+    /** The embedder's batching counters for one graph, from its /health. */
+    async batching(graph) {
+      const health = await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json();
+      return health.batching[graph];
+    },
+    async stop() {
+      await stopProcess(worker);
+      await stopProcess(gateway);
+      await database.drop();
+      await rm(modelCache, { recursive: true, force: true });
+      await deleteKeys(prefix);
+    },
+  };
+}
+
+function runsyncClient(platform) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  const url = new URL('/v2/embedder/runsync', platform.baseUrl);
+  return (input) =>
+    new Promise((resolve, reject) => {
+      const request = http.request(url, {
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': 'application/json' },
+      });
+      request.on('error', reject);
+      request.on('response', (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString());
+          if (body.status !== 'COMPLETED') reject(new Error(`Job ended ${body.status}: ${body.error ?? JSON.stringify(body)}`));
+          else resolve(body.output);
+        });
+      });
+      request.end(JSON.stringify({ input }));
+    });
+}
+
+/** Items/s of `run(batch)` over `items` cut into batches of `size`, repeated for about RAW_SECONDS. */
+async function rawRate(items, size, run) {
+  await run(items.slice(0, size));
+  let done = 0;
+  const started = performance.now();
+  while (performance.now() - started < RAW_SECONDS * 1000) {
+    for (let start = 0; start + size <= items.length && performance.now() - started < RAW_SECONDS * 1000; start += size) {
+      await run(items.slice(start, start + size));
+      done += size;
+    }
+  }
+  return done / ((performance.now() - started) / 1000);
+}
+
+/** One configuration through the whole path, with the mean batch the embedder formed meanwhile. */
+async function throughPipeline(platform, graph, run, inputOf) {
+  const call = runsyncClient(platform);
+  await load((index) => call(inputOf(index)), { clients: run.clients, total: run.warmup });
+  const before = await platform.batching(graph);
+  const result = await load((index) => call(inputOf(index)), run);
+  const after = await platform.batching(graph);
+  return {
+    perSecond: result.perSecond * run.perRequest,
+    p50: percentile(result.latencies, 50),
+    p99: percentile(result.latencies, 99),
+    meanBatch: (after.itemsRun - before.itemsRun) / (after.batchesRun - before.batchesRun),
+  };
+}
+
+function report(kind, run, pipeline, raw, unbatched) {
+  console.log(
+    `${kind.padEnd(5)} clients=${String(run.clients).padStart(2)} ×${String(run.perRequest).padEnd(2)}  ${fmt(pipeline.perSecond, 1).padStart(6)} ${kind}s/s  ` +
+      `p50 ${fmt(pipeline.p50, 1).padStart(6)} ms  p99 ${fmt(pipeline.p99, 1).padStart(6)} ms  mean batch ${fmt(pipeline.meanBatch, 1).padStart(4)}  | ` +
+      `raw session.run (batches of ${Math.round(pipeline.meanBatch)}) ${fmt(raw, 1).padStart(6)}/s → ${fmt(pipeline.perSecond / raw)}×  | ` +
+      `one ${kind} a run ${fmt(unbatched, 1).padStart(6)}/s → ${fmt(pipeline.perSecond / unbatched)}×`,
+  );
+}
+
+async function main() {
+  const texts = makeTexts(512);
+  const images = await makeImages(16);
+  const base64Images = images.map((image) => image.toString('base64'));
+
+  // The bare models, loaded here as the embedder loads them.
+  const modelCache = await mkdtemp(join(tmpdir(), 'sy-bench-raw-'));
+  const store = new ModelStore({ cacheDir: modelCache, modelDir: MODEL_DIR, offline: true });
+  const sessions = new ModelSessions({ executionProviders: ['cpu'] });
+  const miniLm = await SentenceEncoder.load(store, sessions, MODELS.miniLm);
+  const clip = await loadClipEncoders(store, sessions, MODELS.clip, { maxPixels: 40_000_000 });
+  const tokenized = texts.map((text) => miniLm.tokenizer.encode(text));
+  const byLength = [...tokenized].sort((a, b) => a.ids.length - b.ids.length);
+  const lengths = tokenized.map((item) => item.ids.length);
+  const pixels = await Promise.all(images.map((image) => clip.vision.preprocessor.preprocess(image)));
+  const runText = (batch) => miniLm.session.run(miniLm.feeds(batch));
+  const runImages = (batch) => clip.vision.session.run(clip.vision.feeds(batch));
+
+  console.log(
+    `embedder on cpu, full-size replicas; ${texts.length} texts of ${Math.min(...lengths)}–${Math.max(...lengths)} tokens ` +
+      `(mean ${fmt(lengths.reduce((sum, length) => sum + length, 0) / lengths.length, 1)}), ${images.length} JPEGs of 640×480; ` +
+      `POST /v2/embedder/runsync with ×N items a request; worker concurrency ${WORKER_CONCURRENCY}`,
+  );
+  const platform = await startPlatform();
+  try {
+    const unbatchedText = await rawRate(tokenized, 1, runText);
+    for (const run of RUNS.text) {
+      const inputOf = (index) =>
+        run.perRequest === 1
+          ? { text: texts[index % texts.length] }
+          : { texts: Array.from({ length: run.perRequest }, (_, offset) => texts[(index * run.perRequest + offset) % texts.length]) };
+      const pipeline = await throughPipeline(platform, GRAPHS.text, run, inputOf);
+      const size = Math.max(1, Math.round(pipeline.meanBatch));
+      report('text', run, pipeline, await rawRate(byLength, size, runText), unbatchedText);
+    }
+    const unbatchedImages = await rawRate(pixels, 1, runImages);
+    for (const run of RUNS.image) {
+      const pipeline = await throughPipeline(platform, GRAPHS.image, run, (index) => ({ image_base64: base64Images[index % images.length] }));
+      const size = Math.max(1, Math.round(pipeline.meanBatch));
+      const batches = Array.from({ length: Math.max(size, pixels.length) }, (_, index) => pixels[index % pixels.length]);
+      report('image', run, pipeline, await rawRate(batches, size, runImages), unbatchedImages);
+    }
+  } finally {
+    await platform.stop();
+    await sessions.release();
+    store.close();
+    await rm(modelCache, { recursive: true, force: true });
+  }
+}
+
+await main();
