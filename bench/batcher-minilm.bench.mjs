@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Tokenizer } from '@huggingface/tokenizers';
 import runtime from '@switchyard/model-runtime';
 import ort from 'onnxruntime-node';
+import { seededRandom } from './support/harness.mjs';
 
 // Both packages are CommonJS with exports Node cannot name statically.
 const { MicroBatcher, ModelSessions } = runtime;
@@ -62,18 +63,6 @@ const SENTENCES = [
   'The library lends laptops, cameras and even sewing machines to anyone with a membership card.',
   'Gradient checkpointing trades compute for memory by recomputing activations during the backward pass.',
 ];
-
-/** A small deterministic generator (mulberry32), so every run embeds the same texts. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeTexts(count) {
   const random = seededRandom(42);

@@ -17,7 +17,7 @@ import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import embeddings from '@switchyard/embeddings';
 import runtime from '@switchyard/model-runtime';
-import { fmt, freePort, load, percentile, REDIS_URL, startProcess, stopProcess, temporaryDatabase, uniquePrefix } from './support/harness.mjs';
+import { fmt, freePort, load, percentile, REDIS_URL, seededRandom, startProcess, stopProcess, temporaryDatabase, uniquePrefix } from './support/harness.mjs';
 
 // CommonJS packages whose exports Node cannot name statically.
 const { SentenceEncoder, loadClipEncoders } = embeddings;
@@ -63,18 +63,6 @@ const SENTENCES = [
   'The museum’s new wing displays contemporary photography from across South America.',
   'Error 502 when uploading files larger than 100 MB',
 ];
-
-/** A small deterministic generator (mulberry32): every run embeds the same texts. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Texts of one to three sentences. */
 function makeTexts(count) {

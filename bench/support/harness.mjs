@@ -104,3 +104,15 @@ export function summarize({ latencies, perSecond }) {
 }
 
 export const fmt = (value, digits = 2) => value.toFixed(digits);
+
+/** A small deterministic generator (mulberry32), so every run uses the same data. */
+export function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
