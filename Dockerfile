@@ -53,6 +53,10 @@ RUN if [ "$ONNXRUNTIME_NODE_INSTALL" != "skip" ]; then node node_modules/onnxrun
 COPY . .
 RUN node_modules/.bin/nx run-many -t build --output-style=stream-without-prefixes
 
+# Runtime dependencies only: build tools, test tools and the model generator stay behind.
+FROM build AS runtime-modules
+RUN npm prune --omit=dev --no-audit --no-fund
+
 # The workspaces as the runtime needs them: package.json (the node_modules symlinks resolve
 # `main` through it) and dist.
 FROM build AS app-files
@@ -67,7 +71,7 @@ WORKDIR /app
 ENV NODE_ENV=production \
     MODEL_CACHE_DIR=/var/cache/switchyard/models
 COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules node_modules
+COPY --from=runtime-modules /app/node_modules node_modules
 COPY --from=build /app/prisma/migrations prisma/migrations
 COPY --from=app-files /app/apps apps
 COPY --from=app-files /app/libs libs
