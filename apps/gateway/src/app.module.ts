@@ -5,6 +5,7 @@ import { RateLimiter } from './auth/rate-limiter';
 import type { GatewayConfig } from './config';
 import { EventRecorderService } from './events/event-recorder.service';
 import { InfraModule } from './infra/infra.module';
+import { JobReconciler } from './jobs/job-reconciler';
 import { JobWaiter } from './jobs/job-waiter';
 import { JobsService } from './jobs/jobs.service';
 import { RunpodController } from './jobs/runpod.controller';
@@ -21,7 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [InfraModule.forConfig(config)],
       controllers: [RunpodController, OperationsController, OpenAiController],
-      providers: [ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, JobsService, WebhookNotifier, EventRecorderService, OpenAiService],
+      providers: [ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, JobsService, JobReconciler, WebhookNotifier, EventRecorderService, OpenAiService],
     };
   }
 }

@@ -1,6 +1,8 @@
+import { UnrecoverableError, Worker } from 'bullmq';
 import { JobStateStore, RedisKeys, isFinalStatus } from '@switchyard/shared';
+import { JobReconciler } from '../src/jobs/job-reconciler';
 import { CuttableProxy, exited, spawnWorkerProcess } from './support/processes';
-import { createTestStores, eventually, gatewayConfig, GatewayUnderTest, startEchoWorker } from './support/platform';
+import { createTestStores, eventually, gatewayConfig, GatewayUnderTest, startEchoWorker, TEST_REDIS_URL } from './support/platform';
 
 jest.setTimeout(60_000);
 
@@ -113,6 +115,29 @@ describe('resilience', () => {
       await worker.close();
       await gateway.close();
       await proxy.cut();
+    }
+  });
+
+  it('marks FAILED a job that BullMQ failed without its worker recording the end', async () => {
+    const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+    // A consumer that fails jobs the way BullMQ does when workers keep dying on one: no Switchyard event.
+    const silent = new Worker('echo', async () => { throw new UnrecoverableError('job stalled more than allowable limit'); }, {
+      connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null },
+      prefix: new RedisKeys(stores.prefix).bullPrefix,
+    });
+    try {
+      const run = await gateway.request('POST', '/v2/echo/run', { input: {} });
+      const closed = await eventually(async () => {
+        const swept = await gateway.app.get(JobReconciler).sweep();
+        return swept.length > 0 && swept;
+      });
+      expect(closed).toEqual([run.body.id]);
+      const status = await gateway.request('GET', `/v2/echo/status/${run.body.id}`);
+      expect(status.body.status).toBe('FAILED');
+      expect(JSON.parse(status.body.error)).toMatchObject({ error_type: 'WorkerLost', error_message: 'job stalled more than allowable limit' });
+    } finally {
+      await silent.close();
+      await gateway.close();
     }
   });
 });
