@@ -24,11 +24,13 @@ function log(message) {
   console.log(`[switchyard] ${message}`);
 }
 
+const DEFAULT_PORTS = { 'redis:': 6379, 'rediss:': 6379, 'http:': 80, 'https:': 443 };
+
 function reachable(url) {
-  const { hostname, port } = new URL(url);
+  const { hostname, port, protocol } = new URL(url);
   return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(1000);
+    const socket = connect({ host: hostname, port: Number(port || DEFAULT_PORTS[protocol]) });
+    socket.setTimeout(2000);
     socket.once('connect', () => { socket.destroy(); resolve(true); });
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => { socket.destroy(); resolve(false); });
@@ -86,7 +88,17 @@ if (!apiKey) {
 }
 if (!process.env.DATABASE_URL) log('DATABASE_URL not set: using the embedded PGlite database in .switchyard/pgdata');
 
-const shared = { REDIS_URL: redisUrl, SWITCHYARD_API_KEY: apiKey };
+// Model workers fetch real weights from the Hugging Face Hub unless MODEL_DIR points at a folder.
+// Where the Hub cannot be reached, the generated test models (random weights, real shapes) keep
+// the platform usable for trying the API; their vectors mean nothing.
+const modelEnv = {};
+const hubUrl = process.env.HF_ENDPOINT ?? 'https://huggingface.co';
+if (!process.env.MODEL_DIR && !(await reachable(hubUrl))) {
+  modelEnv.MODEL_DIR = join(root, 'models/tiny');
+  log(`${hubUrl} is unreachable and MODEL_DIR is not set: model workers use the generated test models in models/tiny (random weights). Set MODEL_DIR to real weights; see docs/models.md.`);
+}
+
+const shared = { REDIS_URL: redisUrl, SWITCHYARD_API_KEY: apiKey, ...modelEnv };
 for (const app of APPS) run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env });
 log(`gateway on http://localhost:${process.env.PORT ?? 8080} (docs at /docs, dashboard at /dashboard)`);
 
