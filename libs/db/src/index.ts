@@ -1,3 +1,3 @@
 export * from './database';
 export * from './migrations';
-export { Prisma, JobStatus as DbJobStatus, DeliveryStatus } from './generated/prisma/client';
+export { Prisma } from './generated/prisma/client';

@@ -26,10 +26,6 @@ export class EndpointRegistry {
     return this.endpoints.get(endpointId);
   }
 
-  ids(): string[] {
-    return [...this.endpoints.keys()];
-  }
-
   /** Every distinct queue, once, even when several endpoint ids alias it. */
   contracts(): QueueContract[] {
     return [...new Set(this.endpoints.values())];
