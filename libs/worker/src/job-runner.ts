@@ -22,14 +22,18 @@ export class JobRunner {
     private readonly logger: Logger,
   ) {}
 
-  async run(job: Job<JobEnvelope>, cancelSignal?: AbortSignal): Promise<unknown> {
+  /**
+   * Resolves with nothing: the output lives in the job's state (and from there in Postgres), so
+   * BullMQ is not handed a second copy to serialize and store.
+   */
+  async run(job: Job<JobEnvelope>, cancelSignal?: AbortSignal): Promise<void> {
     const jobId = job.id!;
     const logger = this.logger.child({ jobId, queue: this.contract.queue });
     const claim = await this.store.start(jobId, this.workerId);
     if (!claim.applied) {
       // Cancelled while queued, expired past its TTL, or already finished: nothing to run.
       logger.info({ status: claim.status }, 'job skipped');
-      return undefined;
+      return;
     }
 
     const { policy, endpointId } = job.data;
@@ -48,7 +52,6 @@ export class JobRunner {
       const validOutput = this.contract.output.parse(output);
       await this.store.complete(jobId, validOutput);
       logger.info({ ms: Date.now() - started }, 'job completed');
-      return validOutput;
     } catch (error) {
       await this.recordFailure(jobId, error);
       logger.warn({ ms: Date.now() - started, err: error }, 'job did not complete');
