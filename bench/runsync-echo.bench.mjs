@@ -24,8 +24,8 @@ async function rawBaseline() {
   const queue = new Queue('echo', { connection, prefix });
   const events = new QueueEvents('echo', { connection, prefix });
   await events.waitUntilReady();
-  // waitUntilFinished adds a listener per waiting job: 64 clients means 64 at once.
-  events.setMaxListeners(RUNS.at(-1).clients * 2);
+  // waitUntilFinished adds listeners per waiting job: 64 clients means 64 at once.
+  for (const emitter of [queue, events]) emitter.setMaxListeners(RUNS.at(-1).clients * 2);
   const call = async () => {
     // Completed jobs are kept briefly: waitUntilFinished reads the job after its completion event.
     const job = await queue.add('echo', payload, { removeOnComplete: { age: 60 }, removeOnFail: true });
