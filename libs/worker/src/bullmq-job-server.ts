@@ -2,7 +2,7 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { Worker, type Job } from 'bullmq';
 import { lastValueFrom } from 'rxjs';
 import type { Redis } from 'ioredis';
-import { connectRedis, JobStateStore, RedisKeys, type JobEnvelope, type Logger, type QueueContract } from '@switchyard/shared';
+import { connectRedis, JobStateStore, RedisKeys, type JobEnvelope, type Logger, type QueueContract, type RedisRole } from '@switchyard/shared';
 import type { JobContext } from './job-context';
 import { JobRunner } from './job-runner';
 
@@ -36,7 +36,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      const store = new JobStateStore(this.connect('commands'), this.options.keys);
+      const store = new JobStateStore(this.connect('commands', 'durable'), this.options.keys);
       const runners = this.options.contracts.map((contract) => this.createRunner(contract, store));
       await this.listenForCancellations();
       for (const [contract, runner] of runners) this.startWorker(contract, runner);
@@ -101,8 +101,8 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     await subscriber.subscribe(this.options.keys.cancellations);
   }
 
-  private connect(purpose: string): Redis {
-    const connection = connectRedis(this.options.redisUrl, 'blocking', `${this.options.workerId}:${purpose}`);
+  private connect(purpose: string, role: RedisRole = 'blocking'): Redis {
+    const connection = connectRedis(this.options.redisUrl, role, `${this.options.workerId}:${purpose}`);
     this.connections.push(connection);
     return connection;
   }
