@@ -165,6 +165,7 @@ export class EmbeddingService {
       throw error;
     }
 
+    const encoder = modality === 'image' ? this.models.clip.vision : model === 'miniLm' ? this.models.miniLm : this.models.clip.text;
     const dimensions = request.dimensions ?? EMBEDDING_MODELS[model].dimensions;
     const json = vectors.map((vector) => toJsonVector(truncateDimensions(vector, dimensions)));
     const latency = performance.now() - started;
@@ -176,6 +177,7 @@ export class EmbeddingService {
       latency_ms: round(latency),
       ...(isList ? { avg_latency_per_item_ms: round(latency / json.length) } : {}),
       ...textDetails,
+      execution_provider: encoder.session.provider,
     };
   }
 

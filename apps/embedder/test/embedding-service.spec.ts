@@ -62,6 +62,7 @@ describe('EmbeddingService', () => {
       tokens: 5,
       max_tokens: 256,
       truncated: false,
+      execution_provider: 'cpu',
     });
     expect(output.vector).toHaveLength(384);
     expect(norm(output.vector!)).toBeCloseTo(1, 5);

@@ -71,6 +71,7 @@ describe('embedder endpoint through the RunPod-compatible API', () => {
         tokens: 5,
         max_tokens: 256,
         truncated: false,
+        execution_provider: 'cpu',
       });
       expect(output.vector).toHaveLength(384);
       expect(norm(output.vector)).toBeCloseTo(1, 5);
@@ -90,7 +91,14 @@ describe('embedder endpoint through the RunPod-compatible API', () => {
 
     it('embeds `image_url` and `image_urls` fetched over HTTP', async () => {
       const single = await completed({ image_url: `${images.origin}/photo.jpg` });
-      expect(single).toEqual({ vector: expect.any(Array), dimensions: 512, model: 'openai/clip-vit-base-patch32', type: 'image', latency_ms: expect.any(Number) });
+      expect(single).toEqual({
+        vector: expect.any(Array),
+        dimensions: 512,
+        model: 'openai/clip-vit-base-patch32',
+        type: 'image',
+        latency_ms: expect.any(Number),
+        execution_provider: 'cpu',
+      });
       expect(norm(single.vector)).toBeCloseTo(1, 5);
       const list = await completed({ image_urls: [`${images.origin}/photo.jpg`, `${images.origin}/logo.png`] });
       expect(list).toMatchObject({ count: 2, dimensions: 512, type: 'image' });

@@ -196,6 +196,8 @@ export function createEmbedderContract(limits: EmbedderLimits = DEFAULT_EMBEDDER
     max_tokens: z.number().int().optional(),
     /** Whether the text was cut at max_tokens; a list, one per text, for `texts`. */
     truncated: z.union([z.boolean(), z.array(z.boolean())]).optional(),
+    /** Where the model ran (`cpu`, `cuda`…): the session's execution provider. */
+    execution_provider: z.string(),
   });
 
   return defineQueueContract({
