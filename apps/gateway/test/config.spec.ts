@@ -1,0 +1,23 @@
+import { ConfigError } from '@switchyard/shared';
+import { loadGatewayConfig } from '../src/config';
+
+describe('gateway configuration', () => {
+  it('runs on defaults: port 8080, local Redis, the embedded database', () => {
+    const config = loadGatewayConfig({});
+    expect(config).toMatchObject({ PORT: 8080, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: '{sy}', RATE_LIMITS_ENABLED: true });
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('refuses bad values at start-up, naming every variable at fault', () => {
+    const load = () =>
+      loadGatewayConfig({ PORT: 'eighty', REDIS_URL: 'http://redis', DATABASE_URL: 'mysql://db', SWITCHYARD_API_KEY: 'short', ENDPOINT_ALIASES: 'nope' });
+    expect(load).toThrow(ConfigError);
+    for (const variable of ['PORT', 'REDIS_URL', 'DATABASE_URL', 'SWITCHYARD_API_KEY', 'ENDPOINT_ALIASES']) {
+      expect(load).toThrow(new RegExp(`^  ${variable}: `, 'm'));
+    }
+  });
+
+  it('reads endpoint aliases as alias=endpoint pairs', () => {
+    expect(loadGatewayConfig({ ENDPOINT_ALIASES: 'abc123=echo, vec=embedder' }).ENDPOINT_ALIASES).toEqual({ abc123: 'echo', vec: 'embedder' });
+  });
+});
