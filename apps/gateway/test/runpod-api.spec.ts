@@ -132,6 +132,24 @@ describe('RunPod-compatible job API', () => {
     await ensureWorker();
   });
 
+  it('purges only the endpoint’s own jobs when aliases share its queue', async () => {
+    await stopWorker();
+    // Purges are limited to 2 per 10 s per key; this test needs three.
+    const aliased = await GatewayUnderTest.start(
+      gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, ENDPOINT_ALIASES: 'legacy-echo=echo', RATE_LIMIT_MULTIPLIER: '10' }),
+    );
+    try {
+      const echoJobs = await Promise.all([1, 2].map(() => aliased.request('POST', '/v2/echo/run', { input: {} })));
+      await Promise.all([1, 2, 3].map(() => aliased.request('POST', '/v2/legacy-echo/run', { input: {} })));
+      expect((await aliased.request('POST', '/v2/legacy-echo/purge-queue')).body).toEqual({ removed: 3, status: 'completed' });
+      for (const { body } of echoJobs) expect((await aliased.request('GET', `/v2/echo/status/${body.id}`)).body.status).toBe('IN_QUEUE');
+      expect((await aliased.request('POST', '/v2/echo/purge-queue')).body).toEqual({ removed: 2, status: 'completed' });
+    } finally {
+      await aliased.close();
+      await ensureWorker();
+    }
+  });
+
   it('serves low-priority jobs after the others', async () => {
     await stopWorker();
     const low = await gateway.request('POST', '/v2/echo/run', { input: { tag: 'low' }, policy: { lowPriority: true } });

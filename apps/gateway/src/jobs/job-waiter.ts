@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { connectRedis, isFinalStatus, JobStateStore, parseJobEvent, RedisKeys, type JobView, type Logger } from '@switchyard/shared';
+import { connectRedis, isFinalStatus, parseJobEvent, RedisKeys, type JobView, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { CONFIG, LOGGER } from '../infra/tokens';
 
@@ -15,7 +15,7 @@ export interface JobWatch {
 /**
  * Lets requests wait for a job to end (runsync, status-sync). One blocking reader per gateway
  * process tails the event stream, like BullMQ's QueueEvents, and wakes the waiters of each job that
- * reaches a final status. Waiters also read the job's view when they start, so an end that came
+ * reaches a final status. Callers watch before they read the job's state, so an end that came
  * before they subscribed is never missed; the stream is only a wake-up call, never the record.
  */
 @Injectable()
@@ -29,7 +29,6 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly keys: RedisKeys,
-    private readonly store: JobStateStore,
   ) {}
 
   onModuleInit(): void {
@@ -61,18 +60,6 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
         this.unsubscribe(jobId, resolveWaiter);
       },
     };
-  }
-
-  /** Resolves with the job's view once it is final, or undefined after `timeoutMs`. */
-  async waitForEnd(jobId: string, timeoutMs: number): Promise<JobView | undefined> {
-    const watch = this.watch(jobId);
-    try {
-      const current = await this.store.get(jobId);
-      if (!current || isFinalStatus(current.status)) return current;
-      return await watch.until(timeoutMs);
-    } finally {
-      watch.stop();
-    }
   }
 
   private subscribe(jobId: string, resolve: Resolve): void {

@@ -24,6 +24,8 @@ import { JobWaiter, type JobWatch } from './job-waiter';
 import { rowToRecord, toStatusResponse, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
 import { RESULT_RETENTION_MS, runRequestSchema } from './run-request';
 
+const PURGE_PAGE_SIZE = 500;
+
 export type SubmitMode = keyof typeof RESULT_RETENTION_MS;
 
 /** The RunPod-compatible job API's logic, independent of HTTP. */
@@ -104,8 +106,7 @@ export class JobsService {
     let watch: JobWatch | undefined;
     try {
       const { id } = await this.submit(endpointId, body, principal, 'runsync', (jobId) => (watch = this.waiter.watch(jobId)));
-      const ended = await watch!.until(waitMs);
-      return ended ? toStatusResponse(viewToRecord(ended)) : await this.status(endpointId, id);
+      return await this.statusOnceEnded(endpointId, id, watch!, waitMs);
     } finally {
       watch?.stop();
     }
@@ -117,9 +118,19 @@ export class JobsService {
 
   /** Waits up to `waitMs` for the job to end, then answers its status as it is. */
   async waitForStatus(endpointId: string, jobId: string, waitMs: number): Promise<JobStatusResponse> {
-    const job = await this.find(endpointId, jobId);
-    if (isFinalStatus(job.status)) return toStatusResponse(job);
-    const ended = await this.waiter.waitForEnd(jobId, waitMs);
+    // Watching before reading means an end between the read and the wait cannot be missed.
+    const watch = this.waiter.watch(jobId);
+    try {
+      const job = await this.find(endpointId, jobId);
+      if (isFinalStatus(job.status)) return toStatusResponse(job);
+      return await this.statusOnceEnded(endpointId, jobId, watch, waitMs);
+    } finally {
+      watch.stop();
+    }
+  }
+
+  private async statusOnceEnded(endpointId: string, jobId: string, watch: JobWatch, waitMs: number): Promise<JobStatusResponse> {
+    const ended = await watch.until(waitMs);
     return ended ? toStatusResponse(viewToRecord(ended)) : this.status(endpointId, jobId);
   }
 
@@ -164,16 +175,19 @@ export class JobsService {
   async purgeQueue(endpointId: string): Promise<{ removed: number; status: 'completed' }> {
     const queue = this.queues.get(this.endpoint(endpointId));
     let removed = 0;
-    for (;;) {
-      const waiting = await queue.getJobs(['wait', 'prioritized', 'delayed'], 0, 499);
-      const mine = waiting.filter((job) => job.data.endpointId === endpointId);
-      if (mine.length === 0) break;
-      for (const job of mine) {
-        const cancelled = await this.store.cancel(job.id!);
-        await job.remove().catch(() => undefined);
-        if (cancelled.applied) removed += 1;
+    // Aliases share a queue, so other endpoints' jobs are stepped over, page by page.
+    for (const state of ['wait', 'prioritized', 'delayed'] as const) {
+      for (let start = 0; ; ) {
+        const page = await queue.getJobs([state], start, start + PURGE_PAGE_SIZE - 1);
+        if (page.length === 0) break;
+        const mine = page.filter((job) => job.data.endpointId === endpointId);
+        for (const job of mine) {
+          const cancelled = await this.store.cancel(job.id!);
+          await job.remove().catch(() => undefined);
+          if (cancelled.applied) removed += 1;
+        }
+        start += page.length - mine.length;
       }
-      if (waiting.length < 500) break;
     }
     return { removed, status: 'completed' };
   }
