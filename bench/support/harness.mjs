@@ -2,7 +2,7 @@
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import pg from 'pg';
+import databaseTesting from '@switchyard/db/dist/testing.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -19,25 +19,8 @@ export async function freePort() {
   return port;
 }
 
-/** A scratch database on the Postgres server, dropped by the returned function. */
-export async function temporaryDatabase() {
-  const name = `sy_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(DATABASE_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: DATABASE_URL });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
+/** A scratch database on the Postgres server (the tests' helper), dropped by its `drop()`. */
+export const temporaryDatabase = () => databaseTesting.createTemporaryPostgresDatabase(DATABASE_URL);
 
 /** Starts a Node program and resolves once a line of its output contains `readyText`. */
 export function startProcess(entry, env, readyText) {
