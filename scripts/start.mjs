@@ -98,7 +98,8 @@ if (!process.env.MODEL_DIR && !(await reachable(hubUrl))) {
   log(`${hubUrl} is unreachable and MODEL_DIR is not set: model workers use the generated test models in models/tiny (random weights). Set MODEL_DIR to real weights; see docs/models.md.`);
 }
 
-const shared = { REDIS_URL: redisUrl, SWITCHYARD_API_KEY: apiKey, ...modelEnv };
+// This launcher is for trying the platform: development mode, unless told otherwise (tracebacks in job errors).
+const shared = { NODE_ENV: process.env.NODE_ENV ?? 'development', REDIS_URL: redisUrl, SWITCHYARD_API_KEY: apiKey, ...modelEnv };
 for (const app of APPS) run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env });
 log(`gateway on http://localhost:${process.env.PORT ?? 8080} (docs at /docs, dashboard at /dashboard)`);
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadModelRuntimeConfig, type ModelRuntimeConfig } from '@switchyard/model-runtime';
 import { AddressPolicy } from '@switchyard/outbound';
-import { DEFAULT_EMBEDDER_LIMITS, EMBEDDING_MODELS, env, parseConfig, type EmbedderLimits, type EmbeddingModelKey } from '@switchyard/shared';
+import { ConfigError, DEFAULT_EMBEDDER_LIMITS, EMBEDDING_MODELS, env, parseConfig, type EmbedderLimits, type EmbeddingModelKey } from '@switchyard/shared';
 import type { ModelSource } from '@switchyard/embeddings';
 
 export interface BatchingOptions {
@@ -70,6 +70,11 @@ const schema = z.object({
  */
 export function loadEmbedderConfig(environment: NodeJS.ProcessEnv = process.env): EmbedderConfig {
   const values = parseConfig('embedder', schema, environment);
+  // A job's items are queued all at once or not at all, so the largest job must fit an idle worker.
+  const largestJob = Math.max(values.EMBEDDER_MAX_TEXTS, values.EMBEDDER_MAX_IMAGES);
+  if (values.EMBEDDER_MAX_QUEUED_ITEMS < largestJob) {
+    throw new ConfigError(`embedder: invalid configuration\n  EMBEDDER_MAX_QUEUED_ITEMS: must be at least ${largestJob} (EMBEDDER_MAX_TEXTS, EMBEDDER_MAX_IMAGES)`);
+  }
   return {
     models: {
       miniLm: { repo: values.EMBEDDER_MINILM_REPO, revision: values.EMBEDDER_MINILM_REVISION },

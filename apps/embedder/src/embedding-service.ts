@@ -149,7 +149,7 @@ export class EmbeddingService {
       if (modality === 'text') {
         const { tokenizer, batcher } = this.text[model];
         const tokenized = values.map((value) => tokenizer.encode(value));
-        vectors = await Promise.all(tokenized.map((item) => batcher.submit(item, { signal, cost: item.ids.length })));
+        vectors = await batcher.submitAll(tokenized.map((item) => ({ item, cost: item.ids.length })), { signal });
         const truncated = tokenized.map((item) => item.truncated);
         textDetails = {
           tokens: tokenized.reduce((sum, item) => sum + item.ids.length, 0),

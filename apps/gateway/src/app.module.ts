@@ -7,6 +7,7 @@ import { EventRecorderService } from './events/event-recorder.service';
 import { InfraModule } from './infra/infra.module';
 import { JobReconciler } from './jobs/job-reconciler';
 import { JobWaiter } from './jobs/job-waiter';
+import { QueueAdmission } from './jobs/queue-admission';
 import { JobsService } from './jobs/jobs.service';
 import { RunpodController } from './jobs/runpod.controller';
 import { OpenAiController } from './openai/openai.controller';
@@ -22,7 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [InfraModule.forConfig(config)],
       controllers: [RunpodController, OperationsController, OpenAiController],
-      providers: [ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, JobsService, JobReconciler, WebhookNotifier, EventRecorderService, OpenAiService],
+      providers: [ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobReconciler, WebhookNotifier, EventRecorderService, OpenAiService],
     };
   }
 }

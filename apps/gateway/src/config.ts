@@ -33,6 +33,12 @@ export const gatewayConfigSchema = redisConfigSchema.extend({
   /** Multiplies RunPod's default per-key limits, for installs that need more (or benchmarks). */
   RATE_LIMIT_MULTIPLIER: z.coerce.number().positive().default(1),
   RECORDER_CONSUMER: z.string().min(1).default(`gateway-${process.env.HOSTNAME ?? 'local'}`),
+  /** /ready answers 503 once the oldest event not yet recorded is older than this (0: never). */
+  RECORDER_READY_MAX_LAG_MS: z.coerce.number().int().min(0).default(120_000),
+  /** Waiting jobs an endpoint's queue may hold before new ones are refused with 429 (0: no limit). */
+  MAX_QUEUED_JOBS_PER_ENDPOINT: z.coerce.number().int().min(0).default(10_000),
+  /** A job still queued this long after it was accepted, with no queue entry, is failed as lost (its gateway died before enqueueing it). */
+  RECONCILE_ENQUEUE_GRACE_MS: env.positiveInt(60_000),
   LOG_LEVEL: env.logLevel(),
 });
 

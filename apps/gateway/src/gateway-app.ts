@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { AuthGuard } from './auth/auth.guard';
 import type { GatewayConfig } from './config';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { writeOpenAiErrorBody } from './openai/openai-errors';
 import { applyBodyLimits } from './http/body-limits';
 import { QueueRegistry } from './infra/queue-registry';
 import { LOGGER } from './infra/tokens';
@@ -23,7 +24,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, { bufferLogs: true });
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new NestJsonLogger(logger));
-  app.useGlobalFilters(new ApiExceptionFilter(logger));
+  app.useGlobalFilters(new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody }));
   app.enableShutdownHooks();
 
   const metrics = app.get(GatewayMetrics);

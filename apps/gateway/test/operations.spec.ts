@@ -15,7 +15,7 @@ describe('operations endpoints', () => {
     expect(await (await fetch(`${gateway.baseUrl}/health`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${gateway.baseUrl}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', database: 'ok' });
+    expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', database: 'ok', recorder: 'ok' });
   });
 
   it('exports Prometheus metrics with queue depths and job latencies', async () => {

@@ -8,3 +8,4 @@ export * from './logger';
 export * from './policy';
 export * from './redis';
 export * from './redis-keys';
+export * from './json-shape';

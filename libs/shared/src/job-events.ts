@@ -11,6 +11,7 @@ export const JOB_EVENT_TYPES = [
   'timed_out',
   'cancelled',
   'retried',
+  'requeued',
 ] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
@@ -70,6 +71,12 @@ export function pairsToRecord(pairs: string[]): Record<string, string> {
   const record: Record<string, string> = {};
   for (let i = 0; i < pairs.length; i += 2) record[pairs[i]] = pairs[i + 1];
   return record;
+}
+
+/** The job an event stream entry is about, without parsing the rest (the transition script writes it first). */
+export function eventJobId(pairs: string[]): string | undefined {
+  if (pairs[0] === 'ev_job') return pairs[1];
+  return pairsToRecord(pairs).ev_job;
 }
 
 /** Parses one entry of the event stream as returned by XREAD/XREADGROUP. */

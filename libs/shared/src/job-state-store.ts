@@ -1,20 +1,24 @@
 import type { Redis } from 'ioredis';
 import { parseJobView, type JobEventType, type JobView } from './job-events';
 import type { JobStatus } from './job-status';
+import { toStorableText } from './json-shape';
 import { RedisKeys } from './redis-keys';
 
 /**
  * Applies one state change atomically: checks that the transition is allowed, updates the job's
  * view, numbers the event and appends it to the event stream. Final states are sticky, so a worker
  * that finishes after a cancel or a timeout cannot overwrite it; only `retried` leaves FAILED or
- * TIMED_OUT. Returns {1, seq, status} when applied, {0, status-or-"MISSING"} when refused.
+ * TIMED_OUT, and only `requeued` (a worker refused the job for lack of capacity) goes back from
+ * IN_PROGRESS to IN_QUEUE. A queued job is listed as awaiting its queue entry until a worker starts
+ * it or it ends, so a job whose entry was never added (its gateway died in between) can be found.
+ * Returns {1, seq, status} when applied, {0, status-or-"MISSING"} when refused.
  */
 const TRANSITION_SCRIPT = `
-local view, events, chunks, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local view, events, chunks, stats, awaitingEnqueue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local kind, now, payload, jobId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local status = redis.call('HGET', view, 'status')
 local final = { COMPLETED = true, FAILED = true, CANCELLED = true, TIMED_OUT = true }
-local target = { queued = 'IN_QUEUE', retried = 'IN_QUEUE', started = 'IN_PROGRESS',
+local target = { queued = 'IN_QUEUE', retried = 'IN_QUEUE', requeued = 'IN_QUEUE', started = 'IN_PROGRESS',
   completed = 'COMPLETED', failed = 'FAILED', timed_out = 'TIMED_OUT', cancelled = 'CANCELLED' }
 
 if kind == 'queued' then
@@ -25,6 +29,10 @@ elseif kind == 'retried' then
   if status ~= 'FAILED' and status ~= 'TIMED_OUT' then return { 0, status } end
   redis.call('HDEL', view, 'output', 'error', 'startedAt', 'finishedAt', 'workerId')
   redis.call('DEL', chunks)
+elseif kind == 'requeued' then
+  if status ~= 'IN_PROGRESS' then return { 0, status } end
+  redis.call('HDEL', view, 'startedAt', 'workerId')
+  redis.call('HINCRBY', view, 'attempts', -1)
 elseif final[status] then
   return { 0, status }
 elseif (kind == 'progress' or kind == 'stream') and status ~= 'IN_PROGRESS' then
@@ -40,6 +48,8 @@ if kind == 'retried' then redis.call('HINCRBY', stats, endpointId .. ':RETRIED',
 if final[target[kind] or ''] then redis.call('HINCRBY', stats, endpointId .. ':' .. target[kind], 1) end
 
 local expiresAt = tonumber(redis.call('HGET', view, 'expiresAt'))
+if kind == 'queued' then redis.call('ZADD', awaitingEnqueue, now, jobId) end
+if kind == 'started' or final[target[kind] or ''] then redis.call('ZREM', awaitingEnqueue, jobId) end
 if kind == 'queued' or kind == 'retried' then
   redis.call('PEXPIREAT', view, expiresAt)
 elseif final[target[kind] or ''] then
@@ -92,6 +102,7 @@ interface TransitionCommand {
     events: string,
     chunks: string,
     stats: string,
+    awaitingEnqueue: string,
     kind: string,
     now: number,
     payload: string,
@@ -112,7 +123,7 @@ export class JobStateStore {
   ) {
     this.redis = redis as Redis & TransitionCommand;
     if (!('jobTransition' in redis)) {
-      redis.defineCommand('jobTransition', { numberOfKeys: 4, lua: TRANSITION_SCRIPT });
+      redis.defineCommand('jobTransition', { numberOfKeys: 5, lua: TRANSITION_SCRIPT });
       redis.defineCommand('jobDrainChunks', { numberOfKeys: 1, lua: DRAIN_CHUNKS_SCRIPT });
     }
   }
@@ -173,6 +184,21 @@ export class JobStateStore {
     return this.transition(jobId, 'retried', '', []);
   }
 
+  /** A worker refused the running job for lack of capacity: it waits in its queue again. */
+  requeue(jobId: string, reason: string, retryAfterMs: number): Promise<TransitionResult> {
+    return this.transition(jobId, 'requeued', JSON.stringify({ reason: toStorableText(reason), retryAfterMs }), []);
+  }
+
+  /** Ids of jobs queued before `before` (epoch ms) that no worker has started yet and that have not ended. */
+  async awaitingEnqueue(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.awaitingEnqueue, '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /** Stops listing jobs whose queue entry is known to exist. */
+  async enqueueConfirmed(jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length) await this.redis.zrem(this.keys.awaitingEnqueue, ...jobIds);
+  }
+
   /** Jobs that reached each final status (and retries), per endpoint, since Redis was last emptied. */
   async finishedCounts(endpointId: string): Promise<Record<'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT' | 'RETRIED', number>> {
     const names = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'RETRIED'] as const;
@@ -187,7 +213,7 @@ export class JobStateStore {
   private finish(jobId: string, kind: JobEventType, error?: string): Promise<TransitionResult> {
     const now = this.clock();
     const fields: (string | number)[] = ['finishedAt', now];
-    if (error !== undefined) fields.push('error', error);
+    if (error !== undefined) fields.push('error', toStorableText(error));
     return this.transition(jobId, kind, '', fields, now);
   }
 
@@ -203,6 +229,7 @@ export class JobStateStore {
       this.keys.events,
       this.keys.jobChunks(jobId),
       this.keys.jobStats,
+      this.keys.awaitingEnqueue,
       kind,
       now,
       payload,

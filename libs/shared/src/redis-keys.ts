@@ -27,6 +27,16 @@ export class RedisKeys {
     return `${this.prefix}:job-stats`;
   }
 
+  /** Jobs queued but not yet started, by when they were queued: the reconciler looks for lost queue entries here. */
+  get awaitingEnqueue(): string {
+    return `${this.prefix}:awaiting-enqueue`;
+  }
+
+  /** Events the recorder could not write, with why; replayed with `npm run events -- replay`. */
+  get deadEvents(): string {
+    return `${this.prefix}:events:dead`;
+  }
+
   get cancellations(): string {
     return `${this.prefix}:cancellations`;
   }

@@ -39,6 +39,7 @@ export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestM
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     logger,
+    errorTracebacks: config.ERROR_TRACEBACKS,
   });
   const app = await createWorkerMicroservice(options.module, server, new NestJsonLogger(logger));
   let accepting = false;

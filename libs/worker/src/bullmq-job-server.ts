@@ -17,6 +17,8 @@ export interface BullMqJobServerOptions {
   stalledIntervalMs: number;
   lockDurationMs: number;
   logger: Logger;
+  /** Failed jobs' errors carry RunPod's `error_traceback` (stack frames, without server paths). */
+  errorTracebacks?: boolean;
 }
 
 /**
@@ -73,13 +75,14 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
       throw new Error(`No @MessagePattern('${contract.queue}') handler is registered, but this worker is configured to serve it`);
     }
     const invoke = async (input: unknown, context: JobContext) => lastValueFrom(this.transformToObservable(await handler(input, context)));
-    return [contract, new JobRunner(contract, invoke, store, this.options.workerId, this.options.logger)];
+    const errors = { traceback: this.options.errorTracebacks ?? false };
+    return [contract, new JobRunner(contract, invoke, store, this.options.workerId, this.options.logger, errors)];
   }
 
   private startWorker(contract: QueueContract, runner: JobRunner): void {
     const worker = new Worker<JobEnvelope>(
       contract.queue,
-      (job: Job<JobEnvelope>, _token?: string, signal?: AbortSignal) => runner.run(job, signal),
+      (job: Job<JobEnvelope>, token?: string, signal?: AbortSignal) => runner.run(job, token, signal),
       {
         connection: this.connect(contract.queue),
         prefix: this.options.keys.bullPrefix,

@@ -1,3 +1,5 @@
+import { basename, sep } from 'node:path';
+
 /** The job ran past its policy's executionTimeout. */
 export class ExecutionTimeoutError extends Error {
   override readonly name = 'ExecutionTimeoutError';
@@ -22,9 +24,75 @@ export class HandlerReportedError extends Error {
   }
 }
 
-/** RunPod's error string for a thrown exception: JSON of {error_type, error_message, error_traceback}. */
-export function describeError(error: unknown): string {
+/** Something the handler produced holds text that the job record cannot store. */
+export class UnstorableValueError extends Error {
+  override readonly name = 'UnstorableValueError';
+  constructor(field: string, reason: string) {
+    super(`${field} ${reason}; the handler must escape or drop it`);
+  }
+}
+
+/**
+ * A refusal for lack of capacity (a full batch queue, a busy device): the job did not fail, it
+ * goes back to its queue and is tried again after `retryAfterMs`. Any error carrying
+ * `capacityRefusal: true` counts, so libraries need not depend on this one.
+ */
+export interface CapacityRefusal {
+  readonly capacityRefusal: true;
+  readonly retryAfterMs: number;
+  readonly message: string;
+}
+
+export class WorkerOverloadedError extends Error implements CapacityRefusal {
+  override readonly name = 'WorkerOverloadedError';
+  readonly capacityRefusal = true;
+  constructor(
+    message: string,
+    readonly retryAfterMs = 1_000,
+  ) {
+    super(message);
+  }
+}
+
+export function isCapacityRefusal(error: unknown): error is CapacityRefusal {
+  const candidate = error as Partial<CapacityRefusal> | null;
+  return typeof candidate === 'object' && candidate !== null && candidate.capacityRefusal === true && typeof candidate.retryAfterMs === 'number';
+}
+
+export interface ErrorDescriptionOptions {
+  /** Include the stack frames (RunPod's `error_traceback`); paths in them are made relative to `root`. */
+  traceback: boolean;
+  /** The installation's root folder, which no client needs to see. */
+  root?: string;
+}
+
+const ABSOLUTE_PATH = /(?:file:\/\/)?(\/[^\s():'"]+)/g;
+
+/**
+ * Text with every absolute path shortened: to a path below `root`, to one below `node_modules`,
+ * or else to the file's name. A client learns which file, never where the server keeps it.
+ */
+export function withoutServerPaths(text: string, root = process.cwd()): string {
+  const base = root.endsWith(sep) ? root : root + sep;
+  return text.replace(ABSOLUTE_PATH, (_match, path: string) => {
+    if (path.startsWith(base)) return path.slice(base.length);
+    const modules = path.lastIndexOf(`${sep}node_modules${sep}`);
+    if (modules >= 0) return path.slice(modules + 1);
+    return basename(path);
+  });
+}
+
+/**
+ * RunPod's error string for a thrown exception: JSON of {error_type, error_message,
+ * error_traceback}, with no server paths; the traceback only when configured.
+ */
+export function describeError(error: unknown, options: ErrorDescriptionOptions = { traceback: false }): string {
   if (error instanceof HandlerReportedError) return error.message;
   const err = error instanceof Error ? error : new Error(String(error));
-  return JSON.stringify({ error_type: err.name, error_message: err.message, error_traceback: err.stack ?? '' });
+  const root = options.root ?? process.cwd();
+  return JSON.stringify({
+    error_type: err.name,
+    error_message: withoutServerPaths(err.message, root),
+    ...(options.traceback && { error_traceback: withoutServerPaths(err.stack ?? '', root) }),
+  });
 }

@@ -15,6 +15,8 @@ export function loadWorkerConfig(
     WORKER_STALLED_INTERVAL_MS: env.positiveInt(30_000),
     WORKER_LOCK_DURATION_MS: env.positiveInt(30_000),
     HEALTH_PORT: env.port(0),
+    /** RunPod's `error_traceback` in failed jobs' errors; on by default only in development. */
+    ERROR_TRACEBACKS: env.boolean(environment.NODE_ENV === 'development'),
     LOG_LEVEL: env.logLevel(),
   });
   return parseConfig(appName, schema, environment);

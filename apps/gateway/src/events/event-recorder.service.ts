@@ -1,16 +1,25 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Database } from '@switchyard/db';
+import type { Redis } from 'ioredis';
 import { connectRedis, isFinalStatus, RedisKeys, type JobEvent, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
-import { CONFIG, DATABASE, LOGGER } from '../infra/tokens';
+import { CONFIG, DATABASE, LOGGER, REDIS } from '../infra/tokens';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { WebhookNotifier } from '../webhooks/webhook-notifier';
-import { EventStreamConsumer } from './event-stream-consumer';
-import { recordJobEvents } from './job-event-recorder';
+import { DeadLetters } from './dead-letters';
+import { consumerGroupLagMs, EventStreamConsumer } from './event-stream-consumer';
+import { markJobUnrecorded, recordJobEvents } from './job-event-recorder';
 
 export const RECORDER_GROUP = 'recorder';
 
-/** Records every job event in Postgres, then schedules the webhooks and metrics they make due. */
+/** Times one event may fail on its own, with the database answering, before it is dead-lettered. */
+const ATTEMPTS_BEFORE_DEAD_LETTER = 3;
+
+/**
+ * Records every job event in Postgres, then schedules the webhooks and metrics they make due. An
+ * event Postgres keeps refusing is moved to the dead-letter stream, its job is marked FAILED, and
+ * recording goes on with the next events.
+ */
 @Injectable()
 export class EventRecorderService implements OnApplicationBootstrap, OnApplicationShutdown {
   private consumer?: EventStreamConsumer;
@@ -19,19 +28,40 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(DATABASE) private readonly database: Database,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly notifier: WebhookNotifier,
     private readonly metrics: GatewayMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    const logger = this.logger.child({ component: 'recorder' });
+    const deadLetters = new DeadLetters(this.redis, this.keys.events, this.keys.deadEvents);
     this.consumer = new EventStreamConsumer(
       connectRedis(this.config.REDIS_URL, 'blocking', 'gateway:recorder'),
       { stream: this.keys.events, group: RECORDER_GROUP, consumer: this.config.RECORDER_CONSUMER, batchSize: 500, claimIdleMs: 60_000, lingerMs: 50 },
       (events) => this.record(events),
-      this.logger.child({ component: 'recorder' }),
+      logger,
+      {
+        attempts: ATTEMPTS_BEFORE_DEAD_LETTER,
+        sinkReachable: () => this.database.ping().then(() => true),
+        deadLetter: async ({ id, fields, event }, error) => {
+          const reason = error instanceof Error ? error.message : String(error);
+          const deadLetterId = await deadLetters.add(id, fields, error);
+          this.metrics.eventsDeadLettered.inc();
+          logger.error({ err: error, jobId: event.jobId, seq: event.seq, type: event.type, entryId: id, deadLetterId }, 'event could not be recorded; moved to the dead-letter stream');
+          await markJobUnrecorded(this.database.prisma, event, reason.slice(0, 500)).catch((markError: unknown) =>
+            logger.error({ err: markError, jobId: event.jobId }, 'could not mark the job of a dead-lettered event as failed'),
+          );
+        },
+      },
     );
     await this.consumer.start();
+  }
+
+  /** How long the oldest event not yet recorded has waited, in ms. */
+  lagMs(): Promise<number> {
+    return consumerGroupLagMs(this.redis, this.keys.events, RECORDER_GROUP);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,7 +1,18 @@
 import type { Redis } from 'ioredis';
 import { parseJobEvent, type JobEvent, type Logger } from '@switchyard/shared';
 
-type StreamReply = [string, [string, string[]][]][] | null;
+type StreamEntry = [id: string, fields: string[] | null];
+type StreamReply = [string, StreamEntry[]][] | null;
+
+/** Where entries go that cannot be handled, and how to tell a bad entry from a sink that is down. */
+export interface DeadLettering {
+  /** Whether the sink (the database) answers at all: while it does not, nothing is dead-lettered. */
+  sinkReachable(): Promise<boolean>;
+  /** Takes an entry that failed alone, `attempts` times in a row, while the sink answered. */
+  deadLetter(entry: { id: string; fields: string[]; event: JobEvent }, error: unknown): Promise<void>;
+  /** How often one entry may fail alone before it is dead-lettered. */
+  attempts: number;
+}
 
 export interface EventStreamConsumerOptions {
   stream: string;
@@ -22,6 +33,10 @@ export interface EventStreamConsumerOptions {
  * acknowledged only after `handle` succeeds, so every event is handled at least once, across
  * restarts of the reader or a failing database. On failure it backs off and reads its own pending
  * entries again before anything new. Acknowledged entries are trimmed from the stream.
+ *
+ * No single entry can stop it: when a batch fails while the sink answers, the batch is split in
+ * halves until the entry at fault stands alone, and an entry that keeps failing alone is handed to
+ * `deadLettering` and acknowledged, so the entries after it are recorded.
  */
 export class EventStreamConsumer {
   private running = false;
@@ -32,6 +47,7 @@ export class EventStreamConsumer {
     private readonly options: EventStreamConsumerOptions,
     private readonly handle: (events: JobEvent[]) => Promise<void>,
     private readonly logger: Logger,
+    private readonly deadLettering?: DeadLettering,
   ) {}
 
   async start(): Promise<void> {
@@ -72,8 +88,7 @@ export class EventStreamConsumer {
           continue;
         }
         // A pending entry whose data was trimmed comes back with null fields: nothing left to record.
-        const events = entries.filter(([, fields]) => fields).map(([id, fields]) => parseJobEvent(id, fields));
-        await this.handle(events);
+        await this.handleIsolating(entries.filter((entry): entry is [string, string[]] => entry[1] !== null));
         await this.redis.xack(stream, group, ...entries.map(([id]) => id));
         failures = 0;
         if (entries.length < batchSize && !readPending) await new Promise((resolve) => setTimeout(resolve, this.options.lingerMs));
@@ -88,6 +103,37 @@ export class EventStreamConsumer {
     }
   }
 
+  /**
+   * Handles the entries; when that fails while the sink answers, handles each half on its own, so
+   * a bad entry ends up alone. An entry that fails alone is tried `attempts` times, a moment
+   * apart, then dead-lettered. Halves handled before a failure that is thrown are handled again on
+   * the retry, which `handle` must tolerate (it is idempotent).
+   */
+  private async handleIsolating(entries: [string, string[]][]): Promise<void> {
+    if (entries.length === 0) return;
+    const events = entries.map(([id, fields]) => parseJobEvent(id, fields));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.handle(events);
+        return;
+      } catch (error) {
+        if (!this.deadLettering || !(await this.deadLettering.sinkReachable().catch(() => false))) throw error;
+        if (entries.length > 1) {
+          const half = Math.ceil(entries.length / 2);
+          await this.handleIsolating(entries.slice(0, half));
+          await this.handleIsolating(entries.slice(half));
+          return;
+        }
+        if (attempt >= this.deadLettering.attempts) {
+          const [id, fields] = entries[0];
+          await this.deadLettering.deadLetter({ id, fields, event: events[0] }, error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+
   private async claimAbandoned(): Promise<boolean> {
     const { stream, group, consumer, claimIdleMs, batchSize } = this.options;
     const [, claimed] = (await this.redis.xautoclaim(stream, group, consumer, claimIdleMs, '0-0', 'COUNT', batchSize, 'JUSTID')) as [string, string[]];
@@ -96,15 +142,31 @@ export class EventStreamConsumer {
 
   /** Drops entries every reader of the group has acknowledged; never one still pending. */
   private async trimAcknowledged(): Promise<void> {
-    const { stream, group } = this.options;
-    const groups = (await this.redis.xinfo('GROUPS', stream)) as unknown[][];
-    const info = groups.map((fields) => Object.fromEntries(toPairs(fields))).find((entry) => entry.name === group);
-    if (!info) return;
-    const pending = (await this.redis.xpending(stream, group)) as [number, string | null, string | null, unknown];
-    const oldestPending = pending[0] > 0 ? pending[1] : null;
-    const horizon = oldestPending ?? String(info['last-delivered-id']);
-    if (horizon && horizon !== '0-0') await this.redis.xtrim(stream, 'MINID', '~', horizon);
+    const progress = await groupProgress(this.redis, this.options.stream, this.options.group);
+    const horizon = progress && (progress.oldestPendingId ?? progress.lastDeliveredId);
+    if (horizon && horizon !== '0-0') await this.redis.xtrim(this.options.stream, 'MINID', '~', horizon);
   }
+}
+
+/** How far a consumer group has got: the last entry it was given, and the oldest it has not acknowledged. */
+async function groupProgress(redis: Redis, stream: string, group: string): Promise<{ lastDeliveredId: string; oldestPendingId?: string } | undefined> {
+  const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
+  const info = groups.map((fields) => Object.fromEntries(toPairs(fields))).find((entry) => entry.name === group);
+  if (!info) return undefined;
+  const [count, oldestPendingId] = (await redis.xpending(stream, group)) as [number, string | null];
+  return { lastDeliveredId: String(info['last-delivered-id']), oldestPendingId: count > 0 && oldestPendingId ? oldestPendingId : undefined };
+}
+
+/**
+ * How long the oldest entry that `group` has not handled yet has waited, in ms (0 when none):
+ * pending in the group, or not yet delivered to it. Entry ids start with the time they were added.
+ */
+export async function consumerGroupLagMs(redis: Redis, stream: string, group: string, now = Date.now()): Promise<number> {
+  const progress = await groupProgress(redis, stream, group);
+  if (!progress) return 0;
+  const [undelivered] = (await redis.xrange(stream, `(${progress.lastDeliveredId}`, '+', 'COUNT', 1)) as [string, string[]][];
+  const oldest = [progress.oldestPendingId, undelivered?.[0]].filter((id): id is string => Boolean(id)).map((id) => Number(id.split('-')[0]));
+  return oldest.length ? Math.max(0, now - Math.min(...oldest)) : 0;
 }
 
 function toPairs(fields: unknown[]): [string, unknown][] {

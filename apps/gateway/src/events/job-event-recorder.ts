@@ -101,3 +101,33 @@ function withRawJson(fields: Record<string, unknown>, raw: Record<string, string
 function toDate(epochMs: number | undefined): Date | null {
   return epochMs === undefined ? null : new Date(epochMs);
 }
+
+/**
+ * Marks the job of an event that could not be recorded as FAILED, with why, leaving out whatever
+ * in the event could not be stored. Its sequence is left as it was, so any later event of the job,
+ * or the same event replayed after a fix, still moves the row forward.
+ */
+export async function markJobUnrecorded(prisma: PrismaClient, event: JobEvent, reason: string): Promise<void> {
+  const { view } = event;
+  const error = JSON.stringify({ error_type: 'EventNotRecorded', error_message: `Event ${event.seq} (${event.type}) of this job could not be recorded: ${reason}` });
+  const finishedAt = new Date(event.at);
+  await prisma.job.upsert({
+    where: { id: event.jobId },
+    create: {
+      id: event.jobId,
+      endpointId: view.endpointId,
+      queue: view.queue,
+      status: 'FAILED',
+      error,
+      webhookUrl: view.webhook ?? null,
+      policy: { executionTimeout: view.executionTimeout, ttl: view.expiresAt - view.createdAt, lowPriority: view.lowPriority },
+      apiKeyId: view.apiKeyId ?? null,
+      attempts: view.attempts,
+      createdAt: new Date(view.createdAt),
+      finishedAt,
+      expiresAt: new Date(view.expiresAt),
+      lastSeq: 0,
+    },
+    update: { status: 'FAILED', error, finishedAt },
+  });
+}

@@ -1,6 +1,6 @@
 /**
- * Every error the API answers with. The filter turns them into `{error, code, field?}` with the
- * status below; messages never carry secrets.
+ * Every error the API answers with. The filter writes them in the shape of the route's API, with
+ * the status below; messages never carry secrets.
  */
 export class ApiError extends Error {
   constructor(
@@ -13,6 +13,7 @@ export class ApiError extends Error {
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
+    this.name = new.target.name;
   }
 }
 
@@ -23,9 +24,35 @@ export class ValidationError extends ApiError {
   }
 }
 
+/** A value past one of the JSON shape limits (depth, keys, string length) or holding text that cannot be stored. */
+export class JsonShapeError extends ApiError {
+  constructor(field: string, message: string, limit: string) {
+    super(400, 'invalid_request', `${field}: ${message}`, field, {}, { limit });
+  }
+}
+
+export class InvalidJsonError extends ApiError {
+  constructor(message = 'The body is not valid JSON') {
+    super(400, 'invalid_json', message, 'body');
+  }
+}
+
+/** Something about the body other than its JSON (an empty body, a bad Content-Length). */
+export class InvalidBodyError extends ApiError {
+  constructor(message: string) {
+    super(400, 'bad_request', message, 'body');
+  }
+}
+
 export class NotFoundError extends ApiError {
-  constructor(what: string, field: string) {
+  constructor(what: string, field?: string) {
     super(404, 'not_found', `${what} not found`, field);
+  }
+}
+
+export class MethodNotAllowedError extends ApiError {
+  constructor(message: string) {
+    super(405, 'method_not_allowed', message);
   }
 }
 
@@ -41,11 +68,42 @@ export class UnauthorizedError extends ApiError {
   }
 }
 
-export class RateLimitedError extends ApiError {
+export class PayloadTooLargeError extends ApiError {
+  constructor(message: string) {
+    super(413, 'payload_too_large', message, 'body');
+  }
+}
+
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message, 'body');
+  }
+}
+
+/** Load the platform declines: the client should come back after `retryAfterSeconds`. */
+export abstract class LoadSheddingError extends ApiError {
+  protected constructor(status: number, code: string, message: string, retryAfterSeconds: number) {
+    super(status, code, message, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}
+
+export class RateLimitedError extends LoadSheddingError {
   constructor(retryAfterSeconds: number, limit: number) {
-    super(429, 'rate_limited', `Rate limit of ${limit} requests per 10 s exceeded; retry after ${retryAfterSeconds} s`, undefined, {
-      'retry-after': String(retryAfterSeconds),
-    });
+    super(429, 'rate_limited', `Rate limit of ${limit} requests per 10 s exceeded; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
+  }
+}
+
+/** The endpoint already holds its maximum of queued jobs. */
+export class QueueFullError extends LoadSheddingError {
+  constructor(endpointId: string, maxQueued: number, retryAfterSeconds: number) {
+    super(429, 'queue_full', `Endpoint "${endpointId}" already has ${maxQueued} jobs queued; retry later`, retryAfterSeconds);
+  }
+}
+
+/** A worker refused the job for lack of capacity (a full batch queue, say). */
+export class OverloadedError extends LoadSheddingError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(503, 'overloaded', message, retryAfterSeconds);
   }
 }
 

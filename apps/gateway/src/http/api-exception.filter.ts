@@ -1,39 +1,73 @@
-import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ArgumentsHost, Catch, HttpException, NotFoundException, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@switchyard/shared';
-import { ApiError } from './api-errors';
+import {
+  ApiError,
+  InvalidBodyError,
+  InvalidJsonError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './api-errors';
 
-const CLIENT_ERROR_CODES: Record<number, string> = {
-  400: 'bad_request',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
+/** An error body in the shape one API's clients expect; `undefined` means an unexpected error (500). */
+export type ErrorBodyWriter = (error: ApiError | undefined) => { status: number; body: unknown };
+
+/** Switchyard's and RunPod's `{error, code, field?}`. */
+export const writeApiErrorBody: ErrorBodyWriter = (error) =>
+  error
+    ? { status: error.status, body: { error: error.message, code: error.code, ...(error.field ? { field: error.field } : {}), ...error.details } }
+    : { status: 500, body: { error: 'Internal server error', code: 'internal' } };
+
+/** Fastify's body errors, by their codes, as the API's own error types. */
+const FASTIFY_ERRORS: Record<string, (message: string) => ApiError> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => new InvalidJsonError(),
+  FST_ERR_CTP_EMPTY_JSON_BODY: (message) => new InvalidJsonError(message),
+  FST_ERR_CTP_BODY_TOO_LARGE: (message) => new PayloadTooLargeError(message),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (message) => new UnsupportedMediaTypeError(message),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: (message) => new InvalidBodyError(message),
 };
 
-/** Maps every error to one JSON shape, once, here. Unknown errors are logged and answered as 500. */
+/** The API error an error stands for, by its type (never by its message); undefined when unexpected. */
+export function toApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  const message = error instanceof Error ? error.message : 'Bad request';
+  // Nest's Fastify adapter wraps Fastify's client errors in an HttpException, keeping the original as the cause.
+  const fastifyCode = [error, (error as { cause?: unknown } | null)?.cause].map((candidate) => (candidate as { code?: unknown } | null)?.code).find((code) => typeof code === 'string');
+  if (typeof fastifyCode === 'string' && FASTIFY_ERRORS[fastifyCode]) return FASTIFY_ERRORS[fastifyCode](message);
+  if (error instanceof NotFoundException) return new NotFoundError('Route');
+  const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown } | null)?.statusCode;
+  if (status === 405) return new MethodNotAllowedError(message);
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError(status, 'bad_request', message);
+  return undefined;
+}
+
+/**
+ * Maps every error to the error shape of the API its route belongs to, once, here: the body
+ * writer of the longest matching path prefix, else Switchyard's own. Unexpected errors are logged
+ * and answered as 500 without details.
+ */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly writers: Readonly<Record<string, ErrorBodyWriter>> = {},
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body, headers } = this.describe(error);
-    reply.headers(headers).status(status).send(body);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const apiError = toApiError(error);
+    if (!apiError) this.logger.error({ err: error }, 'unhandled error');
+    const { status, body } = this.writerFor(http.getRequest<FastifyRequest>().url)(apiError);
+    reply.headers(apiError?.headers ?? {}).status(status).send(body);
   }
 
-  private describe(error: unknown): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
-    if (error instanceof ApiError) {
-      return { status: error.status, body: { error: error.message, code: error.code, ...(error.field ? { field: error.field } : {}), ...error.details }, headers: error.headers };
-    }
-    const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      const message = error instanceof Error ? error.message : 'Bad request';
-      const code = CLIENT_ERROR_CODES[status] ?? 'bad_request';
-      const field = status === 413 || status === 415 || /json|body/i.test(message) ? 'body' : undefined;
-      return { status, body: { error: message, code: /json/i.test(message) ? 'invalid_json' : code, ...(field ? { field } : {}) }, headers: {} };
-    }
-    this.logger.error({ err: error }, 'unhandled error');
-    return { status: 500, body: { error: 'Internal server error', code: 'internal' }, headers: {} };
+  private writerFor(url: string): ErrorBodyWriter {
+    const prefix = Object.keys(this.writers)
+      .filter((candidate) => url.startsWith(candidate))
+      .sort((a, b) => b.length - a.length)[0];
+    return prefix ? this.writers[prefix] : writeApiErrorBody;
   }
 }

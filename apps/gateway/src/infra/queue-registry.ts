@@ -20,6 +20,11 @@ export class QueueRegistry {
     return queue;
   }
 
+  /** The producer of a queue by its name, when the gateway serves it. */
+  named(queue: string): Queue<JobEnvelope> | undefined {
+    return this.queues.get(queue);
+  }
+
   all(): Queue<JobEnvelope>[] {
     return [...this.queues.values()];
   }

@@ -1,16 +1,26 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { isFinalStatus, JobStateStore, type Logger } from '@switchyard/shared';
+import type { GatewayConfig } from '../config';
 import { QueueRegistry } from '../infra/queue-registry';
-import { LOGGER } from '../infra/tokens';
+import { CONFIG, LOGGER } from '../infra/tokens';
 
 const SWEEP_INTERVAL_MS = 30_000;
-const FAILED_JOBS_PER_SWEEP = 500;
+const JOBS_PER_SWEEP = 500;
+
+function lostJobError(errorType: string, message: string): string {
+  return JSON.stringify({ error_type: errorType, error_message: message });
+}
 
 /**
- * Workers record how every job ends before BullMQ moves it to `failed`, so a failed BullMQ job
- * whose Switchyard state is still open ended without its worker saying so: BullMQ gave up on it
- * after it stalled too often (workers kept dying on it), or the worker lost Redis at the last
- * moment. This sweep records those jobs as FAILED so that no client waits on them until their TTL.
+ * Closes jobs whose state is open but that nothing will ever run or finish, so that no client
+ * waits on them until their TTL:
+ * - Workers record how every job ends before BullMQ moves it to `failed`, so a failed BullMQ job
+ *   whose Switchyard state is still open ended without its worker saying so: BullMQ gave up on it
+ *   after it stalled too often (workers kept dying on it), or the worker lost Redis at the last
+ *   moment (`WorkerLost`).
+ * - A job is queued in the state store before its BullMQ entry is added; a gateway that died in
+ *   between left a job no worker can see. One still queued past a grace period with no entry is
+ *   failed (`EnqueueLost`).
  * Transitions are idempotent, so every gateway replica may sweep.
  */
 @Injectable()
@@ -18,6 +28,7 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
 
   constructor(
+    @Inject(CONFIG) private readonly config: GatewayConfig,
     private readonly queues: QueueRegistry,
     private readonly store: JobStateStore,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -34,12 +45,36 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
 
   /** Returns the ids of the jobs it closed. */
   async sweep(): Promise<string[]> {
+    return [...(await this.closeUnenqueued()), ...(await this.closeAbandoned())];
+  }
+
+  private async closeUnenqueued(): Promise<string[]> {
+    const closed: string[] = [];
+    const confirmed: string[] = [];
+    for (const jobId of await this.store.awaitingEnqueue(Date.now() - this.config.RECONCILE_ENQUEUE_GRACE_MS, JOBS_PER_SWEEP)) {
+      const view = await this.store.get(jobId);
+      const queue = view && this.queues.named(view.queue);
+      if (!view || view.status !== 'IN_QUEUE' || !queue || (await queue.getJob(jobId))) {
+        confirmed.push(jobId);
+        continue;
+      }
+      const result = await this.store.fail(jobId, lostJobError('EnqueueLost', 'The job was accepted but never reached its queue (the gateway stopped before enqueueing it)'));
+      if (result.applied) {
+        closed.push(jobId);
+        this.logger.warn({ jobId }, 'job accepted but never enqueued; marked FAILED');
+      }
+    }
+    await this.store.enqueueConfirmed(confirmed);
+    return closed;
+  }
+
+  private async closeAbandoned(): Promise<string[]> {
     const closed: string[] = [];
     for (const queue of this.queues.all()) {
-      for (const job of await queue.getFailed(0, FAILED_JOBS_PER_SWEEP - 1)) {
+      for (const job of await queue.getFailed(0, JOBS_PER_SWEEP - 1)) {
         const view = await this.store.get(job.id!);
         if (!view || isFinalStatus(view.status)) continue;
-        const error = JSON.stringify({ error_type: 'WorkerLost', error_message: job.failedReason || 'the job ended without its worker reporting it', error_traceback: '' });
+        const error = lostJobError('WorkerLost', job.failedReason || 'the job ended without its worker reporting it');
         const result = await this.store.fail(job.id!, error);
         if (result.applied) {
           closed.push(job.id!);

@@ -1,15 +1,31 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { connectRedis, isFinalStatus, parseJobEvent, RedisKeys, type JobView, type Logger } from '@switchyard/shared';
+import { connectRedis, eventJobId, isFinalStatus, parseJobEvent, RedisKeys, type JobEvent, type JobView, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { CONFIG, LOGGER } from '../infra/tokens';
 
-type Resolve = (view: JobView) => void;
+/** How a watched job stopped being waited for: it ended, or a worker refused it for lack of capacity. */
+export type WatchOutcome = { kind: 'ended'; view: JobView } | { kind: 'refused'; reason: string; retryAfterMs: number };
+
+type Resolve = (outcome: WatchOutcome) => void;
 
 export interface JobWatch {
-  /** The job's final view, or undefined when `timeoutMs` passes first. */
-  until(timeoutMs: number): Promise<JobView | undefined>;
+  /** How the job ended (or was refused, when watched for refusals), or undefined when `timeoutMs` passes first. */
+  until(timeoutMs: number): Promise<WatchOutcome | undefined>;
   stop(): void;
+}
+
+export interface WatchOptions {
+  /** Also wake when a worker hands the job back to its queue for lack of capacity. */
+  refusals?: boolean;
+}
+
+function outcomeOf(event: JobEvent): WatchOutcome | undefined {
+  if (event.type === 'requeued') {
+    const { reason = 'the worker refused the job', retryAfterMs = 1_000 } = JSON.parse(event.payload ?? '{}') as { reason?: string; retryAfterMs?: number };
+    return { kind: 'refused', reason, retryAfterMs };
+  }
+  return isFinalStatus(event.view.status) ? { kind: 'ended', view: event.view } : undefined;
 }
 
 /**
@@ -47,9 +63,12 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
    * Starts listening for the end of a job. Register before the job is enqueued and no end can be
    * missed; `stop` must be called once the caller is done.
    */
-  watch(jobId: string): JobWatch {
-    let resolveWaiter!: Resolve;
-    const ended = new Promise<JobView>((resolve) => (resolveWaiter = resolve));
+  watch(jobId: string, { refusals = false }: WatchOptions = {}): JobWatch {
+    let settle!: Resolve;
+    const ended = new Promise<WatchOutcome>((resolve) => (settle = resolve));
+    const resolveWaiter: Resolve = (outcome) => {
+      if (outcome.kind === 'ended' || refusals) settle(outcome);
+    };
     this.subscribe(jobId, resolveWaiter);
     let timer: NodeJS.Timeout | undefined;
     return {
@@ -85,9 +104,11 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
           for (const [entryId, fields] of entries) {
             lastId = entryId;
             if (this.waiters.size === 0) continue;
-            const event = parseJobEvent(entryId, fields);
-            if (!isFinalStatus(event.view.status)) continue;
-            for (const resolve of this.waiters.get(event.jobId) ?? []) resolve(event.view);
+            const jobId = eventJobId(fields);
+            const waiters = jobId === undefined ? undefined : this.waiters.get(jobId);
+            if (!waiters) continue;
+            const outcome = outcomeOf(parseJobEvent(entryId, fields));
+            if (outcome) for (const resolve of waiters) resolve(outcome);
           }
         }
       } catch (error) {

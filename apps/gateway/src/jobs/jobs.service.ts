@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
 import { AddressPolicy, checkUrl, resolveDestination, systemResolver, UnsafeUrlError } from '@switchyard/outbound';
 import {
   EndpointRegistry,
+  inputShapeLimits,
   isFinalStatus,
   JobStateStore,
   RedisKeys,
@@ -15,12 +15,14 @@ import {
   type QueueContract,
 } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
-import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../http/api-errors';
-import { parseOrThrow } from '../http/zod-validation';
+import { ConflictError, NotFoundError, OverloadedError, ServiceUnavailableError, ValidationError } from '../http/api-errors';
+import { checkJsonShape, parseOrThrow } from '../http/zod-validation';
 import { QueueRegistry } from '../infra/queue-registry';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import type { Principal } from '../auth/principal';
+import { createJobId } from './job-id';
 import { JobWaiter, type JobWatch } from './job-waiter';
+import { QueueAdmission } from './queue-admission';
 import { rowToRecord, toStatusResponse, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
 import { RESULT_RETENTION_MS, runRequestSchema } from './run-request';
 
@@ -42,6 +44,7 @@ export class JobsService {
     private readonly store: JobStateStore,
     private readonly queues: QueueRegistry,
     private readonly waiter: JobWaiter,
+    private readonly admission: QueueAdmission,
   ) {
     this.webhookPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
   }
@@ -54,7 +57,9 @@ export class JobsService {
 
   /**
    * Validates and queues a job. `onAccepted` runs with the new id before the job can start, so a
-   * caller can begin watching it without any chance of missing its end.
+   * caller can begin watching it without any chance of missing its end. The input's shape is
+   * checked first, before anything recursive reads it; text Postgres cannot store (U+0000,
+   * unpaired surrogates) is refused there too, naming the field.
    */
   async submit(
     endpointId: string,
@@ -65,10 +70,12 @@ export class JobsService {
   ): Promise<{ id: string; status: JobStatus }> {
     const contract = this.endpoint(endpointId);
     const request = parseOrThrow(runRequestSchema, body, '');
+    checkJsonShape(request.input, inputShapeLimits(contract), 'input');
     const input = parseOrThrow(contract.input, request.input, 'input');
     if (request.webhook) await this.checkWebhook(request.webhook);
     const policy = resolvePolicy(request.policy);
-    const id = randomUUID();
+    await this.admission.admit(endpointId, contract);
+    const id = createJobId();
     onAccepted?.(id);
     const createdAt = Date.now();
     const queued = await this.store.queue({
@@ -101,12 +108,27 @@ export class JobsService {
     return { id, status: queued.status };
   }
 
-  /** RunPod's runsync: queues the job and answers its status once it ends or `waitMs` passes. */
+  /**
+   * RunPod's runsync: queues the job and answers its status once it ends or `waitMs` passes. A
+   * worker that refuses the job for lack of capacity makes it a 503 with Retry-After; the job is
+   * cancelled then, so it does not run behind the back of a client told to try again.
+   */
   async runSync(endpointId: string, body: unknown, principal: Principal, waitMs: number): Promise<JobStatusResponse> {
     let watch: JobWatch | undefined;
     try {
-      const { id } = await this.submit(endpointId, body, principal, 'runsync', (jobId) => (watch = this.waiter.watch(jobId)));
-      return await this.statusOnceEnded(endpointId, id, watch!, waitMs);
+      const { id } = await this.submit(endpointId, body, principal, 'runsync', (jobId) => (watch = this.waiter.watch(jobId, { refusals: true })));
+      const outcome = await watch!.until(waitMs);
+      if (outcome?.kind === 'ended') return toStatusResponse(viewToRecord(outcome.view));
+      if (outcome?.kind === 'refused') {
+        const cancelled = await this.cancel(endpointId, id).then(
+          () => true,
+          (error: unknown) => !(error instanceof ConflictError),
+        );
+        // Another worker took the job and finished it before the cancel: that result stands.
+        if (!cancelled) return await this.status(endpointId, id);
+        throw new OverloadedError(`Endpoint "${endpointId}" is overloaded: ${outcome.reason}`, outcome.retryAfterMs / 1000);
+      }
+      return await this.status(endpointId, id);
     } finally {
       watch?.stop();
     }
@@ -123,15 +145,11 @@ export class JobsService {
     try {
       const job = await this.find(endpointId, jobId);
       if (isFinalStatus(job.status)) return toStatusResponse(job);
-      return await this.statusOnceEnded(endpointId, jobId, watch, waitMs);
+      const outcome = await watch.until(waitMs);
+      return outcome?.kind === 'ended' ? toStatusResponse(viewToRecord(outcome.view)) : await this.status(endpointId, jobId);
     } finally {
       watch.stop();
     }
-  }
-
-  private async statusOnceEnded(endpointId: string, jobId: string, watch: JobWatch, waitMs: number): Promise<JobStatusResponse> {
-    const ended = await watch.until(waitMs);
-    return ended ? toStatusResponse(viewToRecord(ended)) : this.status(endpointId, jobId);
   }
 
   async stream(endpointId: string, jobId: string): Promise<{ status: JobStatus; stream: { output: unknown }[] }> {

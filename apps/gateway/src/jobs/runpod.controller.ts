@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } f
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, RateBucketOf, type AuthenticatedRequest } from '../auth/auth.guard';
 import { parseOrThrow } from '../http/zod-validation';
+import { JobIdPipe } from './job-id';
 import { JobsService } from './jobs.service';
 import { waitQuerySchema } from './run-request';
 
@@ -52,7 +53,7 @@ export class RunpodController {
   @ApiOperation({ summary: "A job's status: {id, status, delayTime, executionTime, output?, error?}" })
   @RateBucketOf('status')
   @Get('status/:id')
-  status(@Param('endpointId') endpointId: string, @Param('id') id: string) {
+  status(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
     return this.jobs.status(endpointId, id);
   }
 
@@ -60,7 +61,7 @@ export class RunpodController {
   @ApiQuery({ name: 'wait', required: false })
   @RateBucketOf('status')
   @Get('status-sync/:id')
-  statusSync(@Param('endpointId') endpointId: string, @Param('id') id: string, @Query() query: unknown) {
+  statusSync(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
     return this.jobs.waitForStatus(endpointId, id, wait);
   }
@@ -68,7 +69,7 @@ export class RunpodController {
   @ApiOperation({ summary: 'Stream chunks produced since the last call: {status, stream: [{output}]}' })
   @RateBucketOf('status')
   @Get('stream/:id')
-  stream(@Param('endpointId') endpointId: string, @Param('id') id: string) {
+  stream(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
     return this.jobs.stream(endpointId, id);
   }
 
@@ -76,7 +77,7 @@ export class RunpodController {
   @RateBucketOf('cancel')
   @Post('cancel/:id')
   @HttpCode(200)
-  cancel(@Param('endpointId') endpointId: string, @Param('id') id: string) {
+  cancel(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
     return this.jobs.cancel(endpointId, id);
   }
 
@@ -84,7 +85,7 @@ export class RunpodController {
   @RateBucketOf('run')
   @Post('retry/:id')
   @HttpCode(200)
-  retry(@Param('endpointId') endpointId: string, @Param('id') id: string) {
+  retry(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
     return this.jobs.retry(endpointId, id);
   }
 

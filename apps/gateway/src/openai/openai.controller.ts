@@ -1,7 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, RateBucketOf, type AuthenticatedRequest } from '../auth/auth.guard';
-import { OpenAiExceptionFilter } from './openai-exception.filter';
 import { OpenAiService } from './openai.service';
 
 const embeddingsBody = {
@@ -19,11 +18,10 @@ const embeddingsBody = {
   },
 };
 
-/** OpenAI's embeddings and models API: the official clients work by changing their base URL. */
+/** OpenAI's embeddings and models API: the official clients work by changing their base URL. Errors are in OpenAI's shape (see writeOpenAiErrorBody). */
 @ApiTags('OpenAI-compatible')
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
-@UseFilters(OpenAiExceptionFilter)
 @Controller('v1')
 export class OpenAiController {
   constructor(private readonly openai: OpenAiService) {}

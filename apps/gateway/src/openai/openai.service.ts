@@ -3,6 +3,8 @@ import {
   EMBEDDER_INPUT_KEYS,
   EMBEDDING_MODELS,
   findEmbeddingModel,
+  findJsonShapeViolation,
+  inputShapeLimits,
   type EmbedderInputKey,
   type EmbedderOutput,
   type EmbeddingModelKey,
@@ -95,7 +97,10 @@ export class OpenAiService {
     const inputs = inputsOf(request.input);
     const [key, content] = jobContent(request, inputs);
     const input: JobInput = { [key]: content, model: EMBEDDING_MODELS[modelKey].id, ...(request.dimensions !== undefined && { dimensions: request.dimensions }) };
-    const checked = this.jobs.endpoint(EMBEDDER_ENDPOINT).input.safeParse(input);
+    const contract = this.jobs.endpoint(EMBEDDER_ENDPOINT);
+    const shape = findJsonShapeViolation(input, inputShapeLimits(contract));
+    if (shape) throw contractIssue(shape, Array.isArray(inputs));
+    const checked = contract.input.safeParse(input);
     if (!checked.success) throw contractIssue(checked.error.issues[0], Array.isArray(inputs));
 
     const status = await this.jobs.runSync(EMBEDDER_ENDPOINT, { input }, principal, WAIT_LIMITS.max);

@@ -40,6 +40,16 @@ export class GatewayMetrics {
     help: 'Job events written to the database',
     registers: [this.registry],
   });
+  readonly eventsDeadLettered = new Counter({
+    name: 'switchyard_events_dead_lettered_total',
+    help: 'Job events the recorder could not write, moved to the dead-letter stream',
+    registers: [this.registry],
+  });
+  readonly recorderLag = new Gauge({
+    name: 'switchyard_recorder_lag_seconds',
+    help: 'Age of the oldest job event not yet recorded in the database, read at scrape time',
+    registers: [this.registry],
+  });
   readonly webhookAttempts = new Counter({
     name: 'switchyard_webhook_attempts_total',
     help: 'Webhook delivery attempts by outcome',

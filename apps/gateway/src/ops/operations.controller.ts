@@ -4,8 +4,10 @@ import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
 import { Public } from '../auth/auth.guard';
+import type { GatewayConfig } from '../config';
+import { EventRecorderService } from '../events/event-recorder.service';
 import { QueueRegistry } from '../infra/queue-registry';
-import { DATABASE, REDIS } from '../infra/tokens';
+import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import { GatewayMetrics } from './gateway-metrics';
 
 const QUEUE_STATES = ['wait', 'prioritized', 'delayed', 'active', 'failed', 'completed'] as const;
@@ -15,10 +17,12 @@ const QUEUE_STATES = ['wait', 'prioritized', 'delayed', 'active', 'failed', 'com
 @Controller()
 export class OperationsController {
   constructor(
+    @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(DATABASE) private readonly database: Database,
     private readonly queues: QueueRegistry,
     private readonly metrics: GatewayMetrics,
+    private readonly recorder: EventRecorderService,
   ) {}
 
   @ApiOperation({ summary: 'Liveness: the process answers' })
@@ -27,7 +31,7 @@ export class OperationsController {
     return { status: 'ok' };
   }
 
-  @ApiOperation({ summary: 'Readiness: Redis and the database answer' })
+  @ApiOperation({ summary: 'Readiness: Redis and the database answer, and job events are being recorded' })
   @Get('ready')
   async ready(@Res() reply: FastifyReply) {
     const check = async (probe: () => Promise<unknown>) =>
@@ -35,9 +39,14 @@ export class OperationsController {
         () => 'ok',
         (error: Error) => `unavailable: ${error.message}`,
       );
-    const [redis, database] = await Promise.all([check(() => this.redis.ping()), check(() => this.database.ping())]);
-    const ready = redis === 'ok' && database === 'ok';
-    reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', redis, database });
+    const maxLagMs = this.config.RECORDER_READY_MAX_LAG_MS;
+    const recorderCheck = async () => {
+      const lagMs = await this.recorder.lagMs();
+      if (maxLagMs > 0 && lagMs > maxLagMs) throw new Error(`the oldest unrecorded event is ${Math.round(lagMs / 1000)} s old`);
+    };
+    const [redis, database, recorder] = await Promise.all([check(() => this.redis.ping()), check(() => this.database.ping()), check(recorderCheck)]);
+    const ready = redis === 'ok' && database === 'ok' && recorder === 'ok';
+    reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', redis, database, recorder });
   }
 
   @ApiExcludeEndpoint()
@@ -48,6 +57,7 @@ export class OperationsController {
       const counts = await queue.getJobCounts(...QUEUE_STATES);
       for (const state of QUEUE_STATES) this.metrics.queueDepth.set({ queue: queue.name, state }, counts[state] ?? 0);
     }
+    this.metrics.recorderLag.set((await this.recorder.lagMs()) / 1000);
     return this.metrics.registry.metrics();
   }
 }

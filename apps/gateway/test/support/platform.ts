@@ -78,12 +78,18 @@ export class GatewayUnderTest {
   }
 }
 
+export interface WorkerOptions {
+  concurrency?: number;
+  workerId?: string;
+  errorTracebacks?: boolean;
+}
+
 /** An in-process worker app, serving `contracts`, on the same Redis and prefix as the gateway under test. */
 export async function startWorkerApp(
   module: Type,
   contracts: QueueContract[],
   prefix: string,
-  options: { concurrency?: number; workerId?: string } = {},
+  options: WorkerOptions = {},
 ): Promise<INestMicroservice> {
   const server = new BullMqJobServer({
     redisUrl: TEST_REDIS_URL,
@@ -94,6 +100,7 @@ export async function startWorkerApp(
     stalledIntervalMs: 30_000,
     lockDurationMs: 30_000,
     logger: createLogger('test-worker', 'warn'),
+    errorTracebacks: options.errorTracebacks,
   });
   const app = await createWorkerMicroservice(module, server, false);
   await app.listen();
@@ -101,7 +108,7 @@ export async function startWorkerApp(
 }
 
 /** An in-process echo worker on the same Redis and prefix as the gateway under test. */
-export function startEchoWorker(prefix: string, options: { concurrency?: number; workerId?: string } = {}): Promise<INestMicroservice> {
+export function startEchoWorker(prefix: string, options: WorkerOptions = {}): Promise<INestMicroservice> {
   return startWorkerApp(EchoModule, [echoContract], prefix, options);
 }
 

@@ -9,11 +9,18 @@ export abstract class BatcherError extends Error {
   }
 }
 
-/** The queue is full: the caller should shed the load (HTTP 429/503) rather than wait. */
+/**
+ * The queue is full: the caller should shed the load (HTTP 429/503) rather than wait. It is a
+ * capacity refusal in the worker runtime's terms (`capacityRefusal`, `retryAfterMs`), so a job
+ * that meets it goes back to its queue instead of failing.
+ */
 export class BatcherOverloadedError extends BatcherError {
+  readonly capacityRefusal = true;
+
   constructor(
     batcher: string,
     readonly maxQueued: number,
+    readonly retryAfterMs = 1_000,
   ) {
     super(batcher, `Batcher "${batcher}" is overloaded: ${maxQueued} items are already queued`);
   }

@@ -153,6 +153,18 @@ export class MicroBatcher<Item, Result> {
     });
   }
 
+  /**
+   * Submits items that stand or fall together, such as the texts of one request: either all of
+   * them are queued, or, when they do not all fit, none is and the result rejects with
+   * BatcherOverloadedError, so no share of the work runs for a caller that is refused.
+   */
+  submitAll(items: readonly { item: Item; cost?: number }[], { signal }: Pick<SubmitOptions, 'signal'> = {}): Promise<Result[]> {
+    if (!this.closed && this.queue.length + items.length > this.options.maxQueued) {
+      return Promise.reject(new BatcherOverloadedError(this.options.name, this.options.maxQueued));
+    }
+    return Promise.all(items.map(({ item, cost }) => this.submit(item, { signal, cost })));
+  }
+
   stats(): MicroBatcherStats {
     return {
       queued: this.queue.length,

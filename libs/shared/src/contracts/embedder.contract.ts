@@ -207,6 +207,8 @@ export function createEmbedderContract(limits: EmbedderLimits = DEFAULT_EMBEDDER
       '`image_url`/`image_urls`/`image_base64`/`images_base64` (CLIP ViT-B/32); optional `dimensions`.',
     input,
     output,
+    // A flat object of strings and lists of strings.
+    inputShape: { maxDepth: 2, maxKeys: Math.max(limits.maxTexts, limits.maxImages) + 16 },
   });
 }
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { DEFAULT_JSON_SHAPE_LIMITS, type JsonShapeLimits } from '../json-shape';
 import type { JobPolicy } from '../policy';
 
 /**
@@ -10,6 +11,12 @@ export interface QueueContract<Input extends z.ZodType = z.ZodType, Output exten
   readonly description: string;
   readonly input: Input;
   readonly output: Output;
+  /** Tighter limits on the input's JSON shape than the platform's defaults, checked before the schema. */
+  readonly inputShape?: Partial<JsonShapeLimits>;
+}
+
+export function inputShapeLimits(contract: QueueContract): JsonShapeLimits {
+  return { ...DEFAULT_JSON_SHAPE_LIMITS, ...contract.inputShape };
 }
 
 export type ContractInput<C extends QueueContract> = z.infer<C['input']>;
