@@ -18,7 +18,8 @@ import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 /** Builds the gateway application (not yet listening), so tests and `main` start it the same way. */
 export async function createGatewayApp(config: GatewayConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true });
+  // Path parameters longer than Fastify's default of 100 characters reach the routes, which answer them (an overlong job id is 404, like any unknown id).
+  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true, maxParamLength: 16_384 });
   const fastify = adapter.getInstance();
   applyBodyLimits(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, { bufferLogs: true });

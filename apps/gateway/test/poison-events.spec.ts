@@ -90,7 +90,7 @@ describe('no job event can stop recording', () => {
     const after = await Promise.all([4, 5, 6].map((n) => gateway.request('POST', '/v2/echo/run', { input: { n }, webhook: receiver.url })));
     await expectAllRecordedAndWebhooked(after.map((response) => response.body.id));
 
-    const row = await eventually(async () => gateway.database.prisma.job.findUnique({ where: { id: poisonId } }));
+    const row = await eventually(async () => (await gateway.database.prisma.job.findUnique({ where: { id: poisonId } })) ?? undefined);
     expect(row.status).toBe('FAILED');
     expect(JSON.parse(row.error as string)).toMatchObject({ error_type: 'EventNotRecorded' });
     const deadLetters = await platform.stores.redis.xrange(new RedisKeys(platform.stores.prefix).deadEvents, '-', '+');

@@ -66,7 +66,8 @@ export interface ErrorDescriptionOptions {
   root?: string;
 }
 
-const ABSOLUTE_PATH = /(?:file:\/\/)?(\/[^\s():'"]+)/g;
+/** An absolute path (or file URL) standing on its own: not the tail of `node:internal/…` or of a relative path. */
+const ABSOLUTE_PATH = /(?<![\w:./])(?:file:\/\/)?(\/[^\s():'"]+)/g;
 
 /**
  * Text with every absolute path shortened: to a path below `root`, to one below `node_modules`,
