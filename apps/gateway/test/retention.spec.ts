@@ -1,9 +1,11 @@
+import { Queue } from 'bullmq';
 import { openDatabase, type Database } from '@switchyard/db';
-import { createLogger } from '@switchyard/shared';
+import { createLogger, RedisKeys } from '@switchyard/shared';
 import { GatewayMetrics } from '../src/ops/gateway-metrics';
 import type { ExpiredResourceCleaner } from '../src/retention/expired-resource-cleaner';
+import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID } from '../src/retention/retention-scheduler';
 import { RetentionService } from '../src/retention/retention.service';
-import { createTestStores, gatewayConfig } from './support/platform';
+import { createTestStores, eventually, gatewayConfig, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-12-01T12:00:00.000Z');
@@ -184,4 +186,41 @@ describe('retention on the embedded database (no DATABASE_URL)', () => {
       await stores.cleanup();
     }
   }, 60_000);
+});
+
+describe('scheduled retention', () => {
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ echoWorker: false, config: { RETENTION_SWEEP_INTERVAL_MS: '100' } });
+  });
+
+  afterAll(() => platform.close());
+
+  it('runs the sweep on its interval: expired jobs disappear, live ones stay', async () => {
+    const { gateway } = platform;
+    await seedJob(gateway.database, 'scheduled-expired', new Date(Date.now() - HOUR));
+    await seedJob(gateway.database, 'scheduled-live', new Date(Date.now() + HOUR));
+
+    await eventually(async () => (await gateway.database.prisma.job.count({ where: { id: 'scheduled-expired' } })) === 0);
+
+    expect((await remaining(gateway.database)).jobs).toEqual(['scheduled-live']);
+    const metrics = await gateway.request('GET', '/metrics');
+    expect(metrics.body).toMatch(/switchyard_retention_deleted_total\{table="jobs"\} [1-9]/);
+  });
+
+  it('keeps one schedule however many gateway replicas start', async () => {
+    const { stores } = platform;
+    const replica = await GatewayUnderTest.start(
+      gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, RETENTION_SWEEP_INTERVAL_MS: '100', RECORDER_CONSUMER: 'replica-2' }),
+    );
+    const queue = new Queue(MAINTENANCE_QUEUE, { connection: stores.redis, prefix: new RedisKeys(stores.prefix).bullPrefix });
+    try {
+      const schedulers = await queue.getJobSchedulers();
+      expect(schedulers.map((scheduler) => scheduler.key)).toEqual([RETENTION_SCHEDULER_ID]);
+    } finally {
+      await queue.close();
+      await replica.close();
+    }
+  });
 });
