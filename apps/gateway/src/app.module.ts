@@ -14,6 +14,8 @@ import { OpenAiController } from './openai/openai.controller';
 import { OpenAiService } from './openai/openai.service';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { OperationsController } from './ops/operations.controller';
+import { RetentionScheduler } from './retention/retention-scheduler';
+import { RetentionService } from './retention/retention.service';
 import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 @Module({})
@@ -23,7 +25,10 @@ export class AppModule {
       module: AppModule,
       imports: [InfraModule.forConfig(config)],
       controllers: [RunpodController, OperationsController, OpenAiController],
-      providers: [ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobReconciler, WebhookNotifier, EventRecorderService, OpenAiService],
+      providers: [
+        ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobReconciler,
+        WebhookNotifier, EventRecorderService, OpenAiService, RetentionService, RetentionScheduler,
+      ],
     };
   }
 }

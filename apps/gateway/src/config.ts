@@ -32,6 +32,16 @@ export const gatewayConfigSchema = redisConfigSchema.extend({
   RATE_LIMITS_ENABLED: env.boolean(true),
   /** Multiplies RunPod's default per-key limits, for installs that need more (or benchmarks). */
   RATE_LIMIT_MULTIPLIER: z.coerce.number().positive().default(1),
+  /** How often the retention sweep runs: one BullMQ job scheduler that every replica shares. */
+  RETENTION_SWEEP_INTERVAL_MS: env.positiveInt(600_000),
+  /** Rows one DELETE removes at most, so that no statement holds locks for long. */
+  RETENTION_BATCH_SIZE: env.positiveInt(1000),
+  /** Batches per table in one sweep; what is left waits for the next sweep. */
+  RETENTION_MAX_BATCHES_PER_SWEEP: env.positiveInt(100),
+  /** How long a job, its events, webhook deliveries and attempts stay past its `expires_at`. */
+  RETENTION_GRACE_MS: z.coerce.number().int().min(0).default(0),
+  /** Webhook attempts older than this go even while their job stays; unset: they go with the job. */
+  RETENTION_WEBHOOK_ATTEMPTS_MS: z.coerce.number().int().positive().optional(),
   RECORDER_CONSUMER: z.string().min(1).default(`gateway-${process.env.HOSTNAME ?? 'local'}`),
   /** /ready answers 503 once the oldest event not yet recorded is older than this (0: never). */
   RECORDER_READY_MAX_LAG_MS: z.coerce.number().int().min(0).default(120_000),

@@ -14,6 +14,7 @@ import { QueueRegistry } from './infra/queue-registry';
 import { LOGGER } from './infra/tokens';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { mountQueueDashboard } from './ops/queue-dashboard';
+import { RetentionScheduler } from './retention/retention-scheduler';
 import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 /** Builds the gateway application (not yet listening), so tests and `main` start it the same way. */
@@ -46,7 +47,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
 
   await app.init();
   const guard = app.get(AuthGuard);
-  const queues = [...app.get(QueueRegistry).all(), app.get(WebhookNotifier).queueForDashboard()];
+  const queues = [...app.get(QueueRegistry).all(), app.get(WebhookNotifier).queueForDashboard(), app.get(RetentionScheduler).queueForDashboard()];
   await mountQueueDashboard(fastify, queues, (authorization) => guard.authenticate(authorization).then(() => true, () => false));
   return app;
 }

@@ -56,6 +56,12 @@ export class GatewayMetrics {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  readonly retentionDeleted = new Counter({
+    name: 'switchyard_retention_deleted_total',
+    help: 'Rows (and blobs) deleted by the retention sweep, by table',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
   readonly queueDepth = new Gauge({
     name: 'switchyard_queue_jobs',
     help: 'Jobs per queue and state, read at scrape time',
