@@ -29,6 +29,11 @@ describe('loadEmbedderConfig', () => {
     expect(() => config.images.addressPolicy.checkAddress('127.0.0.1', undefined, 'http://127.0.0.1')).not.toThrow();
   });
 
+  it('refuses a batch queue too small for the largest request, which could then never run', () => {
+    expect(() => loadEmbedderConfig({ EMBEDDER_MAX_TEXTS: '100', EMBEDDER_MAX_QUEUED_ITEMS: '99' })).toThrow(/EMBEDDER_MAX_QUEUED_ITEMS: must be at least 100/);
+    expect(loadEmbedderConfig({ EMBEDDER_MAX_TEXTS: '100', EMBEDDER_MAX_QUEUED_ITEMS: '100' }).batching.maxQueuedItems).toBe(100);
+  });
+
   it('names every invalid variable', () => {
     expect(() => loadEmbedderConfig({ EMBEDDER_MAX_TEXTS: '0', EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE: 'maybe' })).toThrow(ConfigError);
     expect(() => loadEmbedderConfig({ EMBEDDER_MAX_TEXTS: '0', EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE: 'maybe' })).toThrow(

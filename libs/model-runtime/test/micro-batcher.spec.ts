@@ -106,6 +106,20 @@ describe('MicroBatcher', () => {
     await expect(Promise.all([running, ...queued])).resolves.toEqual([10, 20, 30]);
   });
 
+  it('queues a group of items all at once, or refuses the whole group when it does not fit', async () => {
+    const first = gate();
+    const { batcher, batches } = recordingBatcher({ maxQueued: 3 }, (batch) => (batch === 0 ? first.promise : undefined));
+    const running = batcher.submit(1);
+    const group = batcher.submitAll([{ item: 2 }, { item: 3 }]);
+
+    const refused = batcher.submitAll([{ item: 4 }, { item: 5 }]);
+    await expect(refused).rejects.toThrow(BatcherOverloadedError);
+    await expect(refused).rejects.toMatchObject({ capacityRefusal: true, retryAfterMs: expect.any(Number) });
+    first.open();
+    await expect(Promise.all([running, group])).resolves.toEqual([10, [20, 30]]);
+    expect(batches.flat()).not.toContain(4);
+  });
+
   it('drops an item whose signal fires before its batch runs', async () => {
     const first = gate();
     const { batcher, batches } = recordingBatcher({}, (batch) => (batch === 0 ? first.promise : undefined));
