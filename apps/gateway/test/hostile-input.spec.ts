@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { JobStateStore, RedisKeys } from '@switchyard/shared';
+import { RedisKeys } from '@switchyard/shared';
 import { JobReconciler } from '../src/jobs/job-reconciler';
 import {
   API_KEY,
@@ -7,6 +7,7 @@ import {
   eventually,
   gatewayConfig,
   GatewayUnderTest,
+  queueStateOnly,
   startTestPlatform,
   type TestPlatform,
 } from './support/platform';
@@ -113,13 +114,8 @@ describe('hostile input gets a 4xx, never a 500, and loses nothing', () => {
   describe('orphaned jobs', () => {
     it('fails a job whose gateway died between recording its state and enqueueing it, once the grace period passes', async () => {
       // What a gateway killed between `store.queue` and `queue.add` leaves behind: the state, no queue entry.
-      const store = new JobStateStore(platform.stores.redis, new RedisKeys(platform.stores.prefix));
       const orphanId = '7d1e4b2a-3c5f-4e6d-8a9b-0c1d2e3f4a5b';
-      const now = Date.now();
-      await store.queue({
-        id: orphanId, endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
-        retentionMs: 60_000, executionTimeout: 60_000, lowPriority: false, input: { orphan: true },
-      });
+      await queueStateOnly(platform.stores, orphanId, { orphan: true });
       const healthy = await gateway.request('POST', '/v2/echo/run', { input: { sleep_ms: 1_500 } });
 
       const reconciler = gateway.app.get(JobReconciler);

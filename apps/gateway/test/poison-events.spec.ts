@@ -4,9 +4,9 @@ import { promisify } from 'node:util';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Client } from 'pg';
-import { echoContract, JobStateStore, RedisKeys } from '@switchyard/shared';
+import { echoContract, RedisKeys } from '@switchyard/shared';
 import { GatewayMetrics } from '../src/ops/gateway-metrics';
-import { eventually, gatewayConfig, GatewayUnderTest, startEchoWorker, startTestPlatform, startWorkerApp, type TestPlatform } from './support/platform';
+import { eventually, gatewayConfig, GatewayUnderTest, queueStateOnly, startEchoWorker, startTestPlatform, startWorkerApp, type TestPlatform } from './support/platform';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 const runCli = promisify(execFile);
@@ -80,13 +80,8 @@ describe('no job event can stop recording', () => {
 
   it('dead-letters an event Postgres refuses, marks its job FAILED and records every event after it', async () => {
     // A producer that skips the gateway's checks (an older or buggy one) writes the poison event.
-    const store = new JobStateStore(platform.stores.redis, new RedisKeys(platform.stores.prefix));
     const poisonId = '0b8a1f3e-7c41-4d5e-9f00-2d6c1a3b4c5d';
-    const now = Date.now();
-    await store.queue({
-      id: poisonId, endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
-      retentionMs: 60_000, executionTimeout: 60_000, lowPriority: false, input: { text: 'poison\u0000' },
-    });
+    await queueStateOnly(platform.stores, poisonId, { text: 'poison\u0000' });
     const after = await Promise.all([4, 5, 6].map((n) => gateway.request('POST', '/v2/echo/run', { input: { n }, webhook: receiver.url })));
     await expectAllRecordedAndWebhooked(after.map((response) => response.body.id));
 

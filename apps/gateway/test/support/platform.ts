@@ -7,7 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
 import { generateModels } from '@switchyard/model-zoo';
-import { createLogger, embedderContract, RedisKeys, type QueueContract } from '@switchyard/shared';
+import { createLogger, embedderContract, JobStateStore, RedisKeys, type QueueContract } from '@switchyard/shared';
 import { BullMqJobServer, createWorkerMicroservice, EchoModule } from '@switchyard/worker';
 import { gatewayConfigSchema, type GatewayConfig } from '../../src/config';
 import { createGatewayApp } from '../../src/gateway-app';
@@ -156,6 +156,18 @@ export async function createTestStores() {
       rmSync(pgliteDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Records an echo job as queued in the state store alone, without a queue entry, bypassing the
+ * gateway's checks: what an older or buggy producer writes, or a gateway killed between the two.
+ */
+export async function queueStateOnly(stores: { redis: Redis; prefix: string }, id: string, input: unknown): Promise<void> {
+  const now = Date.now();
+  await new JobStateStore(stores.redis, new RedisKeys(stores.prefix)).queue({
+    id, endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
+    retentionMs: 60_000, executionTimeout: 60_000, lowPriority: false, input,
+  });
 }
 
 export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
