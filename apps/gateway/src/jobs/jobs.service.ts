@@ -21,7 +21,7 @@ import { QueueRegistry } from '../infra/queue-registry';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import type { Principal } from '../auth/principal';
 import { createJobId } from './job-id';
-import { JobWaiter, type JobWatch } from './job-waiter';
+import { JobWaiter, type JobWatch, type WatchOutcome } from './job-waiter';
 import { QueueAdmission } from './queue-admission';
 import { rowToRecord, toStatusResponse, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
 import { RESULT_RETENTION_MS, runRequestSchema } from './run-request';
@@ -118,7 +118,6 @@ export class JobsService {
     try {
       const { id } = await this.submit(endpointId, body, principal, 'runsync', (jobId) => (watch = this.waiter.watch(jobId, { refusals: true })));
       const outcome = await watch!.until(waitMs);
-      if (outcome?.kind === 'ended') return toStatusResponse(viewToRecord(outcome.view));
       if (outcome?.kind === 'refused') {
         const cancelled = await this.cancel(endpointId, id).then(
           () => true,
@@ -128,7 +127,7 @@ export class JobsService {
         if (!cancelled) return await this.status(endpointId, id);
         throw new OverloadedError(`Endpoint "${endpointId}" is overloaded: ${outcome.reason}`, outcome.retryAfterMs / 1000);
       }
-      return await this.status(endpointId, id);
+      return await this.statusAfter(endpointId, id, outcome);
     } finally {
       watch?.stop();
     }
@@ -145,11 +144,15 @@ export class JobsService {
     try {
       const job = await this.find(endpointId, jobId);
       if (isFinalStatus(job.status)) return toStatusResponse(job);
-      const outcome = await watch.until(waitMs);
-      return outcome?.kind === 'ended' ? toStatusResponse(viewToRecord(outcome.view)) : await this.status(endpointId, jobId);
+      return await this.statusAfter(endpointId, jobId, await watch.until(waitMs));
     } finally {
       watch.stop();
     }
+  }
+
+  /** The status a wait ends with: the final view it saw, else the job as it is now. */
+  private async statusAfter(endpointId: string, jobId: string, outcome: WatchOutcome | undefined): Promise<JobStatusResponse> {
+    return outcome?.kind === 'ended' ? toStatusResponse(viewToRecord(outcome.view)) : this.status(endpointId, jobId);
   }
 
   async stream(endpointId: string, jobId: string): Promise<{ status: JobStatus; stream: { output: unknown }[] }> {
