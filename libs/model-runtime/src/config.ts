@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { ModelSessionsOptions } from './sessions/model-sessions';
+import type { ModelSessionsOptions } from './sessions/session-options';
 import { DEFAULT_HUB_URL } from './store/hub-model-source';
 import type { ModelStoreOptions } from './store/model-store';
 
