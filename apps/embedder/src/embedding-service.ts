@@ -1,4 +1,4 @@
-import { MicroBatcher, ModelSessions, ModelStore, type MicroBatcherStats } from '@switchyard/model-runtime';
+import { MicroBatcher, ModelSessions, ModelStore, sessionStartupWarnings, type MicroBatcherStats } from '@switchyard/model-runtime';
 import {
   createEmbedderContract,
   DEFAULT_EMBEDDING_MODEL,
@@ -105,8 +105,12 @@ export class EmbeddingService {
     this.contract = createEmbedderContract(options.limits);
   }
 
-  /** Loads the configured models (files through the model store), checked and warmed up. */
+  /**
+   * Loads the configured models (files through the model store), checked and warmed up, into the
+   * inference threads (MODEL_INFERENCE_THREADS), so that runs leave the event loop free.
+   */
   static async load(config: EmbedderConfig, logger: Logger): Promise<EmbeddingService> {
+    for (const warning of sessionStartupWarnings(config.runtime)) logger.warn({ sessions: config.runtime.sessions, cores: config.runtime.cores }, warning);
     const store = new ModelStore({ ...config.runtime.store, logger });
     const sessions = new ModelSessions(config.runtime.sessions);
     try {
@@ -186,12 +190,18 @@ export class EmbeddingService {
     const graphs = [this.models.miniLm, this.models.clip.text, this.models.clip.vision];
     return {
       executionProvider: this.sessions.executionProviders[0],
-      models: graphs.map((encoder) => ({ graph: encoder.name, executionProvider: encoder.session.provider, dimensions: encoder.dimensions })),
+      inferenceThreads: this.sessions.inferenceThreads,
+      models: graphs.map((encoder) => ({
+        graph: encoder.name,
+        executionProvider: encoder.session.provider,
+        nodesByProvider: encoder.session.providerUsage?.nodes,
+        dimensions: encoder.dimensions,
+      })),
       batching: Object.fromEntries([...this.batchers].map(([name, batcher]): [string, MicroBatcherStats] => [name, batcher.stats()])),
     };
   }
 
-  /** Finishes the queued items, then releases the models. */
+  /** Finishes the queued items, then releases the models and ends the inference threads. */
   async close(): Promise<void> {
     await Promise.all([...this.batchers.values()].map((batcher) => batcher.close()));
     await this.sessions.release();

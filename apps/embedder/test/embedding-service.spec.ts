@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { generateModels } from '@switchyard/model-zoo';
@@ -134,8 +134,10 @@ describe('EmbeddingService', () => {
   it('describes what it runs for the worker’s /health', () => {
     expect(service.describe()).toMatchObject({
       executionProvider: 'cpu',
+      // MODEL_INFERENCE_THREADS' default on this machine: one per four cores, at least one.
+      inferenceThreads: Math.max(1, Math.floor(availableParallelism() / 4)),
       models: [
-        { graph: 'sentence-transformers/all-MiniLM-L6-v2/onnx/model.onnx', executionProvider: 'cpu', dimensions: 384 },
+        { graph: 'sentence-transformers/all-MiniLM-L6-v2/onnx/model.onnx', executionProvider: 'cpu', nodesByProvider: { cpu: expect.any(Number) }, dimensions: 384 },
         { graph: 'openai/clip-vit-base-patch32/onnx/text_model.onnx', executionProvider: 'cpu', dimensions: 512 },
         { graph: 'openai/clip-vit-base-patch32/onnx/vision_model.onnx', executionProvider: 'cpu', dimensions: 512 },
       ],

@@ -12,12 +12,12 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.max(...Array.from(a, (value, i) => Math.abs(value - b[i])));
 }
 
-describe('CLIP encoders (tiny clip-vit-base-patch32)', () => {
+describe.each(TinyModels.placements)('CLIP encoders (tiny clip-vit-base-patch32) %s', (_placement, inferenceThreads) => {
   let models: TinyModels;
   let clip: ClipEncoders;
 
   beforeAll(async () => {
-    models = await TinyModels.generate();
+    models = await TinyModels.generate({ inferenceThreads });
     clip = await loadClipEncoders(models.store, models.sessions, TinyModels.clip, { maxPixels: 1_000_000 });
   });
   afterAll(() => models.remove());

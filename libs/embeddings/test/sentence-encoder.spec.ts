@@ -30,13 +30,13 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.max(...Array.from(a, (value, i) => Math.abs(value - b[i])));
 }
 
-describe('SentenceEncoder (tiny all-MiniLM-L6-v2)', () => {
+describe.each(TinyModels.placements)('SentenceEncoder (tiny all-MiniLM-L6-v2) %s', (_placement, inferenceThreads) => {
   let models: TinyModels;
   let encoder: SentenceEncoder;
   let reference: ort.InferenceSession;
 
   beforeAll(async () => {
-    models = await TinyModels.generate();
+    models = await TinyModels.generate({ inferenceThreads });
     encoder = await SentenceEncoder.load(models.store, models.sessions, TinyModels.miniLm);
     reference = await ort.InferenceSession.create(models.path(TinyModels.miniLm.repo, SENTENCE_ENCODER_FILES.graph));
   });
@@ -77,7 +77,7 @@ describe('SentenceEncoder (tiny all-MiniLM-L6-v2)', () => {
     const config = JSON.parse(await readFile(join(repoDir, 'config.json'), 'utf8'));
     await writeFile(join(repoDir, 'config.json'), JSON.stringify({ ...config, hidden_size: 768 }));
     const store = new ModelStore({ cacheDir: join(folder, 'cache'), modelDir: folder, offline: true });
-    const sessions = new ModelSessions({ executionProviders: ['cpu'] });
+    const sessions = new ModelSessions({ executionProviders: ['cpu'], inferenceThreads });
     try {
       await expect(SentenceEncoder.load(store, sessions, TinyModels.miniLm)).rejects.toThrow(ModelSignatureMismatchError);
     } finally {

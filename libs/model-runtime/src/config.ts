@@ -1,12 +1,15 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { ModelSessionsOptions } from './sessions/model-sessions';
+import { unappliedProviderOptions, type ModelSessionsOptions } from './sessions/session-options';
 import { DEFAULT_HUB_URL } from './store/hub-model-source';
 import type { ModelStoreOptions } from './store/model-store';
 
 export interface ModelRuntimeConfig {
   store: ModelStoreOptions;
   sessions: ModelSessionsOptions;
+  /** The cores the process may use, as Node sees them (os.availableParallelism). */
+  cores: number;
 }
 
 export class ModelRuntimeConfigError extends Error {
@@ -31,10 +34,20 @@ const envSchema = z.object({
   S3_ENDPOINT: emptyAsUnset(httpUrl().optional()),
   S3_REGION: emptyAsUnset(z.string().default('us-east-1')),
   MODEL_EXECUTION_PROVIDERS: emptyAsUnset(z.string().default('cpu')),
+  MODEL_INFERENCE_THREADS: emptyAsUnset(z.coerce.number().int().min(0).optional()),
   MODEL_INTRA_OP_THREADS: emptyAsUnset(z.coerce.number().int().positive().optional()),
   MODEL_INTER_OP_THREADS: emptyAsUnset(z.coerce.number().int().positive().optional()),
   MODEL_GRAPH_OPTIMIZATION: emptyAsUnset(z.enum(['disabled', 'basic', 'extended', 'all']).optional()),
+  MODEL_CUDA_DEVICE_ID: emptyAsUnset(z.coerce.number().int().min(0).optional()),
+  MODEL_CUDA_GPU_MEM_LIMIT: emptyAsUnset(z.coerce.number().int().positive().optional()),
+  MODEL_CUDA_ARENA_EXTEND_STRATEGY: emptyAsUnset(z.enum(['kNextPowerOfTwo', 'kSameAsRequested']).optional()),
 });
+
+/**
+ * Inference threads when MODEL_INFERENCE_THREADS is unset: one per four cores, at least one, so
+ * that each thread's operators still get several cores (one thread on two cores).
+ */
+export const defaultInferenceThreads = (cores: number) => Math.max(1, Math.floor(cores / 4));
 
 // Parsed on its own so that its rule is reported together with any problem of the other variables.
 const credentialsSchema = z
@@ -49,12 +62,15 @@ const credentialsSchema = z
  * MODEL_DIR, MODEL_CACHE_DIR (default `.switchyard/models`), HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE,
  * MODEL_S3_BUCKET (turns the S3 cache on), MODEL_S3_PREFIX, S3_ENDPOINT, S3_REGION,
  * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, MODEL_EXECUTION_PROVIDERS (comma-separated, default `cpu`),
- * MODEL_INTRA_OP_THREADS, MODEL_INTER_OP_THREADS, MODEL_GRAPH_OPTIMIZATION. Relative paths are
- * resolved against `cwd`.
+ * MODEL_INFERENCE_THREADS (default one per four cores, 0 runs models on the event loop),
+ * MODEL_INTRA_OP_THREADS (default: the cores shared among the inference threads),
+ * MODEL_INTER_OP_THREADS, MODEL_GRAPH_OPTIMIZATION, MODEL_CUDA_DEVICE_ID, MODEL_CUDA_GPU_MEM_LIMIT,
+ * MODEL_CUDA_ARENA_EXTEND_STRATEGY. Relative paths are resolved against `cwd`.
  */
 export function loadModelRuntimeConfig(
   env: Readonly<Record<string, string | undefined>>,
   cwd: string = process.cwd(),
+  cores: number = availableParallelism(),
 ): ModelRuntimeConfig {
   const parsed = envSchema.safeParse(env);
   const parsedCredentials = credentialsSchema.safeParse(env);
@@ -65,6 +81,12 @@ export function loadModelRuntimeConfig(
   const values = parsed.data;
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = parsedCredentials.data;
   const credentials = accessKeyId !== undefined && secretAccessKey !== undefined ? { accessKeyId, secretAccessKey } : undefined;
+  const inferenceThreads = values.MODEL_INFERENCE_THREADS ?? defaultInferenceThreads(cores);
+  const cuda = {
+    ...(values.MODEL_CUDA_DEVICE_ID !== undefined && { deviceId: values.MODEL_CUDA_DEVICE_ID }),
+    ...(values.MODEL_CUDA_GPU_MEM_LIMIT !== undefined && { gpuMemLimit: values.MODEL_CUDA_GPU_MEM_LIMIT }),
+    ...(values.MODEL_CUDA_ARENA_EXTEND_STRATEGY !== undefined && { arenaExtendStrategy: values.MODEL_CUDA_ARENA_EXTEND_STRATEGY }),
+  };
 
   return {
     store: {
@@ -87,9 +109,39 @@ export function loadModelRuntimeConfig(
     },
     sessions: {
       executionProviders: values.MODEL_EXECUTION_PROVIDERS.split(',').map((name) => name.trim()).filter(Boolean),
-      intraOpNumThreads: values.MODEL_INTRA_OP_THREADS,
+      ...(Object.keys(cuda).length > 0 && { cuda }),
+      inferenceThreads,
+      // onnxruntime's own default is a thread per core for every session, which threads running at once would oversubscribe.
+      intraOpNumThreads: values.MODEL_INTRA_OP_THREADS ?? (inferenceThreads > 0 ? Math.max(1, Math.floor(cores / inferenceThreads)) : undefined),
       interOpNumThreads: values.MODEL_INTER_OP_THREADS,
       graphOptimizationLevel: values.MODEL_GRAPH_OPTIMIZATION,
     },
+    cores,
   };
+}
+
+/**
+ * What a worker should say at start-up about its session settings: more CPU threads than cores
+ * (inference threads × intra-op threads, or × inter-op threads where those run in parallel), and
+ * provider options this onnxruntime-node build ignores. Warnings, not errors: oversubscription
+ * slows runs down but computes the same results, the cores a container may use are often fewer
+ * or more than Node can see (a CPU quota is not an affinity mask), and on a GPU node the CPU
+ * threads mostly wait for the device.
+ */
+export function sessionStartupWarnings(config: Pick<ModelRuntimeConfig, 'sessions' | 'cores'>): string[] {
+  const { sessions, cores } = config;
+  const warnings: string[] = [];
+  const threads = Math.max(1, sessions.inferenceThreads ?? 0);
+  const perSession = (sessions.intraOpNumThreads ?? cores) * Math.max(1, sessions.interOpNumThreads ?? 1);
+  if (threads * perSession > cores) {
+    warnings.push(
+      `${threads} inference thread(s) × ${perSession} onnxruntime thread(s) each is ${threads * perSession}, more than the ${cores} cores available: ` +
+        'runs compete for the cores; lower MODEL_INFERENCE_THREADS or MODEL_INTRA_OP_THREADS',
+    );
+  }
+  const unapplied = unappliedProviderOptions(sessions);
+  if (unapplied.length > 0) {
+    warnings.push(`onnxruntime-node passes only device_id to the CUDA provider; ${unapplied.join(' and ')} are not applied`);
+  }
+  return warnings;
 }

@@ -12,12 +12,19 @@ export class TinyModels {
     readonly sessions: ModelSessions,
   ) {}
 
-  static async generate(): Promise<TinyModels> {
+  /** `inferenceThreads` above 0 runs the sessions in that many worker threads, as the embedder does. */
+  static async generate({ inferenceThreads = 0 } = {}): Promise<TinyModels> {
     const outDir = await mkdtemp(join(tmpdir(), 'embeddings-models-'));
     await generateModels({ outDir, tiers: ['tiny'], models: ['miniLm', 'clip'] });
     const store = new ModelStore({ cacheDir: join(outDir, 'cache'), modelDir: join(outDir, 'tiny'), offline: true });
-    return new TinyModels(outDir, store, new ModelSessions({ executionProviders: ['cpu'] }));
+    return new TinyModels(outDir, store, new ModelSessions({ executionProviders: ['cpu'], inferenceThreads }));
   }
+
+  /** Where the encoders' sessions run: each spec checks its vectors against the references in both places. */
+  static readonly placements = [
+    ['on the calling thread', 0],
+    ['in inference threads', 2],
+  ] as const;
 
   static readonly miniLm = { repo: GENERATED_MODELS.miniLm.repoId };
   static readonly clip = { repo: GENERATED_MODELS.clip.repoId };

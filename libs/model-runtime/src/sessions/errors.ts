@@ -46,3 +46,20 @@ export class WarmUpUnsupportedError extends ModelSessionError {
     super(`Cannot warm up model "${model}": input "${input}" ${reason}`);
   }
 }
+
+/** The inference pool was closed (its sessions released) before or while a request ran. */
+export class InferencePoolClosedError extends ModelSessionError {
+  constructor() {
+    super('The inference pool is closed');
+  }
+}
+
+/** An inference thread ended (a crash in native code, or running out of memory) while it had requests. */
+export class InferenceThreadExitedError extends ModelSessionError {
+  constructor(
+    readonly thread: number,
+    readonly exitCode: number,
+  ) {
+    super(`Inference thread ${thread} exited with code ${exitCode}; it is replaced on the next request`);
+  }
+}

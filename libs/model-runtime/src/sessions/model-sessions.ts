@@ -1,18 +1,10 @@
 import { resolve } from 'node:path';
-import { InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node';
-import { ExecutionProviderUnavailableError, ModelLoadError, ModelSignatureMismatchError, WarmUpUnsupportedError } from './errors';
+import { type InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node';
+import { ExecutionProviderUnavailableError, ModelSignatureMismatchError, WarmUpUnsupportedError } from './errors';
+import { InferencePool } from './inference-pool';
+import { LocalSession, type ProviderUsage, type SessionBackend } from './local-session';
 import { type ModelSignature, signatureMismatches } from './model-signature';
-
-export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
-
-export interface ModelSessionsOptions {
-  /** In order of preference, e.g. `['cuda', 'cpu']` on GPU nodes and `['cpu']` elsewhere. */
-  executionProviders: readonly string[];
-  intraOpNumThreads?: number;
-  /** Threads running independent parts of the graph at once; above 1 it switches on parallel execution. */
-  interOpNumThreads?: number;
-  graphOptimizationLevel?: GraphOptimizationLevel;
-}
+import { sessionCreationError, type ModelSessionsOptions } from './session-options';
 
 export interface LoadModelOptions {
   /** A name for messages (e.g. `owner/model/model.onnx`), kept by the session this load creates; the path when left out. */
@@ -40,19 +32,6 @@ export function assertExecutionProvidersSupported(
       throw new ExecutionProviderUnavailableError(provider, `this onnxruntime-node build supports ${names.join(', ')}`);
     }
   }
-}
-
-// onnxruntime-node lists `cuda` and `tensorrt` as supported on Linux x64 although their libraries
-// are separate downloads (its install script fetches them unless ONNXRUNTIME_NODE_INSTALL=skip):
-// the failure to load them only shows when a session is created.
-const PROVIDER_LOAD_FAILURE = /AppendExecutionProvider_(\w+)/;
-const WEBGPU_FAILURE = /webgpu/i;
-
-function providerFailure(error: unknown, requested: readonly string[]): ExecutionProviderUnavailableError | undefined {
-  const message = error instanceof Error ? error.message : String(error);
-  const provider = PROVIDER_LOAD_FAILURE.exec(message)?.[1]?.toLowerCase() ?? (WEBGPU_FAILURE.test(message) ? 'webgpu' : undefined);
-  if (!provider || !requested.includes(provider)) return undefined;
-  return new ExecutionProviderUnavailableError(provider, `onnxruntime could not start it: ${message.trim()}`);
 }
 
 function zeros(type: Tensor.Type, size: number): Tensor.DataType | undefined {
@@ -86,19 +65,30 @@ function zeros(type: Tensor.Type, size: number): Tensor.DataType | undefined {
   }
 }
 
-/** One loaded model: an onnxruntime InferenceSession with its metadata. */
+/**
+ * One loaded model with its metadata: an onnxruntime InferenceSession on this thread, or one in
+ * each thread of the inference pool. Either way `run` takes and gives tensors on this thread.
+ */
 export class ModelSession {
   constructor(
     readonly name: string,
     readonly path: string,
     /** The providers the session was created with, in order of preference. */
     readonly executionProviders: readonly string[],
-    private readonly session: InferenceSession,
+    private readonly session: SessionBackend,
   ) {}
 
-  /** The preferred provider, which runs every node it supports (the others fall back to the next ones). */
+  /**
+   * The provider that did most of the work of the first run (from onnxruntime's profile of it);
+   * before any run, the preferred one, which runs every node it supports (the rest fall back to the next ones).
+   */
   get provider(): string {
-    return this.executionProviders[0];
+    return this.session.providerUsage?.provider ?? this.executionProviders[0];
+  }
+
+  /** Nodes of the first run by provider; undefined before any run. */
+  get providerUsage(): ProviderUsage | undefined {
+    return this.session.providerUsage;
   }
 
   get inputs(): readonly InferenceSession.ValueMetadata[] {
@@ -146,18 +136,29 @@ export class ModelSession {
 }
 
 /**
- * The process's model sessions: one InferenceSession per model file, created on first use (also
- * when many callers ask at once) and shared afterwards.
+ * The process's model sessions: one ModelSession per model file, created on first use (also when
+ * many callers ask at once) and shared afterwards. With `inferenceThreads` above 0, the sessions
+ * run in a pool of worker threads (one InferenceSession per model per thread); otherwise on the
+ * calling thread, where each run blocks the event loop.
  */
 export class ModelSessions {
   private readonly sessions = new Map<string, Promise<ModelSession>>();
+  private pool: InferencePool | undefined;
 
   constructor(private readonly options: ModelSessionsOptions) {
     assertExecutionProvidersSupported(options.executionProviders);
+    if (options.inferenceThreads !== undefined && !(Number.isInteger(options.inferenceThreads) && options.inferenceThreads >= 0)) {
+      throw new RangeError(`inferenceThreads must be a whole number ≥ 0, got ${options.inferenceThreads}`);
+    }
   }
 
   get executionProviders(): readonly string[] {
     return this.options.executionProviders;
+  }
+
+  /** Worker threads running the sessions; 0 when they run on the calling thread. */
+  get inferenceThreads(): number {
+    return this.options.inferenceThreads ?? 0;
   }
 
   async load(path: string, options: LoadModelOptions = {}): Promise<ModelSession> {
@@ -177,28 +178,27 @@ export class ModelSessions {
     return session;
   }
 
-  /** Releases every session; later loads create new ones. */
+  /** Releases every session and ends the inference threads; later loads create new ones. */
   async release(): Promise<void> {
     const pending = [...this.sessions.values()];
     this.sessions.clear();
+    const pool = this.pool;
+    this.pool = undefined;
     const settled = await Promise.allSettled(pending);
-    await Promise.all(settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.release() : undefined)));
+    if (pool) await pool.close();
+    else await Promise.all(settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.release() : undefined)));
   }
 
   private async create(path: string, name: string): Promise<ModelSession> {
-    const { executionProviders, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel } = this.options;
+    const { executionProviders, inferenceThreads = 0 } = this.options;
+    if (inferenceThreads > 0) {
+      this.pool ??= new InferencePool({ ...this.options, inferenceThreads });
+      return new ModelSession(name, path, executionProviders, await this.pool.load(path, name));
+    }
     try {
-      // onnxruntime-node rejects options that are present but undefined.
-      const session = await InferenceSession.create(path, {
-        executionProviders,
-        ...(intraOpNumThreads !== undefined && { intraOpNumThreads }),
-        // onnxruntime uses inter-op threads only in parallel execution mode.
-        ...(interOpNumThreads !== undefined && { interOpNumThreads, executionMode: interOpNumThreads > 1 ? 'parallel' : 'sequential' }),
-        ...(graphOptimizationLevel !== undefined && { graphOptimizationLevel }),
-      });
-      return new ModelSession(name, path, executionProviders, session);
+      return new ModelSession(name, path, executionProviders, await LocalSession.create(path, this.options));
     } catch (error) {
-      throw providerFailure(error, executionProviders) ?? new ModelLoadError(name, error);
+      throw sessionCreationError(error, name, executionProviders);
     }
   }
 }
