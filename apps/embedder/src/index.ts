@@ -1,3 +1,4 @@
+import { usesGpu } from '@switchyard/model-runtime';
 import { ConfigError, createLogger } from '@switchyard/shared';
 import { bootstrapWorker } from '@switchyard/worker';
 import { loadEmbedderConfig } from './config';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     module: embedderModule(embeddings),
     defaultQueues: ['embedder', 'echo'],
     defaultConcurrency: DEFAULT_CONCURRENCY,
+    onGpu: usesGpu(config.runtime.sessions.executionProviders),
     healthDetails: () => embeddings.describe(),
   });
 }

@@ -2,19 +2,6 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { env, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
-const aliases = z
-  .string()
-  .default('')
-  .transform((value, ctx) => {
-    const pairs: Record<string, string> = {};
-    for (const item of value.split(',').map((part) => part.trim()).filter(Boolean)) {
-      const [alias, target] = item.split('=');
-      if (!alias || !target) ctx.addIssue({ code: 'custom', message: `"${item}" is not alias=endpoint` });
-      else pairs[alias] = target;
-    }
-    return pairs;
-  });
-
 export const gatewayConfigSchema = redisConfigSchema.extend({
   PORT: env.port(8080),
   HOST: z.string().default('0.0.0.0'),
@@ -23,7 +10,7 @@ export const gatewayConfigSchema = redisConfigSchema.extend({
   SWITCHYARD_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   SWITCHYARD_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, 'must be whsec_ followed by base64').optional(),
   /** `alias=endpoint,…`: extra endpoint ids (for example RunPod ids clients already use). */
-  ENDPOINT_ALIASES: aliases,
+  ENDPOINT_ALIASES: env.keyValues(),
   /** Allow webhooks to loopback and private addresses (on-prem receivers, tests). */
   WEBHOOK_ALLOW_PRIVATE: env.boolean(false),
   WEBHOOK_TIMEOUT_MS: env.positiveInt(10_000),

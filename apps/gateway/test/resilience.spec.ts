@@ -55,6 +55,32 @@ describe('resilience', () => {
     }
   });
 
+  it('fails a job whose workers were killed mid-job twice with WorkerLost, instead of killing a third, which lives on', async () => {
+    const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+    const fastStalls = { WORKER_STALLED_INTERVAL_MS: '500', WORKER_LOCK_DURATION_MS: '1500' };
+    const children = [];
+    try {
+      const run = await gateway.request('POST', '/v2/echo/run', { input: { sleep_ms: 60_000 } });
+      for (const workerId of ['doomed-1', 'doomed-2']) {
+        const worker = await spawnWorkerProcess(stores.prefix, { ...fastStalls, WORKER_ID: workerId });
+        children.push(worker);
+        await eventually(async () => (await gateway.request('GET', `/v2/echo/status/${run.body.id}`)).body.workerId === workerId, 20_000);
+        worker.kill('SIGKILL');
+        await exited(worker);
+      }
+      const survivor = await spawnWorkerProcess(stores.prefix, { ...fastStalls, WORKER_ID: 'survivor' });
+      children.push(survivor);
+      const final = await gateway.request('GET', `/v2/echo/status-sync/${run.body.id}?wait=20000`);
+      expect(final.body.status).toBe('FAILED');
+      expect(JSON.parse(final.body.error)).toMatchObject({ error_type: 'WorkerLost', error_message: expect.stringContaining('lost mid-job 2 times') });
+      const next = await gateway.request('POST', '/v2/echo/runsync', { input: { after: true } });
+      expect(next.body).toMatchObject({ status: 'COMPLETED', workerId: 'survivor' });
+    } finally {
+      for (const child of children) child.kill('SIGKILL');
+      await gateway.close();
+    }
+  });
+
   it('lets a worker finish its active job when it is asked to stop (SIGTERM)', async () => {
     const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
     const worker = await spawnWorkerProcess(stores.prefix);

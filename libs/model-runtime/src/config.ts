@@ -145,3 +145,11 @@ export function sessionStartupWarnings(config: Pick<ModelRuntimeConfig, 'session
   }
   return warnings;
 }
+
+/** Execution providers that run models on an accelerator rather than the CPU. */
+const ACCELERATOR_PROVIDERS = new Set(['cuda', 'tensorrt', 'dml', 'webgpu', 'coreml', 'rocm', 'migraphx', 'openvino', 'qnn']);
+
+/** Whether models configured with these providers (in order of preference) run on a GPU or other accelerator. */
+export function usesGpu(executionProviders: readonly string[]): boolean {
+  return executionProviders.length > 0 && ACCELERATOR_PROVIDERS.has(executionProviders[0]);
+}

@@ -4,7 +4,7 @@ export * from './config';
 export * from './model-cli';
 export * from './sessions/errors';
 export { InferencePool, PooledSession } from './sessions/inference-pool';
-export { LocalSession, providerUsageOf, type ProviderUsage, type SessionBackend } from './sessions/local-session';
+export { LocalSession, providerUsageOf, type ProviderUsage, type RunControl, type SessionBackend } from './sessions/local-session';
 export * from './sessions/model-sessions';
 export * from './sessions/model-signature';
 export * from './sessions/session-options';

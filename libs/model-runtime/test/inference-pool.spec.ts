@@ -8,6 +8,7 @@ import { generateModels, GENERATED_MODELS } from '@switchyard/model-zoo';
 import {
   ExecutionProviderUnavailableError,
   InferencePoolClosedError,
+  InferenceRunCutOffError,
   ModelLoadError,
   ModelSessions,
   type ModelSession,
@@ -184,6 +185,31 @@ describe('the event loop while a full-size Real-ESRGAN runs', () => {
       expect(inThread.max).toBeLessThan(onLoop.max / 2);
     } finally {
       await Promise.all([inline.release(), threaded.release()]);
+    }
+  }, 120_000);
+
+  it('cuts a run off mid-way through its signal, replacing the thread, which then runs the model again', async () => {
+    const sessions = new ModelSessions({ executionProviders: ['cpu'], intraOpNumThreads: 1, inferenceThreads: 1 });
+    try {
+      const session = await sessions.load(modelPath);
+      const size = SIZE;
+      const feeds = () => ({ input: new Tensor('float32', new Float32Array(3 * size * size).fill(0.5), [1, 3, size, size]) });
+      const whole = performance.now();
+      await session.run(feeds());
+      const wholeMs = performance.now() - whole;
+
+      const cutOff = new AbortController();
+      const started = performance.now();
+      const run = session.run(feeds(), undefined, { cutOff: cutOff.signal });
+      setTimeout(() => cutOff.abort(), 50);
+      await expect(run).rejects.toThrow(InferenceRunCutOffError);
+      expect(performance.now() - started).toBeLessThan(wholeMs / 2);
+
+      const { output } = await session.run(feeds());
+      expect(output.dims).toEqual([1, 3, size * 4, size * 4]);
+      await expect(session.run(feeds(), undefined, { cutOff: AbortSignal.abort() })).rejects.toThrow(InferenceRunCutOffError);
+    } finally {
+      await sessions.release();
     }
   }, 120_000);
 });

@@ -38,6 +38,20 @@ export const env = {
       .default('')
       .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** `key=value,key=value` as a record. */
+  keyValues: () =>
+    z
+      .string()
+      .default('')
+      .transform((value, ctx) => {
+        const pairs: Record<string, string> = {};
+        for (const item of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+          const [key, target, ...rest] = item.split('=');
+          if (!key || !target || rest.length) ctx.addIssue({ code: 'custom', message: `"${item}" is not key=value` });
+          else pairs[key] = target;
+        }
+        return pairs;
+      }),
 };
 
 /** Settings every app shares: where Redis is and how keys are prefixed. */

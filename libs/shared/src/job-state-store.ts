@@ -11,7 +11,8 @@ import { RedisKeys } from './redis-keys';
  * TIMED_OUT, and only `requeued` (a worker refused the job for lack of capacity) goes back from
  * IN_PROGRESS to IN_QUEUE. A queued job is listed as awaiting its queue entry until a worker starts
  * it or it ends, so a job whose entry was never added (its gateway died in between) can be found.
- * Returns {1, seq, status} when applied, {0, status-or-"MISSING"} when refused.
+ * Returns {1, seq, status, lostRuns} when applied, {0, status-or-"MISSING"} when refused;
+ * `lostRuns` counts the runs of the job whose worker was lost mid-job (it was started again).
  */
 const TRANSITION_SCRIPT = `
 local view, events, chunks, stats, awaitingEnqueue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -27,7 +28,7 @@ elseif not status then
   return { 0, 'MISSING' }
 elseif kind == 'retried' then
   if status ~= 'FAILED' and status ~= 'TIMED_OUT' then return { 0, status } end
-  redis.call('HDEL', view, 'output', 'error', 'startedAt', 'finishedAt', 'workerId')
+  redis.call('HDEL', view, 'output', 'error', 'startedAt', 'finishedAt', 'workerId', 'lostRuns')
   redis.call('DEL', chunks)
 elseif kind == 'requeued' then
   if status ~= 'IN_PROGRESS' then return { 0, status } end
@@ -41,7 +42,11 @@ end
 
 for i = 5, #ARGV, 2 do redis.call('HSET', view, ARGV[i], ARGV[i + 1]) end
 if target[kind] then redis.call('HSET', view, 'status', target[kind]) end
-if kind == 'started' then redis.call('HINCRBY', view, 'attempts', 1) end
+if kind == 'started' then
+  redis.call('HINCRBY', view, 'attempts', 1)
+  -- Started again while still in progress: the worker of the run before was lost mid-job.
+  if status == 'IN_PROGRESS' then redis.call('HINCRBY', view, 'lostRuns', 1) end
+end
 
 local endpointId = redis.call('HGET', view, 'endpointId')
 if kind == 'retried' then redis.call('HINCRBY', stats, endpointId .. ':RETRIED', 1) end
@@ -68,7 +73,7 @@ if payload ~= '' then table.insert(entry, 'ev_payload'); table.insert(entry, pay
 local fields = redis.call('HGETALL', view)
 for i = 1, #fields do table.insert(entry, fields[i]) end
 redis.call('XADD', events, '*', unpack(entry))
-return { 1, seq, redis.call('HGET', view, 'status') }
+return { 1, seq, redis.call('HGET', view, 'status'), tonumber(redis.call('HGET', view, 'lostRuns') or '0') }
 `;
 
 /** Removes and returns the stream chunks produced since the last call (RunPod's /stream semantics). */
@@ -79,7 +84,7 @@ return items
 `;
 
 export type TransitionResult =
-  | { applied: true; seq: number; status: JobStatus }
+  | { applied: true; seq: number; status: JobStatus; /** Earlier runs whose worker was lost mid-job. */ lostRuns: number }
   | { applied: false; status: JobStatus | 'MISSING' };
 
 export interface NewJob {
@@ -108,7 +113,7 @@ interface TransitionCommand {
     payload: string,
     jobId: string,
     ...fields: (string | number)[]
-  ): Promise<[number, string | number, string?]>;
+  ): Promise<[number, string | number, string?, number?]>;
   jobDrainChunks(chunks: string): Promise<string[]>;
 }
 
@@ -224,7 +229,7 @@ export class JobStateStore {
     fields: (string | number)[],
     now = this.clock(),
   ): Promise<TransitionResult> {
-    const [applied, seqOrStatus, status] = await this.redis.jobTransition(
+    const [applied, seqOrStatus, status, lostRuns] = await this.redis.jobTransition(
       this.keys.jobView(jobId),
       this.keys.events,
       this.keys.jobChunks(jobId),
@@ -237,7 +242,7 @@ export class JobStateStore {
       ...fields,
     );
     return applied === 1
-      ? { applied: true, seq: Number(seqOrStatus), status: status as JobStatus }
+      ? { applied: true, seq: Number(seqOrStatus), status: status as JobStatus, lostRuns: lostRuns ?? 0 }
       : { applied: false, status: seqOrStatus as JobStatus | 'MISSING' };
   }
 }

@@ -5,15 +5,17 @@ import { createLogger, NestJsonLogger, RedisKeys, contractForQueue } from '@swit
 import { BullMqJobServer } from './bullmq-job-server';
 import { JobErrorPassthroughFilter } from './job-error-passthrough.filter';
 import { startHealthServer } from './health-server';
-import { loadWorkerConfig } from './worker-config';
+import { loadWorkerConfig, queueConcurrency } from './worker-config';
 
 export interface WorkerAppOptions {
   app: string;
   module: Type;
   /** Queues served when WORKER_QUEUES is not set. */
   defaultQueues: string[];
-  /** Jobs run at once when WORKER_CONCURRENCY is not set (default 8). */
+  /** Jobs run at once per queue on a CPU worker when WORKER_CONCURRENCY is not set (default 8). */
   defaultConcurrency?: number;
+  /** Whether the app's models run on a GPU, where queues default to one job at a time (see queueConcurrency). */
+  onGpu?: boolean;
   /** Extra facts for /health, such as the execution provider of loaded models. */
   healthDetails?: () => Record<string, unknown>;
 }
@@ -28,18 +30,20 @@ export async function createWorkerMicroservice(module: Type, server: BullMqJobSe
 
 /** Starts a worker app: a NestJS microservice whose transport consumes the configured BullMQ queues. */
 export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestMicroservice> {
-  const config = loadWorkerConfig(options.app, options.defaultQueues, process.env, options.defaultConcurrency);
+  const config = loadWorkerConfig(options.app, options.defaultQueues, process.env);
   const logger = createLogger(options.app, config.LOG_LEVEL);
+  const contracts = config.WORKER_QUEUES.map(contractForQueue);
+  const concurrency = queueConcurrency(config, contracts, { cpu: options.defaultConcurrency ?? 8, onGpu: options.onGpu ?? false });
   const server = new BullMqJobServer({
     redisUrl: config.REDIS_URL,
     keys: new RedisKeys(config.REDIS_PREFIX),
-    contracts: config.WORKER_QUEUES.map(contractForQueue),
-    concurrency: config.WORKER_CONCURRENCY,
+    contracts,
+    concurrency,
     workerId: config.WORKER_ID,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     logger,
-    errorTracebacks: config.ERROR_TRACEBACKS,
+    runner: { errorTracebacks: config.ERROR_TRACEBACKS, abortGraceMs: config.WORKER_ABORT_GRACE_MS },
   });
   const app = await createWorkerMicroservice(options.module, server, new NestJsonLogger(logger));
   let accepting = false;
@@ -53,6 +57,6 @@ export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestM
   }));
   await app.listen();
   accepting = true;
-  logger.info({ queues: server.activeQueues(), concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
+  logger.info({ queues: server.activeQueues(), concurrency }, 'worker ready');
   return app;
 }

@@ -4,21 +4,21 @@ import { lastValueFrom } from 'rxjs';
 import type { Redis } from 'ioredis';
 import { connectRedis, JobStateStore, RedisKeys, type JobEnvelope, type Logger, type QueueContract, type RedisRole } from '@switchyard/shared';
 import type { JobContext } from './job-context';
-import { JobRunner } from './job-runner';
+import { DEFAULT_JOB_RUNNER_OPTIONS, JobRunner, type JobRunnerOptions } from './job-runner';
 
 export interface BullMqJobServerOptions {
   redisUrl: string;
   keys: RedisKeys;
   /** The queues this process serves; each must have a `@MessagePattern(queue)` handler. */
   contracts: QueueContract[];
-  concurrency: number;
+  /** Jobs run at once, for every queue or per queue name. */
+  concurrency: number | Readonly<Record<string, number>>;
   workerId: string;
   /** How often BullMQ looks for jobs of dead workers, and how long a job lock lives without renewal. */
   stalledIntervalMs: number;
   lockDurationMs: number;
   logger: Logger;
-  /** Failed jobs' errors carry RunPod's `error_traceback` (stack frames, without server paths). */
-  errorTracebacks?: boolean;
+  runner?: Partial<JobRunnerOptions>;
 }
 
 /**
@@ -75,8 +75,8 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
       throw new Error(`No @MessagePattern('${contract.queue}') handler is registered, but this worker is configured to serve it`);
     }
     const invoke = async (input: unknown, context: JobContext) => lastValueFrom(this.transformToObservable(await handler(input, context)));
-    const errors = { traceback: this.options.errorTracebacks ?? false };
-    return [contract, new JobRunner(contract, invoke, store, this.options.workerId, this.options.logger, errors)];
+    const options = { ...DEFAULT_JOB_RUNNER_OPTIONS, ...this.options.runner };
+    return [contract, new JobRunner(contract, invoke, store, this.options.workerId, this.options.logger, options)];
   }
 
   private startWorker(contract: QueueContract, runner: JobRunner): void {
@@ -86,7 +86,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
       {
         connection: this.connect(contract.queue),
         prefix: this.options.keys.bullPrefix,
-        concurrency: this.options.concurrency,
+        concurrency: this.concurrencyOf(contract.queue),
         stalledInterval: this.options.stalledIntervalMs,
         lockDuration: this.options.lockDurationMs,
         maxStalledCount: 3,
@@ -94,6 +94,14 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     );
     worker.on('error', (error) => this.options.logger.error({ err: error, queue: contract.queue }, 'worker error'));
     this.workers.set(contract.queue, worker);
+  }
+
+  concurrencyOf(queue: string): number {
+    const { concurrency } = this.options;
+    if (typeof concurrency === 'number') return concurrency;
+    const value = concurrency[queue];
+    if (value === undefined) throw new Error(`No concurrency is configured for queue "${queue}"`);
+    return value;
   }
 
   private async listenForCancellations(): Promise<void> {

@@ -19,6 +19,12 @@ export class JobContext {
     readonly signal: AbortSignal,
     readonly logger: Logger,
     private readonly store: JobStateStore,
+    /**
+     * Fires when the job ignored `signal` past the worker's grace period: pass it to model runs
+     * (`session.run(feeds, options, { cutOff })`), which then end at once, their inference thread
+     * terminated and replaced, so a stuck job cannot hold the device while the next one starts.
+     */
+    readonly cutOff: AbortSignal = new AbortController().signal,
   ) {}
 
   /** Records a progress value (RunPod's progress updates). */

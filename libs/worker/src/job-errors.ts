@@ -24,6 +24,14 @@ export class HandlerReportedError extends Error {
   }
 }
 
+/** The job's earlier runs all ended with their worker lost mid-job (killed, out of memory): it is not run again. */
+export class WorkerLostError extends Error {
+  override readonly name = 'WorkerLost';
+  constructor(readonly lostRuns: number) {
+    super(`The job was not run again: its worker was lost mid-job ${lostRuns} times (killed, or out of memory), which it may be causing`);
+  }
+}
+
 /** Something the handler produced holds text that the job record cannot store. */
 export class UnstorableValueError extends Error {
   override readonly name = 'UnstorableValueError';

@@ -8,11 +8,26 @@ import {
   HandlerReportedError,
   isCapacityRefusal,
   JobCancelledError,
+  WorkerLostError,
   type CapacityRefusal,
-  type ErrorDescriptionOptions,
 } from './job-errors';
 
 export type JobHandler = (input: unknown, context: JobContext) => Promise<unknown>;
+
+export interface JobRunnerOptions {
+  /** Failed jobs' errors carry RunPod's `error_traceback` (without server paths). */
+  errorTracebacks: boolean;
+  /** How long a cancelled or timed-out handler may take to stop before its model runs are cut off. */
+  abortGraceMs: number;
+  /** Runs of a job whose worker may be lost mid-job before the job is failed instead of run again. */
+  maxLostRuns: number;
+}
+
+export const DEFAULT_JOB_RUNNER_OPTIONS: JobRunnerOptions = { errorTracebacks: false, abortGraceMs: 10_000, maxLostRuns: 2 };
+
+const settled = (work: Promise<unknown>) => work.then(() => true, () => true);
+const within = (done: Promise<boolean>, ms: number) =>
+  Promise.race([done, new Promise<false>((resolve) => setTimeout(resolve, ms, false).unref())]);
 
 /**
  * Runs one job around its handler: claims it in the state store, enforces the execution timeout
@@ -22,6 +37,11 @@ export type JobHandler = (input: unknown, context: JobContext) => Promise<unknow
  * other case: BullMQ's stalled-job check hands the job to another worker, which claims it again.
  * A handler that refuses the job for lack of capacity ({@link CapacityRefusal}) has not failed it:
  * the job goes back to its queue, delayed, and runs when a worker has room.
+ *
+ * Cancellation and timeouts are cooperative: the handler's signal aborts, the job is recorded as
+ * CANCELLED or TIMED_OUT at once, and the runner waits for the handler to stop before it takes
+ * the next job, so work never piles up on one device. A handler still running after the grace
+ * period has its model runs cut off (`context.cutOff`).
  */
 export class JobRunner {
   constructor(
@@ -30,7 +50,7 @@ export class JobRunner {
     private readonly store: JobStateStore,
     private readonly workerId: string,
     private readonly logger: Logger,
-    private readonly errors: ErrorDescriptionOptions = { traceback: false },
+    private readonly options: JobRunnerOptions = DEFAULT_JOB_RUNNER_OPTIONS,
   ) {}
 
   /**
@@ -46,19 +66,28 @@ export class JobRunner {
       logger.info({ status: claim.status }, 'job skipped');
       return;
     }
+    if (claim.lostRuns >= this.options.maxLostRuns) {
+      const lost = new WorkerLostError(claim.lostRuns);
+      await this.store.fail(jobId, describeError(lost));
+      logger.error({ lostRuns: claim.lostRuns }, 'job failed: its workers were lost mid-job too often');
+      throw new UnrecoverableError(lost.message);
+    }
 
     const { policy, endpointId } = job.data;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new ExecutionTimeoutError(policy.executionTimeout)), policy.executionTimeout);
     const onCancel = () => controller.abort(new JobCancelledError());
     cancelSignal?.addEventListener('abort', onCancel, { once: true });
+    const cutOff = new AbortController();
     const started = Date.now();
     logger.info({ attempt: job.attemptsStarted }, 'job started');
 
+    let handling: Promise<unknown> | undefined;
     try {
       const input = this.contract.input.parse(job.data.input);
-      const context = new JobContext(jobId, endpointId, controller.signal, logger, this.store);
-      const output = await untilAborted(this.handler(input, context), controller.signal);
+      const context = new JobContext(jobId, endpointId, controller.signal, logger, this.store, cutOff.signal);
+      handling = this.handler(input, context);
+      const output = await untilAborted(handling, controller.signal);
       if (isReportedError(output)) throw new HandlerReportedError(Object.keys(output).length === 1 ? output.error : output);
       const validOutput = this.contract.output.parse(output);
       assertStorable(validOutput, 'output');
@@ -68,6 +97,7 @@ export class JobRunner {
       if (isCapacityRefusal(error) && !controller.signal.aborted) return await this.requeue(job, token, error, logger);
       await this.recordFailure(jobId, error);
       logger.warn({ ms: Date.now() - started, err: error }, 'job did not complete');
+      if (handling && controller.signal.aborted) await this.untilHandlerStops(handling, cutOff, logger);
       throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
     } finally {
       clearTimeout(timer);
@@ -78,7 +108,22 @@ export class JobRunner {
   private recordFailure(jobId: string, error: unknown) {
     if (error instanceof ExecutionTimeoutError) return this.store.timeOut(jobId, error.message);
     if (error instanceof JobCancelledError) return this.store.cancel(jobId);
-    return this.store.fail(jobId, describeError(error, this.errors));
+    return this.store.fail(jobId, describeError(error, { traceback: this.options.errorTracebacks }));
+  }
+
+  /**
+   * Waits for an aborted handler to stop: a grace period to stop by itself, then its model runs
+   * are cut off and it gets another grace period. One that still runs is left behind (logged), as
+   * nothing more can stop it in this process.
+   */
+  private async untilHandlerStops(handling: Promise<unknown>, cutOff: AbortController, logger: Logger): Promise<void> {
+    const stopped = settled(handling);
+    const { abortGraceMs } = this.options;
+    if (await within(stopped, abortGraceMs)) return;
+    logger.error({ graceMs: abortGraceMs }, 'handler ignored its abort signal past the grace period; cutting off its model runs');
+    cutOff.abort();
+    if (await within(stopped, abortGraceMs)) return;
+    logger.error({ graceMs: abortGraceMs }, 'handler still runs after its model runs were cut off; taking the next job');
   }
 
   /** Puts a refused job back in its queue, to be tried again after the refusal's delay (with jitter, so refused jobs spread out). */

@@ -1,19 +1,19 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { env, parseConfig, redisConfigSchema } from '@switchyard/shared';
+import { env, parseConfig, redisConfigSchema, type QueueContract } from '@switchyard/shared';
 
-export function loadWorkerConfig(
-  appName: string,
-  defaultQueues: string[],
-  environment: NodeJS.ProcessEnv = process.env,
-  defaultConcurrency = 8,
-) {
+export function loadWorkerConfig(appName: string, defaultQueues: string[], environment: NodeJS.ProcessEnv = process.env) {
   const schema = redisConfigSchema.extend({
     WORKER_QUEUES: env.list().transform((queues) => (queues.length ? queues : defaultQueues)),
-    WORKER_CONCURRENCY: env.positiveInt(defaultConcurrency),
+    /** Jobs run at once on every queue; unset, each queue's default (see queueConcurrency). */
+    WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
+    /** `queue=n,…`: jobs run at once on the named queues, above WORKER_CONCURRENCY. */
+    WORKER_QUEUE_CONCURRENCY: env.keyValues().pipe(z.record(z.string(), z.string().regex(/^[1-9]\d*$/, 'must be a positive whole number').transform(Number))),
     WORKER_ID: z.string().min(1).default(`${appName}-${hostname()}-${process.pid}`),
     WORKER_STALLED_INTERVAL_MS: env.positiveInt(30_000),
     WORKER_LOCK_DURATION_MS: env.positiveInt(30_000),
+    /** How long a cancelled or timed-out handler may take to stop before its model runs are cut off. */
+    WORKER_ABORT_GRACE_MS: env.positiveInt(10_000),
     HEALTH_PORT: env.port(0),
     /** RunPod's `error_traceback` in failed jobs' errors; on by default only in development. */
     ERROR_TRACEBACKS: env.boolean(environment.NODE_ENV === 'development'),
@@ -23,3 +23,26 @@ export function loadWorkerConfig(
 }
 
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
+
+export interface ConcurrencyDefaults {
+  /** Jobs at once per queue on a CPU worker. */
+  cpu: number;
+  /** Whether this worker's models run on a GPU: each queue then defaults to its contract's gpuConcurrency, else 1. */
+  onGpu: boolean;
+}
+
+/**
+ * Jobs each queue runs at once: WORKER_QUEUE_CONCURRENCY, else WORKER_CONCURRENCY, else the
+ * default for where the models run. On a GPU a job may hold the device for seconds, so a queue
+ * runs one job at a time unless its contract says its jobs share the device (batching).
+ */
+export function queueConcurrency(config: WorkerConfig, contracts: readonly QueueContract[], defaults: ConcurrencyDefaults): Record<string, number> {
+  const unknown = Object.keys(config.WORKER_QUEUE_CONCURRENCY).filter((queue) => !contracts.some((contract) => contract.queue === queue));
+  if (unknown.length) throw new Error(`WORKER_QUEUE_CONCURRENCY names queues this worker does not serve: ${unknown.join(', ')}`);
+  return Object.fromEntries(
+    contracts.map((contract) => [
+      contract.queue,
+      config.WORKER_QUEUE_CONCURRENCY[contract.queue] ?? config.WORKER_CONCURRENCY ?? (defaults.onGpu ? (contract.gpuConcurrency ?? 1) : defaults.cpu),
+    ]),
+  );
+}

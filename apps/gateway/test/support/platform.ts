@@ -81,7 +81,7 @@ export class GatewayUnderTest {
 export interface WorkerOptions {
   concurrency?: number;
   workerId?: string;
-  errorTracebacks?: boolean;
+  abortGraceMs?: number;
 }
 
 /** An in-process worker app, serving `contracts`, on the same Redis and prefix as the gateway under test. */
@@ -100,7 +100,7 @@ export async function startWorkerApp(
     stalledIntervalMs: 30_000,
     lockDurationMs: 30_000,
     logger: createLogger('test-worker', 'warn'),
-    errorTracebacks: options.errorTracebacks,
+    runner: { abortGraceMs: options.abortGraceMs ?? 10_000 },
   });
   const app = await createWorkerMicroservice(module, server, false);
   await app.listen();

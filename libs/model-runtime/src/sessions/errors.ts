@@ -63,3 +63,10 @@ export class InferenceThreadExitedError extends ModelSessionError {
     super(`Inference thread ${thread} exited with code ${exitCode}; it is replaced on the next request`);
   }
 }
+
+/** A run was cut off through its `cutOff` signal: its thread is retired once the run returns, and a fresh one serves the next runs. */
+export class InferenceRunCutOffError extends ModelSessionError {
+  constructor(readonly thread: number) {
+    super(`The run was cut off: inference thread ${thread} is retired and replaced`);
+  }
+}

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { InferencePoolClosedError, InferenceThreadExitedError } from './errors';
-import type { ProviderUsage, SessionBackend } from './local-session';
+import { InferencePoolClosedError, InferenceRunCutOffError, InferenceThreadExitedError } from './errors';
+import type { ProviderUsage, RunControl, SessionBackend } from './local-session';
 import { sessionCreationError, type ModelSessionsOptions } from './session-options';
 import { copyToWire, tensorsFromWire, tensorsToWire } from './tensor-wire';
 import type { InferenceThreadData, ThreadOperation, ThreadOperations, ThreadReply, ThreadRequest } from './thread-protocol';
@@ -42,14 +42,32 @@ class InferenceThread {
     op: Op,
     request: ThreadOperations[Op]['request'],
     transfer: ArrayBuffer[] = [],
+    cutOff?: AbortSignal,
   ): Promise<ThreadOperations[Op]['result']> {
+    if (cutOff?.aborted) return Promise.reject(new InferenceRunCutOffError(this.index));
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const onCutOff = () => this.cutOff(worker);
+    cutOff?.addEventListener('abort', onCutOff, { once: true });
+    return new Promise<ThreadOperations[Op]['result']>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.ref();
       worker.postMessage({ id, op, ...request } as ThreadRequest, transfer);
-    });
+    }).finally(() => cutOff?.removeEventListener('abort', onCutOff));
+  }
+
+  /**
+   * Fails the thread's requests at once and hands later ones to a fresh thread (which loads its
+   * sessions again). The old thread is ended once its native run returns: ending a thread inside
+   * onnxruntime's native code aborts the whole process. Its run still holds the device until then.
+   */
+  private cutOff(worker: Worker): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    worker.removeAllListeners('exit');
+    worker.removeAllListeners('message');
+    this.failPending(new InferenceRunCutOffError(this.index));
+    worker.once('message', () => void worker.terminate());
   }
 
   async terminate(): Promise<void> {
@@ -130,12 +148,12 @@ export class InferencePool {
   }
 
   /** Runs the model in the least busy thread (which creates its session first if it has none). */
-  async run(path: string, feeds: InferenceSession.FeedsType, options?: InferenceSession.RunOptions): Promise<ThreadOperations['run']['result']> {
+  async run(path: string, feeds: InferenceSession.FeedsType, options?: InferenceSession.RunOptions, control?: RunControl): Promise<ThreadOperations['run']['result']> {
     this.assertOpen();
     const transfer: ArrayBuffer[] = [];
     const wire = tensorsToWire(feeds as Record<string, Tensor>, copyToWire, transfer);
     const thread = this.threads.reduce((least, candidate) => (candidate.busy < least.busy ? candidate : least));
-    return thread.request('run', { path, feeds: wire, ...(options && { options }) }, transfer);
+    return thread.request('run', { path, feeds: wire, ...(options && { options }) }, transfer, control?.cutOff);
   }
 
   async unload(path: string): Promise<void> {
@@ -165,8 +183,8 @@ export class PooledSession implements SessionBackend {
     readonly outputMetadata: readonly InferenceSession.ValueMetadata[],
   ) {}
 
-  async run(feeds: InferenceSession.FeedsType, options?: InferenceSession.RunOptions): Promise<InferenceSession.ReturnType> {
-    const { outputs, providerUsage } = await this.pool.run(this.path, feeds, options);
+  async run(feeds: InferenceSession.FeedsType, options?: InferenceSession.RunOptions, control?: RunControl): Promise<InferenceSession.ReturnType> {
+    const { outputs, providerUsage } = await this.pool.run(this.path, feeds, options, control);
     this.providerUsage = providerUsage ?? this.providerUsage;
     return tensorsFromWire(outputs);
   }

@@ -18,8 +18,18 @@ export interface SessionBackend {
   readonly outputMetadata: readonly InferenceSession.ValueMetadata[];
   /** Known after the first run. */
   readonly providerUsage: ProviderUsage | undefined;
-  run(feeds: InferenceSession.FeedsType, options?: InferenceSession.RunOptions): Promise<InferenceSession.ReturnType>;
+  run(feeds: InferenceSession.FeedsType, options?: InferenceSession.RunOptions, control?: RunControl): Promise<InferenceSession.ReturnType>;
   release(): Promise<void>;
+}
+
+export interface RunControl {
+  /**
+   * Fails the run at once when it fires, whatever the model is doing: in an inference thread, the
+   * thread is retired (its other runs fail too) and a fresh one takes the next runs; the native run
+   * itself goes on until it returns, as onnxruntime cannot stop one from outside. A run on the event
+   * loop cannot be cut off: it is synchronous, so the signal can only fire once it is over.
+   */
+  cutOff?: AbortSignal;
 }
 
 interface ProfileEvent {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { type InferenceSession, Tensor, listSupportedBackends } from 'onnxruntime-node';
 import { ExecutionProviderUnavailableError, ModelSignatureMismatchError, WarmUpUnsupportedError } from './errors';
 import { InferencePool } from './inference-pool';
-import { LocalSession, type ProviderUsage, type SessionBackend } from './local-session';
+import { LocalSession, type ProviderUsage, type RunControl, type SessionBackend } from './local-session';
 import { type ModelSignature, signatureMismatches } from './model-signature';
 import { sessionCreationError, type ModelSessionsOptions } from './session-options';
 
@@ -99,8 +99,8 @@ export class ModelSession {
     return this.session.outputMetadata;
   }
 
-  run(feeds: InferenceSession.FeedsType, options?: InferenceSession.RunOptions): Promise<InferenceSession.ReturnType> {
-    return this.session.run(feeds, options);
+  run(feeds: InferenceSession.FeedsType, options?: InferenceSession.RunOptions, control?: RunControl): Promise<InferenceSession.ReturnType> {
+    return this.session.run(feeds, options, control);
   }
 
   checkSignature(expected: ModelSignature): void {

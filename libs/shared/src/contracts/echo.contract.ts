@@ -16,4 +16,6 @@ export const echoContract = defineQueueContract({
     })
     .catchall(z.unknown()),
   output: z.object({ echo: z.record(z.string(), z.unknown()) }),
+  // Uses no device.
+  gpuConcurrency: 8,
 });

@@ -209,6 +209,8 @@ export function createEmbedderContract(limits: EmbedderLimits = DEFAULT_EMBEDDER
     output,
     // A flat object of strings and lists of strings.
     inputShape: { maxDepth: 2, maxKeys: Math.max(limits.maxTexts, limits.maxImages) + 16 },
+    // Jobs share the device through cross-request batches, one batch at a time.
+    gpuConcurrency: 64,
   });
 }
 

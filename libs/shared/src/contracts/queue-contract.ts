@@ -13,6 +13,11 @@ export interface QueueContract<Input extends z.ZodType = z.ZodType, Output exten
   readonly output: Output;
   /** Tighter limits on the input's JSON shape than the platform's defaults, checked before the schema. */
   readonly inputShape?: Partial<JsonShapeLimits>;
+  /**
+   * Jobs a worker whose models run on a GPU takes at once; default 1, as a job may hold the device
+   * for seconds. A queue whose jobs share the device (batched across jobs) says how many.
+   */
+  readonly gpuConcurrency?: number;
 }
 
 export function inputShapeLimits(contract: QueueContract): JsonShapeLimits {
