@@ -152,7 +152,7 @@ export class EmbeddingService {
     try {
       if (modality === 'text') {
         const { tokenizer, batcher } = this.text[model];
-        const tokenized = values.map((value) => tokenizer.encode(value));
+        const tokenized = await tokenizer.encodeAll(values);
         vectors = await batcher.submitAll(tokenized.map((item) => ({ item, cost: item.ids.length })), { signal });
         const truncated = tokenized.map((item) => item.truncated);
         textDetails = {
@@ -204,6 +204,7 @@ export class EmbeddingService {
   /** Finishes the queued items, then releases the models and ends the inference threads. */
   async close(): Promise<void> {
     await Promise.all([...this.batchers.values()].map((batcher) => batcher.close()));
+    await Promise.all(Object.values(this.text).map(({ tokenizer }) => tokenizer.close()));
     await this.sessions.release();
   }
 

@@ -25,6 +25,22 @@ describe('TextTokenizer', () => {
       expect(tokenizer.padId).toBe(0);
     });
 
+    it('encodes a large request in its thread exactly as on the event loop, which stays responsive meanwhile', async () => {
+      const texts = Array.from({ length: 1024 }, (_, i) => `Request text ${i}: the quick brown fox jumps over the lazy dog. `.repeat(6));
+      const inline = texts.map((text) => tokenizer.encode(text));
+      let ticks = 0;
+      const ticker = setInterval(() => (ticks += 1), 1);
+      const started = performance.now();
+      const threaded = await tokenizer.encodeAll(texts);
+      const elapsed = performance.now() - started;
+      clearInterval(ticker);
+      expect(threaded).toEqual(inline);
+      // On the event loop no timer could fire until the whole request was tokenized.
+      expect(ticks).toBeGreaterThan(Math.min(5, elapsed / 20));
+      expect(await tokenizer.encodeAll(['Hello world'])).toEqual([tokenizer.encode('Hello world')]);
+      await tokenizer.close();
+    });
+
     it('cuts a long text to the maximum length and keeps [SEP] at its end', () => {
       const [, word] = tokenizer.encode('word').ids;
       const encoded = tokenizer.encode('word '.repeat(300));
