@@ -5,6 +5,7 @@ import { RateLimiter } from './auth/rate-limiter';
 import type { GatewayConfig } from './config';
 import { EventRecorderService } from './events/event-recorder.service';
 import { InfraModule } from './infra/infra.module';
+import { JobEventFeeds } from './jobs/job-event-feed';
 import { JobReconciler } from './jobs/job-reconciler';
 import { JobWaiter } from './jobs/job-waiter';
 import { QueueAdmission } from './jobs/queue-admission';
@@ -26,7 +27,7 @@ export class AppModule {
       imports: [InfraModule.forConfig(config)],
       controllers: [RunpodController, OperationsController, OpenAiController],
       providers: [
-        ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobReconciler,
+        ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobEventFeeds, JobReconciler,
         WebhookNotifier, EventRecorderService, OpenAiService, RetentionService, RetentionScheduler,
       ],
     };

@@ -37,6 +37,11 @@ export interface JobView {
   workerId?: string;
   webhook?: string;
   apiKeyId?: string;
+  /**
+   * JSON text of the latest progress value of the current attempt (RunPod's progress updates, shown
+   * as `output` while IN_PROGRESS). Kept once the job ends, where the output supersedes it.
+   */
+  progress?: string;
   /** JSON text of the output, as the worker returned it. */
   output?: string;
   /** RunPod's error string: a message, or JSON of {error_type, error_message, error_traceback}. */

@@ -9,8 +9,10 @@ import { RedisKeys } from './redis-keys';
  * view, numbers the event and appends it to the event stream. Final states are sticky, so a worker
  * that finishes after a cancel or a timeout cannot overwrite it; only `retried` leaves FAILED or
  * TIMED_OUT, and only `requeued` (a worker refused the job for lack of capacity) goes back from
- * IN_PROGRESS to IN_QUEUE. A queued job is listed as awaiting its queue entry until a worker starts
- * it or it ends, so a job whose entry was never added (its gateway died in between) can be found.
+ * IN_PROGRESS to IN_QUEUE. The latest progress value is kept in the view, so a status read needs
+ * nothing else; each attempt starts without one. A queued job is listed as awaiting its queue
+ * entry until a worker starts it or it ends, so a job whose entry was never added (its gateway
+ * died in between) can be found.
  * Returns {1, seq, status, lostRuns} when applied, {0, status-or-"MISSING"} when refused;
  * `lostRuns` counts the runs of the job whose worker was lost mid-job (it was started again).
  */
@@ -44,9 +46,11 @@ for i = 5, #ARGV, 2 do redis.call('HSET', view, ARGV[i], ARGV[i + 1]) end
 if target[kind] then redis.call('HSET', view, 'status', target[kind]) end
 if kind == 'started' then
   redis.call('HINCRBY', view, 'attempts', 1)
+  redis.call('HDEL', view, 'progress')
   -- Started again while still in progress: the worker of the run before was lost mid-job.
   if status == 'IN_PROGRESS' then redis.call('HINCRBY', view, 'lostRuns', 1) end
 end
+if kind == 'progress' then redis.call('HSET', view, 'progress', payload) end
 
 local endpointId = redis.call('HGET', view, 'endpointId')
 if kind == 'retried' then redis.call('HINCRBY', stats, endpointId .. ':RETRIED', 1) end

@@ -11,6 +11,7 @@ type EchoInput = ContractInput<typeof echoContract>;
 export class EchoController {
   @MessagePattern(echoContract.queue)
   async echo(@Payload() input: EchoInput, @Ctx() context: JobContext): Promise<ContractOutput<typeof echoContract>> {
+    for (const value of input.progress ?? []) await context.progress(value);
     const chunks = input.stream ?? [];
     const pause = input.sleep_ms ? input.sleep_ms / Math.max(chunks.length, 1) : 0;
     for (const chunk of chunks) {

@@ -83,9 +83,10 @@ export class JobRunner {
     logger.info({ attempt: job.attemptsStarted }, 'job started');
 
     let handling: Promise<unknown> | undefined;
+    let context: JobContext | undefined;
     try {
       const input = this.contract.input.parse(job.data.input);
-      const context = new JobContext(jobId, endpointId, controller.signal, logger, this.store, cutOff.signal);
+      context = new JobContext(jobId, endpointId, controller.signal, logger, this.store, cutOff.signal);
       handling = this.handler(input, context);
       const output = await untilAborted(handling, controller.signal);
       if (isReportedError(output)) throw new HandlerReportedError(Object.keys(output).length === 1 ? output.error : output);
@@ -100,6 +101,7 @@ export class JobRunner {
       if (handling && controller.signal.aborted) await this.untilHandlerStops(handling, cutOff, logger);
       throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
     } finally {
+      context?.close();
       clearTimeout(timer);
       cancelSignal?.removeEventListener('abort', onCancel);
     }

@@ -1,6 +1,9 @@
 import type { JobStatus, JobView } from '@switchyard/shared';
 
-/** RunPod's status object: `{id, status, delayTime, executionTime, output?, error?}`, times in ms. */
+/**
+ * RunPod's status object: `{id, status, delayTime, executionTime, output?, error?}`, times in ms.
+ * While a job is IN_PROGRESS, `output` is its latest progress value, as RunPod shows progress updates.
+ */
 export interface JobStatusResponse {
   id: string;
   status: JobStatus;
@@ -19,9 +22,13 @@ export interface JobRecordLike {
   startedAt?: number;
   finishedAt?: number;
   output?: unknown;
+  /** The latest progress value of the running attempt. */
+  progress?: unknown;
   error?: string;
   workerId?: string;
   attempts: number;
+  /** The sequence number of the job's latest event (of the latest one recorded, from Postgres). */
+  seq: number;
 }
 
 export function toStatusResponse(job: JobRecordLike): JobStatusResponse {
@@ -29,6 +36,7 @@ export function toStatusResponse(job: JobRecordLike): JobStatusResponse {
   if (job.startedAt !== undefined) response.delayTime = job.startedAt - job.createdAt;
   if (job.startedAt !== undefined && job.finishedAt !== undefined) response.executionTime = job.finishedAt - job.startedAt;
   if (job.output !== undefined) response.output = job.output;
+  else if (job.status === 'IN_PROGRESS' && job.progress !== undefined) response.output = job.progress;
   if (job.error !== undefined) response.error = job.error;
   if (job.workerId) response.workerId = job.workerId;
   if (job.attempts > 1) response.retries = job.attempts - 1;
@@ -36,7 +44,11 @@ export function toStatusResponse(job: JobRecordLike): JobStatusResponse {
 }
 
 export function viewToRecord(view: JobView): JobRecordLike {
-  return { ...view, output: view.output === undefined ? undefined : JSON.parse(view.output) };
+  return {
+    ...view,
+    output: view.output === undefined ? undefined : JSON.parse(view.output),
+    progress: view.progress === undefined ? undefined : JSON.parse(view.progress),
+  };
 }
 
 /** The subset of a Prisma job row the API answers from. */
@@ -49,6 +61,7 @@ export interface JobRow {
   output: unknown;
   error: unknown;
   attempts: number;
+  lastSeq: number;
 }
 
 export function rowToRecord(row: JobRow): JobRecordLike {
@@ -61,5 +74,6 @@ export function rowToRecord(row: JobRow): JobRecordLike {
     output: row.output ?? undefined,
     error: row.error === null || row.error === undefined ? undefined : typeof row.error === 'string' ? row.error : JSON.stringify(row.error),
     attempts: row.attempts,
+    seq: row.lastSeq,
   };
 }

@@ -28,15 +28,20 @@ function outcomeOf(event: JobEvent): WatchOutcome | undefined {
   return isFinalStatus(event.view.status) ? { kind: 'ended', view: event.view } : undefined;
 }
 
+/** Hears every event of a followed job, in order. */
+export type JobEventListener = (event: JobEvent) => void;
+
 /**
- * Lets requests wait for a job to end (runsync, status-sync). One blocking reader per gateway
- * process tails the event stream, like BullMQ's QueueEvents, and wakes the waiters of each job that
- * reaches a final status. Callers watch before they read the job's state, so an end that came
- * before they subscribed is never missed; the stream is only a wake-up call, never the record.
+ * Lets requests wait for a job to end (runsync, status-sync) or follow its events (the SSE
+ * stream). One blocking reader per gateway process tails the event stream, like BullMQ's
+ * QueueEvents, wakes the waiters of each job that reaches a final status and hands each event to
+ * the job's followers. Callers watch before they read the job's state, so an end that came before
+ * they subscribed is never missed; the stream is only a wake-up call, never the record.
  */
 @Injectable()
 export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
   private readonly waiters = new Map<string, Set<Resolve>>();
+  private readonly followers = new Map<string, Set<JobEventListener>>();
   private reader?: Redis;
   private running = false;
   private loop?: Promise<void>;
@@ -81,6 +86,27 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
+  /**
+   * Hands every event of the job from now on to `listener`, until the returned function is called.
+   * Events that were read just before may come too: callers tell them apart by sequence number.
+   */
+  follow(jobId: string, listener: JobEventListener): () => void {
+    const set = this.followers.get(jobId) ?? new Set();
+    set.add(listener);
+    this.followers.set(jobId, set);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.followers.get(jobId) === set) this.followers.delete(jobId);
+    };
+  }
+
+  /** How many listeners follow jobs now (an SSE client that went away must leave none behind). */
+  get followerCount(): number {
+    let count = 0;
+    for (const set of this.followers.values()) count += set.size;
+    return count;
+  }
+
   private subscribe(jobId: string, resolve: Resolve): void {
     const set = this.waiters.get(jobId) ?? new Set();
     set.add(resolve);
@@ -93,6 +119,14 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     if (set?.size === 0) this.waiters.delete(jobId);
   }
 
+  private deliver(listener: JobEventListener, event: JobEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.logger.warn({ err: error, jobId: event.jobId }, 'a job event listener failed');
+    }
+  }
+
   private async tail(): Promise<void> {
     let lastId = '$';
     while (this.running) {
@@ -103,12 +137,16 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
         for (const [, entries] of result ?? []) {
           for (const [entryId, fields] of entries) {
             lastId = entryId;
-            if (this.waiters.size === 0) continue;
+            if (this.waiters.size === 0 && this.followers.size === 0) continue;
             const jobId = eventJobId(fields);
-            const waiters = jobId === undefined ? undefined : this.waiters.get(jobId);
-            if (!waiters) continue;
-            const outcome = outcomeOf(parseJobEvent(entryId, fields));
+            if (jobId === undefined) continue;
+            const waiters = this.waiters.get(jobId);
+            const followers = this.followers.get(jobId);
+            if (!waiters && !followers) continue;
+            const event = parseJobEvent(entryId, fields);
+            const outcome = waiters && outcomeOf(event);
             if (outcome) for (const resolve of waiters) resolve(outcome);
+            if (followers) for (const listener of [...followers]) this.deliver(listener, event);
           }
         }
       } catch (error) {

@@ -237,7 +237,7 @@ export class JobsService {
    * The job as the API sees it: the live view in Redis while it is there, else the Postgres
    * record until the job's TTL. A job of another endpoint is not found here.
    */
-  private async find(endpointId: string, jobId: string): Promise<JobRecordLike> {
+  async find(endpointId: string, jobId: string): Promise<JobRecordLike> {
     this.endpoint(endpointId);
     const view = await this.store.get(jobId);
     if (view) {

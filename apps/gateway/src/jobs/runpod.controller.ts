@@ -1,7 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { AuthGuard, RateBucketOf, type AuthenticatedRequest } from '../auth/auth.guard';
+import { acceptsEventStream, lastEventSeq, sendServerSentEvents } from '../http/server-sent-events';
 import { parseOrThrow } from '../http/zod-validation';
+import { JobEventFeeds } from './job-event-feed';
 import { JobIdPipe } from './job-id';
 import { JobsService } from './jobs.service';
 import { waitQuerySchema } from './run-request';
@@ -28,7 +31,10 @@ const runBody = {
 @UseGuards(AuthGuard)
 @Controller('v2/:endpointId')
 export class RunpodController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly feeds: JobEventFeeds,
+  ) {}
 
   @ApiOperation({ summary: 'Queue a job; answers {id, status: IN_QUEUE}. Body up to 10 MB.' })
   @ApiBody(runBody)
@@ -50,7 +56,10 @@ export class RunpodController {
     return this.jobs.runSync(endpointId, body, request.principal, wait);
   }
 
-  @ApiOperation({ summary: "A job's status: {id, status, delayTime, executionTime, output?, error?}" })
+  @ApiOperation({
+    summary: "A job's status: {id, status, delayTime, executionTime, output?, error?}",
+    description: "While the job is IN_PROGRESS, output is the handler's latest progress value (RunPod's progress updates), if it reported one.",
+  })
   @RateBucketOf('status')
   @Get('status/:id')
   status(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
@@ -66,11 +75,35 @@ export class RunpodController {
     return this.jobs.waitForStatus(endpointId, id, wait);
   }
 
-  @ApiOperation({ summary: 'Stream chunks produced since the last call: {status, stream: [{output}]}' })
+  @ApiOperation({
+    summary: 'Stream chunks produced since the last call: {status, stream: [{output}]}; or, with Accept: text/event-stream, follow the job as Server-Sent Events',
+    description:
+      'As JSON, answers the chunks produced since the last call and forgets them (RunPod). As Server-Sent Events, sends what the job ' +
+      'produced so far and then as it happens, until it ends: `progress` events ({output: value}), `chunk` events ({output: chunk}, one per ' +
+      'stream chunk, not taken from the JSON view), `status` events (the status object: first the current one, then each change; the ' +
+      "connection closes after the final one) and `: ping` comments every 15 s. Each event's id is the job's event sequence number: " +
+      'a client reconnecting with Last-Event-ID gets only what came after it.',
+  })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiHeader({ name: 'Accept', required: false, description: 'text/event-stream for Server-Sent Events' })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'With SSE: the id of the last event seen; only later events are sent' })
+  @ApiResponse({ status: 200, description: 'JSON {status, stream: [{output}]}, or an event stream until the job ends' })
   @RateBucketOf('status')
   @Get('stream/:id')
-  stream(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
-    return this.jobs.stream(endpointId, id);
+  async stream(
+    @Param('endpointId') endpointId: string,
+    @Param('id', JobIdPipe) id: string,
+    @Headers('accept') accept: string | undefined,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (!acceptsEventStream(accept)) {
+      reply.send(await this.jobs.stream(endpointId, id));
+      return;
+    }
+    // Unknown jobs and endpoints fail here, as JSON errors, before the response becomes a stream.
+    const feed = await this.feeds.follow(endpointId, id, lastEventSeq(lastEventId));
+    await sendServerSentEvents(reply, feed);
   }
 
   @ApiOperation({ summary: 'Cancel a queued or running job' })

@@ -3,14 +3,17 @@ import { defineQueueContract } from './queue-contract';
 
 /**
  * The built-in `echo` endpoint: returns its input. A few optional fields make it a stand-in for a
- * real model in tests, demos and benchmarks: it can take time, stream chunks or fail.
+ * real model in tests, demos and benchmarks: it can take time, report progress, stream chunks or
+ * fail. `progress` values are reported back to back as the job starts (the status shows the last of
+ * them, coalesced); `sleep_ms` is then spread over the `stream` chunks, each sent after its share.
  */
 export const echoContract = defineQueueContract({
   queue: 'echo',
-  description: 'Returns its input; sleep_ms, stream and fail make it behave like a slow, streaming or failing model.',
+  description: 'Returns its input; sleep_ms, progress, stream and fail make it behave like a slow, progress-reporting, streaming or failing model.',
   input: z
     .object({
       sleep_ms: z.number().int().min(0).max(600_000).optional(),
+      progress: z.array(z.unknown()).max(10_000).optional(),
       stream: z.array(z.unknown()).max(1000).optional(),
       fail: z.string().max(1000).optional(),
     })
