@@ -32,10 +32,10 @@ const npmCommand = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 const dependencies = upToDate('dependencies', ['package.json', 'package-lock.json'], ['node_modules/.bin/node']);
 if (!dependencies.fresh) {
-  // `npm ci` is not used: npm 11 reports the lock file out of sync over other platforms' optional
-  // binaries it leaves out, while `npm install` installs exactly the locked versions.
+  // `npm ci` installs exactly the committed lock file and never rewrites it, so a fresh clone stays
+  // clean; the lock file lists every platform's optional binaries, so it is in sync everywhere.
   // onnxruntime-node's install script downloads CUDA libraries; the CPU runtime ships in the package.
-  run(npmCommand, ['install', '--no-audit', '--no-fund'], { ONNXRUNTIME_NODE_INSTALL: 'skip' });
+  run(npmCommand, ['ci', '--no-audit', '--no-fund'], { ONNXRUNTIME_NODE_INSTALL: 'skip' });
   dependencies.record();
 }
 
