@@ -1,3 +1,4 @@
+export * from './claim-check';
 export * from './config';
 export * from './contracts';
 export * from './endpoints';
