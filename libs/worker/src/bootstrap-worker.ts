@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestMicroservice, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { BlobClaimCheck } from '@switchyard/blobs';
 import { createLogger, NestJsonLogger, RedisKeys, contractForQueue } from '@switchyard/shared';
 import { BullMqJobServer } from './bullmq-job-server';
 import { JobErrorPassthroughFilter } from './job-error-passthrough.filter';
@@ -40,6 +41,7 @@ export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestM
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     logger,
     errorTracebacks: config.ERROR_TRACEBACKS,
+    claimCheck: BlobClaimCheck.fromConfig(config),
   });
   const app = await createWorkerMicroservice(options.module, server, new NestJsonLogger(logger));
   let accepting = false;

@@ -1,9 +1,20 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { lastValueFrom } from 'rxjs';
 import type { Redis } from 'ioredis';
-import { connectRedis, JobStateStore, RedisKeys, type JobEnvelope, type Logger, type QueueContract, type RedisRole } from '@switchyard/shared';
+import {
+  connectRedis,
+  INLINE_PAYLOADS,
+  JobStateStore,
+  RedisKeys,
+  type JobEnvelope,
+  type Logger,
+  type PayloadOffload,
+  type QueueContract,
+  type RedisRole,
+} from '@switchyard/shared';
 import type { JobContext } from './job-context';
+import { describeError } from './job-errors';
 import { JobRunner } from './job-runner';
 
 export interface BullMqJobServerOptions {
@@ -19,6 +30,11 @@ export interface BullMqJobServerOptions {
   logger: Logger;
   /** Failed jobs' errors carry RunPod's `error_traceback` (stack frames, without server paths). */
   errorTracebacks?: boolean;
+  /**
+   * The blob store of claim-checked values (the gateway's, by configuration): large outputs and
+   * chunks go there, large inputs come from there. Left out, every value stays inline.
+   */
+  claimCheck?: PayloadOffload;
 }
 
 /**
@@ -31,6 +47,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   private readonly workers = new Map<string, Worker<JobEnvelope>>();
   /** BullMQ leaves connections it was handed open on close; these are closed here. */
   private readonly connections: Redis[] = [];
+  private store?: JobStateStore;
 
   constructor(private readonly options: BullMqJobServerOptions) {
     super();
@@ -38,7 +55,8 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      const store = new JobStateStore(this.connect('commands', 'durable'), this.options.keys);
+      const store = new JobStateStore(this.connect('commands', 'durable'), this.options.keys, Date.now, this.options.claimCheck ?? INLINE_PAYLOADS);
+      this.store = store;
       const runners = this.options.contracts.map((contract) => this.createRunner(contract, store));
       await this.listenForCancellations();
       for (const [contract, runner] of runners) this.startWorker(contract, runner);
@@ -82,7 +100,10 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   private startWorker(contract: QueueContract, runner: JobRunner): void {
     const worker = new Worker<JobEnvelope>(
       contract.queue,
-      (job: Job<JobEnvelope>, token?: string, signal?: AbortSignal) => runner.run(job, token, signal),
+      async (job: Job<JobEnvelope>, token?: string, signal?: AbortSignal) => {
+        await this.resolveInput(job);
+        return runner.run(job, token, signal);
+      },
       {
         connection: this.connect(contract.queue),
         prefix: this.options.keys.bullPrefix,
@@ -94,6 +115,21 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     );
     worker.on('error', (error) => this.options.logger.error({ err: error, queue: contract.queue }, 'worker error'));
     this.workers.set(contract.queue, worker);
+  }
+
+  /**
+   * An input held as a blob is fetched before the job runs, so handlers always get the value. A
+   * blob that cannot be read fails the job with why, rather than leaving it queued.
+   */
+  private async resolveInput(job: Job<JobEnvelope>): Promise<void> {
+    const ref = job.data.inputBlob;
+    if (!ref) return;
+    try {
+      job.data.input = JSON.parse(await (this.options.claimCheck ?? INLINE_PAYLOADS).load(ref));
+    } catch (error) {
+      await this.store?.fail(job.id!, describeError(error, { traceback: false }));
+      throw new UnrecoverableError(`The input of job ${job.id} could not be read: ${(error as Error).message}`);
+    }
   }
 
   private async listenForCancellations(): Promise<void> {

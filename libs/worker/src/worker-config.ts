@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
 import { env, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
 export function loadWorkerConfig(
@@ -9,6 +10,7 @@ export function loadWorkerConfig(
   defaultConcurrency = 8,
 ) {
   const schema = redisConfigSchema.extend({
+    ...blobConfigShape,
     WORKER_QUEUES: env.list().transform((queues) => (queues.length ? queues : defaultQueues)),
     WORKER_CONCURRENCY: env.positiveInt(defaultConcurrency),
     WORKER_ID: z.string().min(1).default(`${appName}-${hostname()}-${process.pid}`),
@@ -18,7 +20,7 @@ export function loadWorkerConfig(
     /** RunPod's `error_traceback` in failed jobs' errors; on by default only in development. */
     ERROR_TRACEBACKS: env.boolean(environment.NODE_ENV === 'development'),
     LOG_LEVEL: env.logLevel(),
-  });
+  }).superRefine(refineBlobConfig);
   return parseConfig(appName, schema, environment);
 }
 

@@ -7,13 +7,15 @@ import { defineQueueContract } from './queue-contract';
  */
 export const echoContract = defineQueueContract({
   queue: 'echo',
-  description: 'Returns its input; sleep_ms, stream and fail make it behave like a slow, streaming or failing model.',
+  description: 'Returns its input; sleep_ms, stream and fail make it behave like a slow, streaming or failing model; repeat makes its output larger.',
   input: z
     .object({
       sleep_ms: z.number().int().min(0).max(600_000).optional(),
       stream: z.array(z.unknown()).max(1000).optional(),
       fail: z.string().max(1000).optional(),
+      /** Also answer this many more copies of the input (`copies`), for outputs larger than a request may be. */
+      repeat: z.number().int().min(1).max(32).optional(),
     })
     .catchall(z.unknown()),
-  output: z.object({ echo: z.record(z.string(), z.unknown()) }),
+  output: z.object({ echo: z.record(z.string(), z.unknown()), copies: z.array(z.record(z.string(), z.unknown())).optional() }),
 });

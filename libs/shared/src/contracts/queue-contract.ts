@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { DEFAULT_JSON_SHAPE_LIMITS, type JsonShapeLimits } from '../json-shape';
+import type { BlobRef } from '../claim-check';
 import type { JobPolicy } from '../policy';
 
 /**
@@ -13,6 +14,11 @@ export interface QueueContract<Input extends z.ZodType = z.ZodType, Output exten
   readonly output: Output;
   /** Tighter limits on the input's JSON shape than the platform's defaults, checked before the schema. */
   readonly inputShape?: Partial<JsonShapeLimits>;
+  /**
+   * Output fields that hold files, as dotted paths (`echo.file_base64`), each a base64 string.
+   * With RunPod's `s3Config` the worker uploads them to the caller's bucket and answers their URLs.
+   */
+  readonly fileOutputs?: readonly string[];
 }
 
 export function inputShapeLimits(contract: QueueContract): JsonShapeLimits {
@@ -34,7 +40,9 @@ export function defineQueueContract<Input extends z.ZodType, Output extends z.Zo
 /** What travels in a BullMQ job: the validated input plus what the worker needs to honour the policy. */
 export interface JobEnvelope<InputValue = unknown> {
   endpointId: string;
+  /** Absent when the input was too large to travel inline: `inputBlob` holds it then. */
   input: InputValue;
+  inputBlob?: BlobRef;
   policy: JobPolicy;
   /** Epoch ms when the job was first accepted; the TTL counts from here. */
   createdAt: number;
