@@ -1,4 +1,5 @@
-import type { JobStatus, JobView } from '@switchyard/shared';
+import { parseClaim, type BlobRef, type JobStatus, type JobView } from '@switchyard/shared';
+import type { BlobLink } from '../blobs/blob-links';
 
 /** RunPod's status object: `{id, status, delayTime, executionTime, output?, error?}`, times in ms. */
 export interface JobStatusResponse {
@@ -7,6 +8,8 @@ export interface JobStatusResponse {
   delayTime?: number;
   executionTime?: number;
   output?: unknown;
+  /** Instead of `output`, when the caller asked for `?output=url` and the output is held as a blob. */
+  outputUrl?: BlobLink;
   error?: string;
   workerId?: string;
   retries?: number;
@@ -19,6 +22,8 @@ export interface JobRecordLike {
   startedAt?: number;
   finishedAt?: number;
   output?: unknown;
+  /** Where the output is when it was too large to keep inline; resolved by JobOutputs. */
+  outputBlob?: BlobRef;
   error?: string;
   workerId?: string;
   attempts: number;
@@ -36,6 +41,8 @@ export function toStatusResponse(job: JobRecordLike): JobStatusResponse {
 }
 
 export function viewToRecord(view: JobView): JobRecordLike {
+  const outputBlob = parseClaim(view.output);
+  if (outputBlob) return { ...view, output: undefined, outputBlob };
   return { ...view, output: view.output === undefined ? undefined : JSON.parse(view.output) };
 }
 
@@ -47,6 +54,7 @@ export interface JobRow {
   startedAt: Date | null;
   finishedAt: Date | null;
   output: unknown;
+  outputBlob?: unknown;
   error: unknown;
   attempts: number;
 }
@@ -59,6 +67,7 @@ export function rowToRecord(row: JobRow): JobRecordLike {
     startedAt: row.startedAt?.getTime(),
     finishedAt: row.finishedAt?.getTime(),
     output: row.output ?? undefined,
+    outputBlob: (row.outputBlob ?? undefined) as BlobRef | undefined,
     error: row.error === null || row.error === undefined ? undefined : typeof row.error === 'string' ? row.error : JSON.stringify(row.error),
     attempts: row.attempts,
   };

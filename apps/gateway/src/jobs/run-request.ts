@@ -23,6 +23,9 @@ export const runRequestSchema = z
 
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
+/** How a status answers an output held as a blob: inline (RunPod's way, the default) or as a signed link. */
+export const outputQuerySchema = z.object({ output: z.enum(['inline', 'url']).default('inline') });
+
 export const waitQuerySchema = z.object({
   wait: z.coerce.number().int().min(WAIT_LIMITS.min).max(WAIT_LIMITS.max).default(WAIT_LIMITS.default),
 });
