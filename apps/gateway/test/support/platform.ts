@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
 import { generateModels } from '@switchyard/model-zoo';
 import { createLogger, embedderContract, JobStateStore, RedisKeys, type QueueContract } from '@switchyard/shared';
-import { BullMqJobServer, createWorkerMicroservice, EchoModule } from '@switchyard/worker';
+import { BlobClaimCheck } from '@switchyard/blobs';
+import { BullMqJobServer, createWorkerMicroservice, EchoModule, loadWorkerConfig } from '@switchyard/worker';
 import { gatewayConfigSchema, type GatewayConfig } from '../../src/config';
 import { createGatewayApp } from '../../src/gateway-app';
 import { DATABASE } from '../../src/infra/tokens';
@@ -19,6 +20,9 @@ import { embedderModule } from '../../../embedder/src/embedder.module';
 import { EmbeddingService } from '../../../embedder/src/embedding-service';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The blob store gateways and workers of one test file share, as they would through configuration. */
+export const TEST_BLOB_DIR = mkdtempSync(join(tmpdir(), 'sy-blobs-'));
+afterAll(() => rmSync(TEST_BLOB_DIR, { recursive: true, force: true }));
 export const API_KEY = 'test-key-' + randomBytes(12).toString('hex');
 
 /** A Redis key prefix of its own per test file, so suites never see each other's jobs. */
@@ -35,6 +39,7 @@ export function gatewayConfig(overrides: Record<string, string | undefined>): Ga
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_RETRY_SCALE: '0.001',
     LOG_LEVEL: 'warn',
+    BLOB_DIR: TEST_BLOB_DIR,
     ...overrides,
   });
 }
@@ -80,6 +85,8 @@ export class GatewayUnderTest {
 
 export interface WorkerOptions {
   concurrency?: number;
+  /** The worker's blob settings (BLOB_*); by default the test file's shared folder. */
+  blobs?: Record<string, string>;
   workerId?: string;
   errorTracebacks?: boolean;
 }
@@ -101,6 +108,7 @@ export async function startWorkerApp(
     lockDurationMs: 30_000,
     logger: createLogger('test-worker', 'warn'),
     errorTracebacks: options.errorTracebacks,
+    claimCheck: BlobClaimCheck.fromConfig(loadWorkerConfig('test-worker', [], { BLOB_DIR: TEST_BLOB_DIR, ...options.blobs })),
   });
   const app = await createWorkerMicroservice(module, server, false);
   await app.listen();
