@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { INestMicroservice } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { BlobClaimCheck } from '@switchyard/blobs';
+import { BlobClaimCheck, BlobNotFoundError } from '@switchyard/blobs';
 import { RedisKeys, type BlobRef } from '@switchyard/shared';
-import { eventually, startTestPlatform, TEST_BLOB_DIR, type TestPlatform } from './support/platform';
+import { RetentionService } from '../src/retention/retention.service';
+import { eventually, startEchoWorker, startTestPlatform, TEST_BLOB_DIR, type TestPlatform } from './support/platform';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 /** Every entry added to the event stream while it runs, read with XRANGE as they come (the recorder trims acknowledged ones). */
@@ -156,5 +158,50 @@ describe('large outputs and inputs (claim check)', () => {
     expect(row.output).toEqual({ echo: { n: 1 } });
     expect(row.outputBlob).toBeNull();
     await tap.stop();
+  });
+});
+
+describe('limits and expiry of large values', () => {
+  let platform: TestPlatform;
+  let worker: INestMicroservice;
+  const limits = { BLOB_MAX_BYTES: String(800_000) };
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ echoWorker: false, config: limits });
+    worker = await startEchoWorker(platform.stores.prefix, { blobs: limits });
+  });
+
+  afterAll(async () => {
+    await worker.close();
+    await platform.close();
+  });
+
+  it('fails a job whose output is over BLOB_MAX_BYTES, saying so, instead of truncating it', async () => {
+    const response = await platform.gateway.request('POST', '/v2/echo/runsync?wait=30000', { input: { repeat: 1, ...randomInput(500_000) } });
+    expect(response.body.status).toBe('FAILED');
+    expect(JSON.parse(response.body.error)).toMatchObject({ error_type: 'PayloadTooLargeError', error_message: expect.stringContaining('output is') });
+  });
+
+  it('refuses an input over BLOB_MAX_BYTES with 413', async () => {
+    const response = await platform.gateway.request('POST', '/v2/echo/run', { input: randomInput(900_000) });
+    expect(response.status).toBe(413);
+    expect(response.body).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('deletes blobs with their job in the retention sweep', async () => {
+    const { gateway } = platform;
+    const response = await gateway.request('POST', '/v2/echo/runsync?wait=30000', { input: randomInput(300_000), policy: { ttl: 60_000 } });
+    expect(response.body.status).toBe('COMPLETED');
+    const row = await eventually(async () => {
+      const job = await gateway.database.prisma.job.findUnique({ where: { id: response.body.id } });
+      return job?.status === 'COMPLETED' && job;
+    });
+    const claimCheck = gateway.app.get(BlobClaimCheck);
+    const refs = [row.inputBlob, row.outputBlob] as unknown as BlobRef[];
+    for (const ref of refs) await expect(claimCheck.store.get(ref.blob)).resolves.toBeInstanceOf(Buffer);
+
+    const counts = await gateway.app.get(RetentionService).sweep(new Date(Date.now() + 120_000));
+    expect(counts.blobs).toBeGreaterThanOrEqual(2);
+    for (const ref of refs) await expect(claimCheck.store.get(ref.blob)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 });

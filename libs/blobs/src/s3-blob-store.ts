@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { BlobRef } from '@switchyard/shared';
 import { assertBlobId, blobExpiry, BlobNotFoundError, collect, newBlobId, type BlobBody, type BlobStore } from './blob-store';
 
@@ -14,6 +14,8 @@ export interface S3BlobStoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   forcePathStyle?: boolean;
 }
+
+const DELETE_CONCURRENCY = 16;
 
 const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -88,8 +90,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   async deleteExpired(before: Date, limit: number): Promise<number> {
+    // ListObjects (v1): the first page is all a call needs, and s3rver cannot page ListObjectsV2 on Node 24.
     const listed = await this.client.send(
-      new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.prefix, MaxKeys: Math.min(limit, 1000) }),
+      new ListObjectsCommand({ Bucket: this.options.bucket, Prefix: this.prefix, MaxKeys: Math.min(limit, 1000) }),
     );
     const doomed: string[] = [];
     for (const { Key } of listed.Contents ?? []) {
@@ -98,8 +101,9 @@ export class S3BlobStore implements BlobStore {
       if (expiry >= before.getTime()) break;
       doomed.push(Key!);
     }
-    if (doomed.length) {
-      await this.client.send(new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: doomed.map((Key) => ({ Key })), Quiet: true } }));
+    // One DELETE per object, a few at a time: multi-object delete needs Content-MD5, which not every S3-compatible store takes as the SDK sends it.
+    for (let i = 0; i < doomed.length; i += DELETE_CONCURRENCY) {
+      await Promise.all(doomed.slice(i, i + DELETE_CONCURRENCY).map((Key) => this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key }))));
     }
     return doomed.length;
   }
