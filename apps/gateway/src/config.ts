@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
-import { env, parseConfig, redisConfigSchema } from '@switchyard/shared';
+import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
 const aliases = z
   .string()
@@ -25,6 +25,10 @@ export const gatewayConfigSchema = redisConfigSchema.extend({
   BLOB_URL_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** How long a blob link stays valid. */
   BLOB_URL_TTL_MS: env.positiveInt(15 * 60_000),
+  /** Seals s3Config secrets for the workers (the same value on gateways and workers); unset, s3Config is refused. */
+  JOB_SECRETS_KEY: jobSecretsKeySchema,
+  /** Allow s3Config endpoints on loopback and private addresses (an on-prem MinIO, tests). */
+  S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
   PORT: env.port(8080),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: env.url(['postgres:', 'postgresql:']).optional(),

@@ -3,6 +3,7 @@ export * from './config';
 export * from './contracts';
 export * from './endpoints';
 export * from './job-events';
+export * from './job-secrets';
 export * from './job-state-store';
 export * from './job-status';
 export * from './logger';

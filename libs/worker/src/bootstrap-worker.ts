@@ -42,6 +42,7 @@ export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestM
     logger,
     errorTracebacks: config.ERROR_TRACEBACKS,
     claimCheck: BlobClaimCheck.fromConfig(config),
+    callerBuckets: { secretsKey: config.JOB_SECRETS_KEY, allowPrivate: config.S3CONFIG_ALLOW_PRIVATE },
   });
   const app = await createWorkerMicroservice(options.module, server, new NestJsonLogger(logger));
   let accepting = false;

@@ -6,6 +6,7 @@ import {
   connectRedis,
   INLINE_PAYLOADS,
   JobStateStore,
+  openSecret,
   RedisKeys,
   type JobEnvelope,
   type Logger,
@@ -15,6 +16,8 @@ import {
 } from '@switchyard/shared';
 import type { JobContext } from './job-context';
 import { describeError } from './job-errors';
+import { CallerBucketError, uploadFileOutputs, type CallerS3Config } from '@switchyard/blobs';
+import { AddressPolicy } from '@switchyard/outbound';
 import { JobRunner } from './job-runner';
 
 export interface BullMqJobServerOptions {
@@ -35,6 +38,8 @@ export interface BullMqJobServerOptions {
    * chunks go there, large inputs come from there. Left out, every value stays inline.
    */
   claimCheck?: PayloadOffload;
+  /** Opens s3Config secrets (JOB_SECRETS_KEY) and says whether callers' buckets may be on private addresses. */
+  callerBuckets?: { secretsKey?: Buffer; allowPrivate: boolean };
 }
 
 /**
@@ -48,6 +53,8 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   /** BullMQ leaves connections it was handed open on close; these are closed here. */
   private readonly connections: Redis[] = [];
   private store?: JobStateStore;
+  /** The opened s3Config of each running job that has one, by job id; only in memory, only while it runs. */
+  private readonly callerBuckets = new Map<string, CallerS3Config>();
 
   constructor(private readonly options: BullMqJobServerOptions) {
     super();
@@ -92,7 +99,12 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     if (!handler) {
       throw new Error(`No @MessagePattern('${contract.queue}') handler is registered, but this worker is configured to serve it`);
     }
-    const invoke = async (input: unknown, context: JobContext) => lastValueFrom(this.transformToObservable(await handler(input, context)));
+    const policy = new AddressPolicy({ allowPrivate: this.options.callerBuckets?.allowPrivate ?? false });
+    const invoke = async (input: unknown, context: JobContext) => {
+      const output = await lastValueFrom(this.transformToObservable(await handler(input, context)));
+      const bucket = this.callerBuckets.get(context.jobId);
+      return bucket && contract.fileOutputs ? uploadFileOutputs(output, contract.fileOutputs, bucket, context.jobId, policy) : output;
+    };
     const errors = { traceback: this.options.errorTracebacks ?? false };
     return [contract, new JobRunner(contract, invoke, store, this.options.workerId, this.options.logger, errors)];
   }
@@ -102,7 +114,12 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
       contract.queue,
       async (job: Job<JobEnvelope>, token?: string, signal?: AbortSignal) => {
         await this.resolveInput(job);
-        return runner.run(job, token, signal);
+        if (!(await this.openCallerBucket(job))) return;
+        try {
+          return await runner.run(job, token, signal);
+        } finally {
+          this.callerBuckets.delete(job.id!);
+        }
       },
       {
         connection: this.connect(contract.queue),
@@ -129,6 +146,23 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     } catch (error) {
       await this.store?.fail(job.id!, describeError(error, { traceback: false }));
       throw new UnrecoverableError(`The input of job ${job.id} could not be read: ${(error as Error).message}`);
+    }
+  }
+
+  /** Opens the job's s3Config; one that cannot be opened fails the job, naming the field. */
+  private async openCallerBucket(job: Job<JobEnvelope>): Promise<boolean> {
+    const sealed = job.data.s3Config;
+    if (!sealed) return true;
+    try {
+      const key = this.options.callerBuckets?.secretsKey;
+      if (!key) throw new Error('this worker has no JOB_SECRETS_KEY');
+      const { sealedSecret, ...rest } = sealed;
+      this.callerBuckets.set(job.id!, { ...rest, accessSecret: openSecret(key, sealedSecret, job.id!) });
+      return true;
+    } catch (error) {
+      const reason = new CallerBucketError('s3Config.accessSecret', `cannot be opened: ${(error as Error).message}`);
+      await this.store?.fail(job.id!, describeError(reason, { traceback: false }));
+      return false;
     }
   }
 

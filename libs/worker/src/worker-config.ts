@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
-import { env, parseConfig, redisConfigSchema } from '@switchyard/shared';
+import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
 export function loadWorkerConfig(
   appName: string,
@@ -19,6 +19,9 @@ export function loadWorkerConfig(
     HEALTH_PORT: env.port(0),
     /** RunPod's `error_traceback` in failed jobs' errors; on by default only in development. */
     ERROR_TRACEBACKS: env.boolean(environment.NODE_ENV === 'development'),
+    /** Opens the s3Config secrets the gateway sealed (the gateway's JOB_SECRETS_KEY). */
+    JOB_SECRETS_KEY: jobSecretsKeySchema,
+    S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
     LOG_LEVEL: env.logLevel(),
   }).superRefine(refineBlobConfig);
   return parseConfig(appName, schema, environment);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
+import { CallerBucketError, checkCallerBucket } from '@switchyard/blobs';
 import { AddressPolicy, checkUrl, resolveDestination, systemResolver, UnsafeUrlError } from '@switchyard/outbound';
 import {
   BlobStoreUnavailableError,
@@ -12,6 +13,8 @@ import {
   RedisKeys,
   resolvePolicy,
   RETRYABLE_STATUSES,
+  sealSecret,
+  type SealedS3Config,
   type JobEnvelope,
   type JobStatus,
   type QueueContract,
@@ -27,7 +30,7 @@ import { INLINE_OUTPUT, JobOutputs, type OutputDelivery } from './job-outputs';
 import { JobWaiter, type JobWatch, type WatchOutcome } from './job-waiter';
 import { QueueAdmission } from './queue-admission';
 import { rowToRecord, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
-import { RESULT_RETENTION_MS, runRequestSchema } from './run-request';
+import { RESULT_RETENTION_MS, runRequestSchema, type RunRequest } from './run-request';
 
 const PURGE_PAGE_SIZE = 500;
 
@@ -37,9 +40,10 @@ export type SubmitMode = keyof typeof RESULT_RETENTION_MS;
 @Injectable()
 export class JobsService {
   private readonly webhookPolicy: AddressPolicy;
+  private readonly s3ConfigPolicy: AddressPolicy;
 
   constructor(
-    @Inject(CONFIG) config: GatewayConfig,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(DATABASE) private readonly database: Database,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -51,6 +55,7 @@ export class JobsService {
     private readonly outputs: JobOutputs,
   ) {
     this.webhookPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
+    this.s3ConfigPolicy = new AddressPolicy({ allowPrivate: config.S3CONFIG_ALLOW_PRIVATE });
   }
 
   endpoint(endpointId: string): QueueContract {
@@ -77,9 +82,11 @@ export class JobsService {
     checkJsonShape(request.input, inputShapeLimits(contract), 'input');
     const input = parseOrThrow(contract.input, request.input, 'input');
     if (request.webhook) await this.checkWebhook(request.webhook);
+    if (request.s3Config) await this.checkS3Config(contract, request.s3Config);
     const policy = resolvePolicy(request.policy);
     await this.admission.admit(endpointId, contract);
     const id = createJobId();
+    const s3Config = request.s3Config && this.sealS3Config(request.s3Config, id);
     onAccepted?.(id);
     const createdAt = Date.now();
     const queued = await this.queueState({
@@ -98,6 +105,7 @@ export class JobsService {
     if (!queued.applied) throw new ConflictError(`Job id ${id} already exists`);
     // An input held as a blob travels through BullMQ as its reference only.
     const envelope: JobEnvelope = queued.inputBlob ? { endpointId, input: undefined, inputBlob: queued.inputBlob, policy, createdAt } : { endpointId, input, policy, createdAt };
+    if (s3Config) envelope.s3Config = s3Config;
     try {
       await this.queues.get(contract).add(contract.queue, envelope, {
         jobId: id,
@@ -263,6 +271,27 @@ export class JobsService {
       if (error instanceof BlobStoreUnavailableError) throw new ServiceUnavailableError(error.message);
       throw error;
     }
+  }
+
+  /**
+   * RunPod's s3Config, checked where it can be: the endpoint has files to upload, the URL is not an
+   * internal address, the keys work and the bucket exists. Messages name the field, never the secret.
+   */
+  private async checkS3Config(contract: QueueContract, s3Config: NonNullable<RunRequest['s3Config']>): Promise<void> {
+    if (!this.config.JOB_SECRETS_KEY) throw new ValidationError('s3Config', 'is not enabled on this platform (JOB_SECRETS_KEY is not set)');
+    if (!contract.fileOutputs?.length) throw new ValidationError('s3Config', `endpoint queue "${contract.queue}" returns no files to upload`);
+    try {
+      await checkCallerBucket(s3Config, this.s3ConfigPolicy);
+    } catch (error) {
+      if (error instanceof CallerBucketError) throw new ValidationError(error.field, error.message.slice(error.field.length + 2));
+      throw error;
+    }
+  }
+
+  /** Only the secret is sealed; it travels in the queue entry alone, never in the job's view, events or row. */
+  private sealS3Config(s3Config: NonNullable<RunRequest['s3Config']>, jobId: string): SealedS3Config {
+    const { accessSecret, ...rest } = s3Config;
+    return { ...rest, sealedSecret: sealSecret(this.config.JOB_SECRETS_KEY!, accessSecret, jobId) };
   }
 
   private async checkWebhook(webhook: string): Promise<void> {

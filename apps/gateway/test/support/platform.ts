@@ -85,7 +85,7 @@ export class GatewayUnderTest {
 
 export interface WorkerOptions {
   concurrency?: number;
-  /** The worker's blob settings (BLOB_*); by default the test file's shared folder. */
+  /** The worker's settings (BLOB_*, JOB_SECRETS_KEY, S3CONFIG_ALLOW_PRIVATE); blobs by default in the test file's shared folder. */
   blobs?: Record<string, string>;
   workerId?: string;
   errorTracebacks?: boolean;
@@ -98,6 +98,7 @@ export async function startWorkerApp(
   prefix: string,
   options: WorkerOptions = {},
 ): Promise<INestMicroservice> {
+  const workerConfig = loadWorkerConfig('test-worker', [], { BLOB_DIR: TEST_BLOB_DIR, ...options.blobs });
   const server = new BullMqJobServer({
     redisUrl: TEST_REDIS_URL,
     keys: new RedisKeys(prefix),
@@ -108,7 +109,8 @@ export async function startWorkerApp(
     lockDurationMs: 30_000,
     logger: createLogger('test-worker', 'warn'),
     errorTracebacks: options.errorTracebacks,
-    claimCheck: BlobClaimCheck.fromConfig(loadWorkerConfig('test-worker', [], { BLOB_DIR: TEST_BLOB_DIR, ...options.blobs })),
+    claimCheck: BlobClaimCheck.fromConfig(workerConfig),
+    callerBuckets: { secretsKey: workerConfig.JOB_SECRETS_KEY, allowPrivate: workerConfig.S3CONFIG_ALLOW_PRIVATE },
   });
   const app = await createWorkerMicroservice(module, server, false);
   await app.listen();

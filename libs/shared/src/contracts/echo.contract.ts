@@ -17,5 +17,7 @@ export const echoContract = defineQueueContract({
       repeat: z.number().int().min(1).max(32).optional(),
     })
     .catchall(z.unknown()),
+  // With s3Config, an input's `file_base64` comes back as the URL of the uploaded file.
+  fileOutputs: ['echo.file_base64'],
   output: z.object({ echo: z.record(z.string(), z.unknown()), copies: z.array(z.record(z.string(), z.unknown())).optional() }),
 });

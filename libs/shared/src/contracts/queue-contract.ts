@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { DEFAULT_JSON_SHAPE_LIMITS, type JsonShapeLimits } from '../json-shape';
 import type { BlobRef } from '../claim-check';
+import type { SealedS3Config } from '../job-secrets';
 import type { JobPolicy } from '../policy';
 
 /**
@@ -43,6 +44,8 @@ export interface JobEnvelope<InputValue = unknown> {
   /** Absent when the input was too large to travel inline: `inputBlob` holds it then. */
   input: InputValue;
   inputBlob?: BlobRef;
+  /** RunPod's s3Config, its secret sealed for the worker: file outputs go to the caller's bucket. */
+  s3Config?: SealedS3Config;
   policy: JobPolicy;
   /** Epoch ms when the job was first accepted; the TTL counts from here. */
   createdAt: number;
