@@ -1,8 +1,21 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { env, parseConfig, redisConfigSchema } from '@switchyard/shared';
+import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
+import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
 export const gatewayConfigSchema = redisConfigSchema.extend({
+  ...blobConfigShape,
+  /**
+   * Signs the gateway's blob links (`?output=url`). Set the same value on every replica; unset, each
+   * process signs with a random key of its own and its links work only through it.
+   */
+  BLOB_URL_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long a blob link stays valid. */
+  BLOB_URL_TTL_MS: env.positiveInt(15 * 60_000),
+  /** Seals s3Config secrets for the workers (the same value on gateways and workers); unset, s3Config is refused. */
+  JOB_SECRETS_KEY: jobSecretsKeySchema,
+  /** Allow s3Config endpoints on loopback and private addresses (an on-prem MinIO, tests). */
+  S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
   PORT: env.port(8080),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: env.url(['postgres:', 'postgresql:']).optional(),
@@ -37,7 +50,7 @@ export const gatewayConfigSchema = redisConfigSchema.extend({
   /** A job still queued this long after it was accepted, with no queue entry, is failed as lost (its gateway died before enqueueing it). */
   RECONCILE_ENQUEUE_GRACE_MS: env.positiveInt(60_000),
   LOG_LEVEL: env.logLevel(),
-});
+}).superRefine(refineBlobConfig);
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

@@ -22,7 +22,7 @@ describe('bad input gets a clear 4xx JSON error and loses nothing', () => {
     ['a ttl out of range', '{"input": {}, "policy": {"ttl": 999999999999}}', 400, 'policy.ttl'],
     ['a policy field of the wrong type', '{"input": {}, "policy": {"lowPriority": "yes"}}', 400, 'policy.lowPriority'],
     ['a webhook that is not a string', '{"input": {}, "webhook": 42}', 400, 'webhook'],
-    ['an s3Config, which is not supported', '{"input": {}, "s3Config": {"bucketName": "b"}}', 400, 's3Config'],
+    ['an s3Config missing its keys', '{"input": {}, "s3Config": {"bucketName": "b"}}', 400, 's3Config.accessId'],
   ])('refuses %s', async (_case, body, status, field) => {
     const response = await gateway.request('POST', '/v2/echo/run', body);
     expect(response.status).toBe(status);

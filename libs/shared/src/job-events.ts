@@ -42,7 +42,7 @@ export interface JobView {
    * as `output` while IN_PROGRESS). Kept once the job ends, where the output supersedes it.
    */
   progress?: string;
-  /** JSON text of the output, as the worker returned it. */
+  /** JSON text of the output, as the worker returned it, or a claim on the blob holding it (see `parseClaim`). */
   output?: string;
   /** RunPod's error string: a message, or JSON of {error_type, error_message, error_traceback}. */
   error?: string;
@@ -55,7 +55,7 @@ export interface JobEvent {
   seq: number;
   type: JobEventType;
   at: number;
-  /** JSON text specific to the event: the input for queued, the chunk for stream, the value for progress. */
+  /** JSON text specific to the event: the input for queued, the chunk for stream, the value for progress; inputs and chunks may be claims (see `parseClaim`). */
   payload?: string;
   view: JobView;
 }

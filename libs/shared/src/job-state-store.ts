@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { INLINE_PAYLOADS, parseClaim, type BlobRef, type PayloadOffload } from './claim-check';
 import { parseJobView, type JobEventType, type JobView } from './job-events';
 import type { JobStatus } from './job-status';
 import { toStorableText } from './json-shape';
@@ -91,6 +92,9 @@ export type TransitionResult =
   | { applied: true; seq: number; status: JobStatus; /** Earlier runs whose worker was lost mid-job. */ lostRuns: number }
   | { applied: false; status: JobStatus | 'MISSING' };
 
+/** A queued job's transition, with where its input went when it was too large to travel inline. */
+export type QueueResult = TransitionResult & { inputBlob?: BlobRef };
+
 export interface NewJob {
   id: string;
   endpointId: string;
@@ -121,7 +125,11 @@ interface TransitionCommand {
   jobDrainChunks(chunks: string): Promise<string[]>;
 }
 
-/** The live state of jobs in Redis and the only writer of job events. */
+/**
+ * The live state of jobs in Redis and the only writer of job events. Inputs, outputs and stream
+ * chunks over the claim-check threshold go to `payloads` (a blob store) on their way in, so the
+ * view, the events and everything that reads them carry only a reference ({@link parseClaim}).
+ */
 export class JobStateStore {
   private readonly redis: Redis & TransitionCommand;
 
@@ -129,6 +137,7 @@ export class JobStateStore {
     redis: Redis,
     readonly keys: RedisKeys,
     private readonly clock: () => number = Date.now,
+    readonly payloads: PayloadOffload = INLINE_PAYLOADS,
   ) {
     this.redis = redis as Redis & TransitionCommand;
     if (!('jobTransition' in redis)) {
@@ -142,7 +151,7 @@ export class JobStateStore {
     return fields.status ? parseJobView(fields) : undefined;
   }
 
-  queue(job: NewJob): Promise<TransitionResult> {
+  async queue(job: NewJob): Promise<QueueResult> {
     const fields: (string | number)[] = [
       'id', job.id,
       'endpointId', job.endpointId,
@@ -156,7 +165,10 @@ export class JobStateStore {
     ];
     if (job.webhook) fields.push('webhook', job.webhook);
     if (job.apiKeyId) fields.push('apiKeyId', job.apiKeyId);
-    return this.transition(job.id, 'queued', JSON.stringify(job.input ?? null), fields, job.createdAt);
+    const input = await this.payloads.offload(JSON.stringify(job.input ?? null), 'input', job.expiresAt);
+    const result = await this.transition(job.id, 'queued', input, fields, job.createdAt);
+    const inputBlob = parseClaim(input);
+    return inputBlob ? { ...result, inputBlob } : result;
   }
 
   start(jobId: string, workerId: string): Promise<TransitionResult> {
@@ -168,13 +180,14 @@ export class JobStateStore {
     return this.transition(jobId, 'progress', JSON.stringify(value ?? null), []);
   }
 
-  appendChunk(jobId: string, chunk: unknown): Promise<TransitionResult> {
-    return this.transition(jobId, 'stream', JSON.stringify(chunk ?? null), []);
+  async appendChunk(jobId: string, chunk: unknown): Promise<TransitionResult> {
+    return this.transition(jobId, 'stream', await this.offload(jobId, JSON.stringify(chunk ?? null), 'stream'), []);
   }
 
-  complete(jobId: string, output: unknown): Promise<TransitionResult> {
+  async complete(jobId: string, output: unknown): Promise<TransitionResult> {
+    const stored = await this.offload(jobId, JSON.stringify(output ?? null), 'output');
     const now = this.clock();
-    return this.transition(jobId, 'completed', '', ['finishedAt', now, 'output', JSON.stringify(output ?? null)], now);
+    return this.transition(jobId, 'completed', '', ['finishedAt', now, 'output', stored], now);
   }
 
   fail(jobId: string, error: string): Promise<TransitionResult> {
@@ -215,8 +228,20 @@ export class JobStateStore {
     return Object.fromEntries(names.map((name, i) => [name, Number(values[i] ?? 0)])) as Record<(typeof names)[number], number>;
   }
 
-  drainChunks(jobId: string): Promise<unknown[]> {
-    return this.redis.jobDrainChunks(this.keys.jobChunks(jobId)).then((items) => items.map((item) => JSON.parse(item)));
+  /** The chunks produced since the last call, with those held in the blob store fetched. */
+  async drainChunks(jobId: string): Promise<unknown[]> {
+    const items = await this.redis.jobDrainChunks(this.keys.jobChunks(jobId));
+    return Promise.all(items.map(async (item) => {
+      const ref = parseClaim(item);
+      return JSON.parse(ref ? await this.payloads.load(ref) : item);
+    }));
+  }
+
+  /** Sends a large value to the blob store, to expire with its job; a job that is gone keeps it inline (the transition is refused anyway). */
+  private async offload(jobId: string, json: string, field: string): Promise<string> {
+    if (this.payloads === INLINE_PAYLOADS) return json;
+    const expiresAt = Number(await this.redis.hget(this.keys.jobView(jobId), 'expiresAt'));
+    return Number.isFinite(expiresAt) && expiresAt > 0 ? this.payloads.offload(json, field, expiresAt) : json;
   }
 
   private finish(jobId: string, kind: JobEventType, error?: string): Promise<TransitionResult> {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestMicroservice, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { BlobClaimCheck } from '@switchyard/blobs';
 import { createLogger, NestJsonLogger, RedisKeys, contractForQueue } from '@switchyard/shared';
 import { BullMqJobServer } from './bullmq-job-server';
 import { JobErrorPassthroughFilter } from './job-error-passthrough.filter';
@@ -44,6 +45,8 @@ export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestM
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     logger,
     runner: { errorTracebacks: config.ERROR_TRACEBACKS, abortGraceMs: config.WORKER_ABORT_GRACE_MS },
+    claimCheck: BlobClaimCheck.fromConfig(config),
+    callerBuckets: { secretsKey: config.JOB_SECRETS_KEY, allowPrivate: config.S3CONFIG_ALLOW_PRIVATE },
   });
   const app = await createWorkerMicroservice(options.module, server, new NestJsonLogger(logger));
   let accepting = false;

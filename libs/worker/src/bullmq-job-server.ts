@@ -1,9 +1,23 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { lastValueFrom } from 'rxjs';
 import type { Redis } from 'ioredis';
-import { connectRedis, JobStateStore, RedisKeys, type JobEnvelope, type Logger, type QueueContract, type RedisRole } from '@switchyard/shared';
+import {
+  connectRedis,
+  INLINE_PAYLOADS,
+  JobStateStore,
+  openSecret,
+  RedisKeys,
+  type JobEnvelope,
+  type Logger,
+  type PayloadOffload,
+  type QueueContract,
+  type RedisRole,
+} from '@switchyard/shared';
 import type { JobContext } from './job-context';
+import { describeError } from './job-errors';
+import { CallerBucketError, uploadFileOutputs, type CallerS3Config } from '@switchyard/blobs';
+import { AddressPolicy } from '@switchyard/outbound';
 import { DEFAULT_JOB_RUNNER_OPTIONS, JobRunner, type JobRunnerOptions } from './job-runner';
 
 export interface BullMqJobServerOptions {
@@ -19,6 +33,13 @@ export interface BullMqJobServerOptions {
   lockDurationMs: number;
   logger: Logger;
   runner?: Partial<JobRunnerOptions>;
+  /**
+   * The blob store of claim-checked values (the gateway's, by configuration): large outputs and
+   * chunks go there, large inputs come from there. Left out, every value stays inline.
+   */
+  claimCheck?: PayloadOffload;
+  /** Opens s3Config secrets (JOB_SECRETS_KEY) and says whether callers' buckets may be on private addresses. */
+  callerBuckets?: { secretsKey?: Buffer; allowPrivate: boolean };
 }
 
 /**
@@ -31,6 +52,9 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   private readonly workers = new Map<string, Worker<JobEnvelope>>();
   /** BullMQ leaves connections it was handed open on close; these are closed here. */
   private readonly connections: Redis[] = [];
+  private store?: JobStateStore;
+  /** The opened s3Config of each running job that has one, by job id; only in memory, only while it runs. */
+  private readonly callerBuckets = new Map<string, CallerS3Config>();
 
   constructor(private readonly options: BullMqJobServerOptions) {
     super();
@@ -38,7 +62,8 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      const store = new JobStateStore(this.connect('commands', 'durable'), this.options.keys);
+      const store = new JobStateStore(this.connect('commands', 'durable'), this.options.keys, Date.now, this.options.claimCheck ?? INLINE_PAYLOADS);
+      this.store = store;
       const runners = this.options.contracts.map((contract) => this.createRunner(contract, store));
       await this.listenForCancellations();
       for (const [contract, runner] of runners) this.startWorker(contract, runner);
@@ -74,7 +99,12 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     if (!handler) {
       throw new Error(`No @MessagePattern('${contract.queue}') handler is registered, but this worker is configured to serve it`);
     }
-    const invoke = async (input: unknown, context: JobContext) => lastValueFrom(this.transformToObservable(await handler(input, context)));
+    const policy = new AddressPolicy({ allowPrivate: this.options.callerBuckets?.allowPrivate ?? false });
+    const invoke = async (input: unknown, context: JobContext) => {
+      const output = await lastValueFrom(this.transformToObservable(await handler(input, context)));
+      const bucket = this.callerBuckets.get(context.jobId);
+      return bucket && contract.fileOutputs ? uploadFileOutputs(output, contract.fileOutputs, bucket, context.jobId, policy) : output;
+    };
     const options = { ...DEFAULT_JOB_RUNNER_OPTIONS, ...this.options.runner };
     return [contract, new JobRunner(contract, invoke, store, this.options.workerId, this.options.logger, options)];
   }
@@ -82,7 +112,15 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   private startWorker(contract: QueueContract, runner: JobRunner): void {
     const worker = new Worker<JobEnvelope>(
       contract.queue,
-      (job: Job<JobEnvelope>, token?: string, signal?: AbortSignal) => runner.run(job, token, signal),
+      async (job: Job<JobEnvelope>, token?: string, signal?: AbortSignal) => {
+        await this.resolveInput(job);
+        if (!(await this.openCallerBucket(job))) return;
+        try {
+          return await runner.run(job, token, signal);
+        } finally {
+          this.callerBuckets.delete(job.id!);
+        }
+      },
       {
         connection: this.connect(contract.queue),
         prefix: this.options.keys.bullPrefix,
@@ -102,6 +140,38 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     const value = concurrency[queue];
     if (value === undefined) throw new Error(`No concurrency is configured for queue "${queue}"`);
     return value;
+  }
+
+  /**
+   * An input held as a blob is fetched before the job runs, so handlers always get the value. A
+   * blob that cannot be read fails the job with why, rather than leaving it queued.
+   */
+  private async resolveInput(job: Job<JobEnvelope>): Promise<void> {
+    const ref = job.data.inputBlob;
+    if (!ref) return;
+    try {
+      job.data.input = JSON.parse(await (this.options.claimCheck ?? INLINE_PAYLOADS).load(ref));
+    } catch (error) {
+      await this.store?.fail(job.id!, describeError(error, { traceback: false }));
+      throw new UnrecoverableError(`The input of job ${job.id} could not be read: ${(error as Error).message}`);
+    }
+  }
+
+  /** Opens the job's s3Config; one that cannot be opened fails the job, naming the field. */
+  private async openCallerBucket(job: Job<JobEnvelope>): Promise<boolean> {
+    const sealed = job.data.s3Config;
+    if (!sealed) return true;
+    try {
+      const key = this.options.callerBuckets?.secretsKey;
+      if (!key) throw new Error('this worker has no JOB_SECRETS_KEY');
+      const { sealedSecret, ...rest } = sealed;
+      this.callerBuckets.set(job.id!, { ...rest, accessSecret: openSecret(key, sealedSecret, job.id!) });
+      return true;
+    } catch (error) {
+      const reason = new CallerBucketError('s3Config.accessSecret', `cannot be opened: ${(error as Error).message}`);
+      await this.store?.fail(job.id!, describeError(reason, { traceback: false }));
+      return false;
+    }
   }
 
   private async listenForCancellations(): Promise<void> {

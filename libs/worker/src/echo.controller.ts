@@ -20,7 +20,7 @@ export class EchoController {
     }
     if (pause && chunks.length === 0) await sleep(pause, undefined, { signal: context.signal });
     if (input.fail) throw new Error(input.fail);
-    return { echo: input };
+    return input.repeat ? { echo: input, copies: Array.from({ length: input.repeat }, () => input) } : { echo: input };
   }
 }
 

@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { env, parseConfig, redisConfigSchema, type QueueContract } from '@switchyard/shared';
+import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
+import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema, type QueueContract } from '@switchyard/shared';
 
 export function loadWorkerConfig(appName: string, defaultQueues: string[], environment: NodeJS.ProcessEnv = process.env) {
   const schema = redisConfigSchema.extend({
+    ...blobConfigShape,
     WORKER_QUEUES: env.list().transform((queues) => (queues.length ? queues : defaultQueues)),
     /** Jobs run at once on every queue; unset, each queue's default (see queueConcurrency). */
     WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
@@ -17,8 +19,11 @@ export function loadWorkerConfig(appName: string, defaultQueues: string[], envir
     HEALTH_PORT: env.port(0),
     /** RunPod's `error_traceback` in failed jobs' errors; on by default only in development. */
     ERROR_TRACEBACKS: env.boolean(environment.NODE_ENV === 'development'),
+    /** Opens the s3Config secrets the gateway sealed (the gateway's JOB_SECRETS_KEY). */
+    JOB_SECRETS_KEY: jobSecretsKeySchema,
+    S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
     LOG_LEVEL: env.logLevel(),
-  });
+  }).superRefine(refineBlobConfig);
   return parseConfig(appName, schema, environment);
 }
 

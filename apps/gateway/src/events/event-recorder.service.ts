@@ -12,6 +12,12 @@ import { markJobUnrecorded, recordJobEvents } from './job-event-recorder';
 
 export const RECORDER_GROUP = 'recorder';
 
+/**
+ * Bytes of events one recorder transaction takes at most. Claim checks keep events small, but a
+ * progress value or an error can still be large; far below V8's string limit (~512 MiB) either way.
+ */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
 /** Times one event may fail on its own, with the database answering, before it is dead-lettered. */
 const ATTEMPTS_BEFORE_DEAD_LETTER = 3;
 
@@ -39,7 +45,7 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
     const deadLetters = new DeadLetters(this.redis, this.keys.events, this.keys.deadEvents);
     this.consumer = new EventStreamConsumer(
       connectRedis(this.config.REDIS_URL, 'blocking', 'gateway:recorder'),
-      { stream: this.keys.events, group: RECORDER_GROUP, consumer: this.config.RECORDER_CONSUMER, batchSize: 500, claimIdleMs: 60_000, lingerMs: 50 },
+      { stream: this.keys.events, group: RECORDER_GROUP, consumer: this.config.RECORDER_CONSUMER, batchSize: 500, maxBatchBytes: MAX_BATCH_BYTES, claimIdleMs: 60_000, lingerMs: 50 },
       (events) => this.record(events),
       logger,
       {

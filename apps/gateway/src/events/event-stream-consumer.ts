@@ -19,6 +19,11 @@ export interface EventStreamConsumerOptions {
   group: string;
   consumer: string;
   batchSize: number;
+  /**
+   * A batch holds at most this many bytes of entry fields (one entry alone may hold more), so no
+   * batch, joined into one statement, can pass a memory or string limit however large its events.
+   */
+  maxBatchBytes: number;
   /** Entries another consumer left unacknowledged this long are taken over (that consumer died). */
   claimIdleMs: number;
   /**
@@ -88,7 +93,8 @@ export class EventStreamConsumer {
           continue;
         }
         // A pending entry whose data was trimmed comes back with null fields: nothing left to record.
-        await this.handleIsolating(entries.filter((entry): entry is [string, string[]] => entry[1] !== null));
+        const live = entries.filter((entry): entry is [string, string[]] => entry[1] !== null);
+        for (const batch of byteBoundedBatches(live, this.options.maxBatchBytes)) await this.handleIsolating(batch);
         await this.redis.xack(stream, group, ...entries.map(([id]) => id));
         failures = 0;
         if (entries.length < batchSize && !readPending) await new Promise((resolve) => setTimeout(resolve, this.options.lingerMs));
@@ -146,6 +152,26 @@ export class EventStreamConsumer {
     const horizon = progress && (progress.oldestPendingId ?? progress.lastDeliveredId);
     if (horizon && horizon !== '0-0') await this.redis.xtrim(this.options.stream, 'MINID', '~', horizon);
   }
+}
+
+/** Cuts entries, in order, into runs of at most `maxBytes` of field text each (an entry larger than that runs alone). */
+export function byteBoundedBatches<T extends [string, string[]]>(entries: T[], maxBytes: number): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    let size = 0;
+    for (const field of entry[1]) size += field.length;
+    if (current.length && bytes + size > maxBytes) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length) batches.push(current);
+  return batches;
 }
 
 /** How far a consumer group has got: the last entry it was given, and the oldest it has not acknowledged. */

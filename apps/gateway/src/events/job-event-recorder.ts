@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '@switchyard/db';
-import { isFinalStatus, type JobEvent } from '@switchyard/shared';
+import { isFinalStatus, parseClaim, type JobEvent } from '@switchyard/shared';
 
 export interface WebhookDue {
   deliveryId: string;
@@ -14,7 +14,8 @@ export interface WebhookDue {
  *
  * Each statement takes the whole batch as one JSON parameter expanded by `json_to_recordset`: a
  * batch of hundreds of events costs the driver one parameter instead of thousands, and the inputs
- * and outputs, already JSON text, are spliced in without being parsed.
+ * and outputs, already JSON text, are spliced in without being parsed. Values held as blobs (claim
+ * checks) are recorded as their reference, in the `*_blob` columns, never as their bytes.
  */
 export async function recordJobEvents(prisma: PrismaClient, events: JobEvent[]): Promise<WebhookDue[]> {
   if (events.length === 0) return [];
@@ -43,7 +44,7 @@ function isEndEvent(event: JobEvent): boolean {
 }
 
 /** Columns that follow the newest event; `input` is only ever filled in, by whichever event brings it. */
-const JOB_STATE_COLUMNS = ['status', 'output', 'error', 'attempts', 'started_at', 'finished_at', 'delay_time_ms', 'execution_time_ms', 'last_seq'];
+const JOB_STATE_COLUMNS = ['status', 'output', 'output_blob', 'error', 'attempts', 'started_at', 'finished_at', 'delay_time_ms', 'execution_time_ms', 'last_seq'];
 
 function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma.Sql {
   const rows = latest.map(({ jobId, view }) => {
@@ -65,31 +66,38 @@ function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma
       execution_time_ms: view.startedAt !== undefined && view.finishedAt !== undefined ? view.finishedAt - view.startedAt : null,
       last_seq: view.seq,
     };
-    return withRawJson(row, { input: inputByJob.get(jobId), output: view.output });
+    return withRawJson(row, { ...jsonOrBlob('input', inputByJob.get(jobId)), ...jsonOrBlob('output', view.output) });
   });
   const follow = JOB_STATE_COLUMNS.map((column) => `${column} = CASE WHEN jobs.last_seq < EXCLUDED.last_seq THEN EXCLUDED.${column} ELSE jobs.${column} END`);
   return Prisma.sql`
-    INSERT INTO jobs (id, endpoint_id, queue, status, input, output, error, webhook_url, policy, api_key_id, attempts,
+    INSERT INTO jobs (id, endpoint_id, queue, status, input, input_blob, output, output_blob, error, webhook_url, policy, api_key_id, attempts,
       created_at, started_at, finished_at, expires_at, delay_time_ms, execution_time_ms, last_seq)
-    SELECT id, endpoint_id, queue, status::"JobStatus", input, output, error, webhook_url, policy, api_key_id, attempts,
+    SELECT id, endpoint_id, queue, status::"JobStatus", input, input_blob, output, output_blob, error, webhook_url, policy, api_key_id, attempts,
       created_at, started_at, finished_at, expires_at, delay_time_ms, execution_time_ms, last_seq
     FROM json_to_recordset(${`[${rows.join(',')}]`}::json) AS given(id text, endpoint_id text, queue text, status text,
-      input jsonb, output jsonb, error jsonb, webhook_url text, policy jsonb, api_key_id text, attempts int,
+      input jsonb, input_blob jsonb, output jsonb, output_blob jsonb, error jsonb, webhook_url text, policy jsonb, api_key_id text, attempts int,
       created_at timestamp(3), started_at timestamp(3), finished_at timestamp(3), expires_at timestamp(3),
       delay_time_ms int, execution_time_ms int, last_seq int)
-    ON CONFLICT (id) DO UPDATE SET ${Prisma.raw(follow.join(', '))}, input = COALESCE(jobs.input, EXCLUDED.input)
-    WHERE jobs.last_seq < EXCLUDED.last_seq OR (jobs.input IS NULL AND EXCLUDED.input IS NOT NULL)`;
+    ON CONFLICT (id) DO UPDATE SET ${Prisma.raw(follow.join(', '))},
+      input = COALESCE(jobs.input, EXCLUDED.input), input_blob = COALESCE(jobs.input_blob, EXCLUDED.input_blob)
+    WHERE jobs.last_seq < EXCLUDED.last_seq OR (jobs.input IS NULL AND jobs.input_blob IS NULL AND (EXCLUDED.input IS NOT NULL OR EXCLUDED.input_blob IS NOT NULL))`;
 }
 
 function insertEvents(events: JobEvent[]): Prisma.Sql {
   const rows = events.map((event) =>
     // The input lives on the job row and the output in the job's final state; events keep the rest.
-    withRawJson({ job_id: event.jobId, seq: event.seq, type: event.type, at: new Date(event.at) }, { payload: event.type === 'queued' ? undefined : event.payload }),
+    withRawJson({ job_id: event.jobId, seq: event.seq, type: event.type, at: new Date(event.at) }, jsonOrBlob('payload', event.type === 'queued' ? undefined : event.payload)),
   );
-  return Prisma.sql`INSERT INTO job_events (job_id, seq, type, payload, at)
-    SELECT job_id, seq, type, payload, at
-    FROM json_to_recordset(${`[${rows.join(',')}]`}::json) AS given(job_id text, seq int, type text, payload jsonb, at timestamp(3))
+  return Prisma.sql`INSERT INTO job_events (job_id, seq, type, payload, payload_blob, at)
+    SELECT job_id, seq, type, payload, payload_blob, at
+    FROM json_to_recordset(${`[${rows.join(',')}]`}::json) AS given(job_id text, seq int, type text, payload jsonb, payload_blob jsonb, at timestamp(3))
     ON CONFLICT (job_id, seq) DO NOTHING`;
+}
+
+/** `name` (JSON text) or `name_blob` (the reference) for a stored value that may be a claim check. */
+function jsonOrBlob(name: string, stored: string | undefined): Record<string, string | undefined> {
+  const ref = parseClaim(stored);
+  return ref ? { [name]: undefined, [`${name}_blob`]: JSON.stringify(ref) } : { [name]: stored, [`${name}_blob`]: undefined };
 }
 
 /** JSON text of `fields` plus members whose values are already JSON text (absent ones become null). */

@@ -68,6 +68,12 @@ export class UnauthorizedError extends ApiError {
   }
 }
 
+export class ForbiddenError extends ApiError {
+  constructor(message: string, field?: string) {
+    super(403, 'forbidden', message, field);
+  }
+}
+
 export class PayloadTooLargeError extends ApiError {
   constructor(message: string) {
     super(413, 'payload_too_large', message, 'body');

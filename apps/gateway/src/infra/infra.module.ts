@@ -1,5 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { BlobClaimCheck } from '@switchyard/blobs';
 import { databaseTarget, openDatabase, type Database } from '@switchyard/db';
 import { connectRedis, createLogger, EndpointRegistry, JobStateStore, RedisKeys, waitUntilReady } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
@@ -44,7 +45,13 @@ export class InfraModule {
           provide: DATABASE,
           useFactory: () => openDatabase(databaseTarget(config.DATABASE_URL, config.PGLITE_DIR)),
         },
-        { provide: JobStateStore, inject: [REDIS, RedisKeys], useFactory: (redis: Redis, keys: RedisKeys) => new JobStateStore(redis, keys) },
+        // One blob store for the claim check, shared with the workers through configuration.
+        { provide: BlobClaimCheck, useValue: BlobClaimCheck.fromConfig(config) },
+        {
+          provide: JobStateStore,
+          inject: [REDIS, RedisKeys, BlobClaimCheck],
+          useFactory: (redis: Redis, keys: RedisKeys, claimCheck: BlobClaimCheck) => new JobStateStore(redis, keys, Date.now, claimCheck),
+        },
         {
           provide: QueueRegistry,
           inject: [RedisKeys, EndpointRegistry],
@@ -52,7 +59,7 @@ export class InfraModule {
         },
         InfraLifecycle,
       ],
-      exports: [CONFIG, LOGGER, RedisKeys, EndpointRegistry, REDIS, DATABASE, JobStateStore, QueueRegistry],
+      exports: [CONFIG, LOGGER, RedisKeys, EndpointRegistry, REDIS, DATABASE, BlobClaimCheck, JobStateStore, QueueRegistry],
     };
   }
 }

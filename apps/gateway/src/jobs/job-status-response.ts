@@ -1,4 +1,5 @@
-import type { JobStatus, JobView } from '@switchyard/shared';
+import { parseClaim, type BlobRef, type JobStatus, type JobView } from '@switchyard/shared';
+import type { BlobLink } from '../blobs/blob-links';
 
 /**
  * RunPod's status object: `{id, status, delayTime, executionTime, output?, error?}`, times in ms.
@@ -10,6 +11,8 @@ export interface JobStatusResponse {
   delayTime?: number;
   executionTime?: number;
   output?: unknown;
+  /** Instead of `output`, when the caller asked for `?output=url` and the output is held as a blob. */
+  outputUrl?: BlobLink;
   error?: string;
   workerId?: string;
   retries?: number;
@@ -24,6 +27,8 @@ export interface JobRecordLike {
   output?: unknown;
   /** The latest progress value of the running attempt. */
   progress?: unknown;
+  /** Where the output is when it was too large to keep inline; resolved by JobOutputs. */
+  outputBlob?: BlobRef;
   error?: string;
   workerId?: string;
   attempts: number;
@@ -44,11 +49,10 @@ export function toStatusResponse(job: JobRecordLike): JobStatusResponse {
 }
 
 export function viewToRecord(view: JobView): JobRecordLike {
-  return {
-    ...view,
-    output: view.output === undefined ? undefined : JSON.parse(view.output),
-    progress: view.progress === undefined ? undefined : JSON.parse(view.progress),
-  };
+  const outputBlob = parseClaim(view.output);
+  const progress = view.progress === undefined ? undefined : JSON.parse(view.progress);
+  if (outputBlob) return { ...view, output: undefined, outputBlob, progress };
+  return { ...view, output: view.output === undefined ? undefined : JSON.parse(view.output), progress };
 }
 
 /** The subset of a Prisma job row the API answers from. */
@@ -59,6 +63,7 @@ export interface JobRow {
   startedAt: Date | null;
   finishedAt: Date | null;
   output: unknown;
+  outputBlob?: unknown;
   error: unknown;
   attempts: number;
   lastSeq: number;
@@ -72,6 +77,7 @@ export function rowToRecord(row: JobRow): JobRecordLike {
     startedAt: row.startedAt?.getTime(),
     finishedAt: row.finishedAt?.getTime(),
     output: row.output ?? undefined,
+    outputBlob: (row.outputBlob ?? undefined) as BlobRef | undefined,
     error: row.error === null || row.error === undefined ? undefined : typeof row.error === 'string' ? row.error : JSON.stringify(row.error),
     attempts: row.attempts,
     seq: row.lastSeq,

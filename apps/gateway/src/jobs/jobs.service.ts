@@ -1,30 +1,36 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
+import { CallerBucketError, checkCallerBucket } from '@switchyard/blobs';
 import { AddressPolicy, checkUrl, resolveDestination, systemResolver, UnsafeUrlError } from '@switchyard/outbound';
 import {
+  BlobStoreUnavailableError,
   EndpointRegistry,
   inputShapeLimits,
   isFinalStatus,
   JobStateStore,
+  PayloadTooLargeError as ValueTooLargeError,
   RedisKeys,
   resolvePolicy,
   RETRYABLE_STATUSES,
+  sealSecret,
+  type SealedS3Config,
   type JobEnvelope,
   type JobStatus,
   type QueueContract,
 } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
-import { ConflictError, NotFoundError, OverloadedError, ServiceUnavailableError, ValidationError } from '../http/api-errors';
+import { ConflictError, NotFoundError, OverloadedError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../http/api-errors';
 import { checkJsonShape, parseOrThrow } from '../http/zod-validation';
 import { QueueRegistry } from '../infra/queue-registry';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import type { Principal } from '../auth/principal';
 import { createJobId } from './job-id';
+import { INLINE_OUTPUT, JobOutputs, type OutputDelivery } from './job-outputs';
 import { JobWaiter, type JobWatch, type WatchOutcome } from './job-waiter';
 import { QueueAdmission } from './queue-admission';
-import { rowToRecord, toStatusResponse, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
-import { RESULT_RETENTION_MS, runRequestSchema } from './run-request';
+import { rowToRecord, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
+import { RESULT_RETENTION_MS, runRequestSchema, type RunRequest } from './run-request';
 
 const PURGE_PAGE_SIZE = 500;
 
@@ -34,9 +40,10 @@ export type SubmitMode = keyof typeof RESULT_RETENTION_MS;
 @Injectable()
 export class JobsService {
   private readonly webhookPolicy: AddressPolicy;
+  private readonly s3ConfigPolicy: AddressPolicy;
 
   constructor(
-    @Inject(CONFIG) config: GatewayConfig,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(DATABASE) private readonly database: Database,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -45,8 +52,10 @@ export class JobsService {
     private readonly queues: QueueRegistry,
     private readonly waiter: JobWaiter,
     private readonly admission: QueueAdmission,
+    private readonly outputs: JobOutputs,
   ) {
     this.webhookPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
+    this.s3ConfigPolicy = new AddressPolicy({ allowPrivate: config.S3CONFIG_ALLOW_PRIVATE });
   }
 
   endpoint(endpointId: string): QueueContract {
@@ -73,12 +82,14 @@ export class JobsService {
     checkJsonShape(request.input, inputShapeLimits(contract), 'input');
     const input = parseOrThrow(contract.input, request.input, 'input');
     if (request.webhook) await this.checkWebhook(request.webhook);
+    if (request.s3Config) await this.checkS3Config(contract, request.s3Config);
     const policy = resolvePolicy(request.policy);
     await this.admission.admit(endpointId, contract);
     const id = createJobId();
+    const s3Config = request.s3Config && this.sealS3Config(request.s3Config, id);
     onAccepted?.(id);
     const createdAt = Date.now();
-    const queued = await this.store.queue({
+    const queued = await this.queueState({
       id,
       endpointId,
       queue: contract.queue,
@@ -92,7 +103,9 @@ export class JobsService {
       input,
     });
     if (!queued.applied) throw new ConflictError(`Job id ${id} already exists`);
-    const envelope: JobEnvelope = { endpointId, input, policy, createdAt };
+    // An input held as a blob travels through BullMQ as its reference only.
+    const envelope: JobEnvelope = queued.inputBlob ? { endpointId, input: undefined, inputBlob: queued.inputBlob, policy, createdAt } : { endpointId, input, policy, createdAt };
+    if (s3Config) envelope.s3Config = s3Config;
     try {
       await this.queues.get(contract).add(contract.queue, envelope, {
         jobId: id,
@@ -113,7 +126,7 @@ export class JobsService {
    * worker that refuses the job for lack of capacity makes it a 503 with Retry-After; the job is
    * cancelled then, so it does not run behind the back of a client told to try again.
    */
-  async runSync(endpointId: string, body: unknown, principal: Principal, waitMs: number): Promise<JobStatusResponse> {
+  async runSync(endpointId: string, body: unknown, principal: Principal, waitMs: number, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
     let watch: JobWatch | undefined;
     try {
       const { id } = await this.submit(endpointId, body, principal, 'runsync', (jobId) => (watch = this.waiter.watch(jobId, { refusals: true })));
@@ -124,35 +137,35 @@ export class JobsService {
           (error: unknown) => !(error instanceof ConflictError),
         );
         // Another worker took the job and finished it before the cancel: that result stands.
-        if (!cancelled) return await this.status(endpointId, id);
+        if (!cancelled) return await this.status(endpointId, id, delivery);
         throw new OverloadedError(`Endpoint "${endpointId}" is overloaded: ${outcome.reason}`, outcome.retryAfterMs / 1000);
       }
-      return await this.statusAfter(endpointId, id, outcome);
+      return await this.statusAfter(endpointId, id, outcome, delivery);
     } finally {
       watch?.stop();
     }
   }
 
-  async status(endpointId: string, jobId: string): Promise<JobStatusResponse> {
-    return toStatusResponse(await this.find(endpointId, jobId));
+  async status(endpointId: string, jobId: string, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
+    return this.outputs.statusOf(endpointId, await this.find(endpointId, jobId), delivery);
   }
 
   /** Waits up to `waitMs` for the job to end, then answers its status as it is. */
-  async waitForStatus(endpointId: string, jobId: string, waitMs: number): Promise<JobStatusResponse> {
+  async waitForStatus(endpointId: string, jobId: string, waitMs: number, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
     // Watching before reading means an end between the read and the wait cannot be missed.
     const watch = this.waiter.watch(jobId);
     try {
       const job = await this.find(endpointId, jobId);
-      if (isFinalStatus(job.status)) return toStatusResponse(job);
-      return await this.statusAfter(endpointId, jobId, await watch.until(waitMs));
+      if (isFinalStatus(job.status)) return await this.outputs.statusOf(endpointId, job, delivery);
+      return await this.statusAfter(endpointId, jobId, await watch.until(waitMs), delivery);
     } finally {
       watch.stop();
     }
   }
 
   /** The status a wait ends with: the final view it saw, else the job as it is now. */
-  private async statusAfter(endpointId: string, jobId: string, outcome: WatchOutcome | undefined): Promise<JobStatusResponse> {
-    return outcome?.kind === 'ended' ? toStatusResponse(viewToRecord(outcome.view)) : this.status(endpointId, jobId);
+  private async statusAfter(endpointId: string, jobId: string, outcome: WatchOutcome | undefined, delivery: OutputDelivery): Promise<JobStatusResponse> {
+    return outcome?.kind === 'ended' ? this.outputs.statusOf(endpointId, viewToRecord(outcome.view), delivery) : this.status(endpointId, jobId, delivery);
   }
 
   async stream(endpointId: string, jobId: string): Promise<{ status: JobStatus; stream: { output: unknown }[] }> {
@@ -247,6 +260,38 @@ export class JobsService {
     const row = await this.database.prisma.job.findUnique({ where: { id: jobId } });
     if (!row || row.endpointId !== endpointId || row.expiresAt.getTime() <= Date.now()) throw new NotFoundError(`Job "${jobId}"`, 'id');
     return rowToRecord(row);
+  }
+
+  /** Records the job as queued; an input too large for the blob store, or a store that is down, is the caller's 413 or a 503. */
+  private async queueState(job: Parameters<JobStateStore['queue']>[0]) {
+    try {
+      return await this.store.queue(job);
+    } catch (error) {
+      if (error instanceof ValueTooLargeError) throw new PayloadTooLargeError(error.message);
+      if (error instanceof BlobStoreUnavailableError) throw new ServiceUnavailableError(error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * RunPod's s3Config, checked where it can be: the endpoint has files to upload, the URL is not an
+   * internal address, the keys work and the bucket exists. Messages name the field, never the secret.
+   */
+  private async checkS3Config(contract: QueueContract, s3Config: NonNullable<RunRequest['s3Config']>): Promise<void> {
+    if (!this.config.JOB_SECRETS_KEY) throw new ValidationError('s3Config', 'is not enabled on this platform (JOB_SECRETS_KEY is not set)');
+    if (!contract.fileOutputs?.length) throw new ValidationError('s3Config', `endpoint queue "${contract.queue}" returns no files to upload`);
+    try {
+      await checkCallerBucket(s3Config, this.s3ConfigPolicy);
+    } catch (error) {
+      if (error instanceof CallerBucketError) throw new ValidationError(error.field, error.message.slice(error.field.length + 2));
+      throw error;
+    }
+  }
+
+  /** Only the secret is sealed; it travels in the queue entry alone, never in the job's view, events or row. */
+  private sealS3Config(s3Config: NonNullable<RunRequest['s3Config']>, jobId: string): SealedS3Config {
+    const { accessSecret, ...rest } = s3Config;
+    return { ...rest, sealedSecret: sealSecret(this.config.JOB_SECRETS_KEY!, accessSecret, jobId) };
   }
 
   private async checkWebhook(webhook: string): Promise<void> {

@@ -15,13 +15,23 @@ export const runRequestSchema = z
     input: z.record(z.string(), z.unknown(), { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a JSON object') }),
     webhook: z.string().max(2048).optional(),
     policy: jobPolicySchema.optional(),
-    // RunPod's s3Config (outputs written to the caller's bucket) is not implemented: refused rather
-    // than silently ignored, so no client believes its output went to S3.
-    s3Config: z.never({ error: 'is not supported: outputs are returned in the status object' }).optional(),
+    // RunPod's s3Config: the endpoint's file outputs are uploaded to the caller's bucket.
+    s3Config: z
+      .object({
+        accessId: z.string().min(1).max(256),
+        accessSecret: z.string().min(1).max(1024),
+        bucketName: z.string().min(3).max(63),
+        endpointUrl: z.string().min(1).max(2048),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
 export type RunRequest = z.infer<typeof runRequestSchema>;
+
+/** How a status answers an output held as a blob: inline (RunPod's way, the default) or as a signed link. */
+export const outputQuerySchema = z.object({ output: z.enum(['inline', 'url']).default('inline') });
 
 export const waitQuerySchema = z.object({
   wait: z.coerce.number().int().min(WAIT_LIMITS.min).max(WAIT_LIMITS.max).default(WAIT_LIMITS.default),

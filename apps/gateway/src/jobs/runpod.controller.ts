@@ -7,7 +7,8 @@ import { parseOrThrow } from '../http/zod-validation';
 import { JobEventFeeds } from './job-event-feed';
 import { JobIdPipe } from './job-id';
 import { JobsService } from './jobs.service';
-import { waitQuerySchema } from './run-request';
+import type { OutputDelivery } from './job-outputs';
+import { outputQuerySchema, waitQuerySchema } from './run-request';
 
 const runBody = {
   schema: {
@@ -23,6 +24,18 @@ const runBody = {
     },
   },
 };
+
+const outputQuery = {
+  name: 'output',
+  required: false,
+  enum: ['inline', 'url'],
+  description: 'url: an output held as a blob (over BLOB_THRESHOLD_BYTES) is answered as outputUrl, a short-lived signed link, instead of inline',
+};
+
+function outputDelivery(query: unknown, request: AuthenticatedRequest): OutputDelivery {
+  const { output } = parseOrThrow(outputQuerySchema, query, '');
+  return output === 'url' ? { as: 'url', baseUrl: `${request.protocol}://${request.host}` } : { as: 'inline' };
+}
 
 /** RunPod's serverless job API under `/v2/{endpointId}`: any RunPod client works by changing its base URL. */
 @ApiTags('RunPod-compatible jobs')
@@ -48,31 +61,34 @@ export class RunpodController {
   @ApiOperation({ summary: 'Queue a job and wait up to ?wait= ms (1000–300000, default 90000) for its result. Body up to 20 MB.' })
   @ApiBody(runBody)
   @ApiQuery({ name: 'wait', required: false })
+  @ApiQuery(outputQuery)
   @RateBucketOf('runsync')
   @Post('runsync')
   @HttpCode(200)
   runsync(@Param('endpointId') endpointId: string, @Body() body: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
-    return this.jobs.runSync(endpointId, body, request.principal, wait);
+    return this.jobs.runSync(endpointId, body, request.principal, wait, outputDelivery(query, request));
   }
 
   @ApiOperation({
     summary: "A job's status: {id, status, delayTime, executionTime, output?, error?}",
     description: "While the job is IN_PROGRESS, output is the handler's latest progress value (RunPod's progress updates), if it reported one.",
   })
+  @ApiQuery(outputQuery)
   @RateBucketOf('status')
   @Get('status/:id')
-  status(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
-    return this.jobs.status(endpointId, id);
+  status(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    return this.jobs.status(endpointId, id, outputDelivery(query, request));
   }
 
   @ApiOperation({ summary: 'Like status, but waits up to ?wait= ms for the job to end' })
   @ApiQuery({ name: 'wait', required: false })
+  @ApiQuery(outputQuery)
   @RateBucketOf('status')
   @Get('status-sync/:id')
-  statusSync(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown) {
+  statusSync(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
-    return this.jobs.waitForStatus(endpointId, id, wait);
+    return this.jobs.waitForStatus(endpointId, id, wait, outputDelivery(query, request));
   }
 
   @ApiOperation({

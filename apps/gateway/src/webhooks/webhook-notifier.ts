@@ -7,7 +7,8 @@ import { connectRedis, RedisKeys, type Logger } from '@switchyard/shared';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { GatewayConfig } from '../config';
 import { CONFIG, DATABASE, LOGGER } from '../infra/tokens';
-import { rowToRecord, toStatusResponse } from '../jobs/job-status-response';
+import { JobOutputs } from '../jobs/job-outputs';
+import { rowToRecord } from '../jobs/job-status-response';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 
 /** The webhook queue's contract: one job per delivery, its id the delivery's id. */
@@ -43,6 +44,7 @@ export class WebhookNotifier implements OnModuleInit, OnApplicationShutdown {
     private readonly keys: RedisKeys,
     private readonly apiKeys: ApiKeysService,
     private readonly metrics: GatewayMetrics,
+    private readonly outputs: JobOutputs,
   ) {
     this.schedule = webhookRetrySchedule({ scale: config.WEBHOOK_RETRY_SCALE });
     this.addressPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
@@ -98,7 +100,8 @@ export class WebhookNotifier implements OnModuleInit, OnApplicationShutdown {
     const attempt = delivery.attempts + 1;
     const result = await deliverWebhook({
       url: delivery.url,
-      body: JSON.stringify(toStatusResponse(rowToRecord(delivery.job))),
+      // RunPod's webhook body is the status object, the output inline, however large.
+      body: JSON.stringify(await this.outputs.statusOf(delivery.job.endpointId, rowToRecord(delivery.job))),
       secrets: secret,
       id: delivery.id,
       timeoutMs: this.config.WEBHOOK_TIMEOUT_MS,

@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
 import { generateModels } from '@switchyard/model-zoo';
 import { createLogger, embedderContract, JobStateStore, RedisKeys, type QueueContract } from '@switchyard/shared';
-import { BullMqJobServer, createWorkerMicroservice, EchoModule } from '@switchyard/worker';
+import { BlobClaimCheck } from '@switchyard/blobs';
+import { BullMqJobServer, createWorkerMicroservice, EchoModule, loadWorkerConfig } from '@switchyard/worker';
 import { gatewayConfigSchema, type GatewayConfig } from '../../src/config';
 import { createGatewayApp } from '../../src/gateway-app';
 import { DATABASE } from '../../src/infra/tokens';
@@ -19,6 +20,9 @@ import { embedderModule } from '../../../embedder/src/embedder.module';
 import { EmbeddingService } from '../../../embedder/src/embedding-service';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The blob store gateways and workers of one test file share, as they would through configuration. */
+export const TEST_BLOB_DIR = mkdtempSync(join(tmpdir(), 'sy-blobs-'));
+afterAll(() => rmSync(TEST_BLOB_DIR, { recursive: true, force: true }));
 export const API_KEY = 'test-key-' + randomBytes(12).toString('hex');
 
 /** A Redis key prefix of its own per test file, so suites never see each other's jobs. */
@@ -35,6 +39,7 @@ export function gatewayConfig(overrides: Record<string, string | undefined>): Ga
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_RETRY_SCALE: '0.001',
     LOG_LEVEL: 'warn',
+    BLOB_DIR: TEST_BLOB_DIR,
     ...overrides,
   });
 }
@@ -80,6 +85,8 @@ export class GatewayUnderTest {
 
 export interface WorkerOptions {
   concurrency?: number;
+  /** The worker's settings (BLOB_*, JOB_SECRETS_KEY, S3CONFIG_ALLOW_PRIVATE); blobs by default in the test file's shared folder. */
+  blobs?: Record<string, string>;
   workerId?: string;
   abortGraceMs?: number;
 }
@@ -91,6 +98,7 @@ export async function startWorkerApp(
   prefix: string,
   options: WorkerOptions = {},
 ): Promise<INestMicroservice> {
+  const workerConfig = loadWorkerConfig('test-worker', [], { BLOB_DIR: TEST_BLOB_DIR, ...options.blobs });
   const server = new BullMqJobServer({
     redisUrl: TEST_REDIS_URL,
     keys: new RedisKeys(prefix),
@@ -101,6 +109,8 @@ export async function startWorkerApp(
     lockDurationMs: 30_000,
     logger: createLogger('test-worker', 'warn'),
     runner: { abortGraceMs: options.abortGraceMs ?? 10_000 },
+    claimCheck: BlobClaimCheck.fromConfig(workerConfig),
+    callerBuckets: { secretsKey: workerConfig.JOB_SECRETS_KEY, allowPrivate: workerConfig.S3CONFIG_ALLOW_PRIVATE },
   });
   const app = await createWorkerMicroservice(module, server, false);
   await app.listen();

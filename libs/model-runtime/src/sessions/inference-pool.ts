@@ -6,7 +6,7 @@ import { InferencePoolClosedError, InferenceRunCutOffError, InferenceThreadExite
 import type { ProviderUsage, RunControl, SessionBackend } from './local-session';
 import { sessionCreationError, type ModelSessionsOptions } from './session-options';
 import { copyToWire, tensorsFromWire, tensorsToWire } from './tensor-wire';
-import type { InferenceThreadData, ThreadOperation, ThreadOperations, ThreadReply, ThreadRequest } from './thread-protocol';
+import type { InferenceThreadData, InferenceThreadStart, ThreadOperation, ThreadOperations, ThreadReply, ThreadRequest } from './thread-protocol';
 
 // A worker thread cannot load TypeScript: where this module runs from its source (under Jest), the
 // thread runs the built file, which `npm test` builds first.
@@ -27,6 +27,7 @@ interface Pending {
 class InferenceThread {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
+  private readonly retiredFlags = new WeakMap<Worker, Int32Array>();
   private nextId = 0;
 
   constructor(
@@ -58,29 +59,41 @@ class InferenceThread {
 
   /**
    * Fails the thread's requests at once and hands later ones to a fresh thread (which loads its
-   * sessions again). The old thread is ended once its native run returns: ending a thread inside
-   * onnxruntime's native code aborts the whole process. Its run still holds the device until then.
+   * sessions again); the old one ends once its native call returns (see `retire`). Its run still
+   * holds the device until then.
    */
   private cutOff(worker: Worker): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
-    worker.removeAllListeners('exit');
-    worker.removeAllListeners('message');
-    this.failPending(new InferenceRunCutOffError(this.index));
-    worker.once('message', () => void worker.terminate());
+    void this.retire(worker, new InferenceRunCutOffError(this.index));
   }
 
   async terminate(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    if (!worker) return;
+    if (worker) await this.retire(worker, new InferencePoolClosedError());
+  }
+
+  /**
+   * Fails the thread's requests and has the thread exit by itself once its requests in flight
+   * return: ending a thread inside onnxruntime's native code (Worker.terminate) aborts the whole
+   * process. Resolves when it has exited.
+   */
+  private async retire(worker: Worker, reason: Error): Promise<void> {
     worker.removeAllListeners('exit');
-    await worker.terminate();
-    this.failPending(new InferencePoolClosedError());
+    worker.removeAllListeners('message');
+    this.failPending(reason);
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    Atomics.store(this.retiredFlags.get(worker)!, 0, 1);
+    worker.postMessage({ op: 'retire' });
+    worker.ref();
+    await exited;
   }
 
   private start(): Worker {
-    const worker = new Worker(THREAD_ENTRY, { workerData: this.data, name: `inference-${this.index}` });
+    const retired = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(THREAD_ENTRY, { workerData: { ...this.data, retired } satisfies InferenceThreadStart, name: `inference-${this.index}` });
+    this.retiredFlags.set(worker, retired);
     worker.on('message', (reply: ThreadReply) => {
       const pending = this.pending.get(reply.id);
       this.pending.delete(reply.id);

@@ -3,9 +3,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LocalSession } from './local-session';
 import { moveToWire, tensorsFromWire, tensorsToWire } from './tensor-wire';
-import type { InferenceThreadData, ThreadOperations, ThreadReply, ThreadRequest } from './thread-protocol';
+import type { InferenceThreadStart, ThreadOperations, ThreadReply, ThreadRequest } from './thread-protocol';
 
-const { sessions: options, observeProviders } = workerData as InferenceThreadData;
+const { sessions: options, observeProviders, retired } = workerData as InferenceThreadStart;
+let inFlight = 0;
+
+/**
+ * A retired thread exits by itself between requests, never from inside onnxruntime's native code:
+ * ending a thread there (Worker.terminate) aborts the whole process.
+ */
+function exitIfRetired(): void {
+  if (Atomics.load(retired, 0) === 1 && inFlight === 0) process.exit(0);
+}
 const sessions = new Map<string, Promise<LocalSession>>();
 
 function sessionFor(path: string): Promise<LocalSession> {
@@ -44,9 +53,17 @@ async function handle(request: ThreadRequest, transfer: ArrayBuffer[]): Promise<
 }
 
 parentPort!.on('message', (request: ThreadRequest) => {
+  // The pool wakes a retired thread with a message; requests that came before it are dropped.
+  if (Atomics.load(retired, 0) === 1) return exitIfRetired();
   const transfer: ArrayBuffer[] = [];
-  handle(request, transfer).then(
-    (result) => parentPort!.postMessage({ id: request.id, ok: true, result } satisfies ThreadReply, transfer),
-    (error: unknown) => parentPort!.postMessage({ id: request.id, ok: false, error } satisfies ThreadReply),
-  );
+  inFlight += 1;
+  handle(request, transfer)
+    .then(
+      (result) => parentPort!.postMessage({ id: request.id, ok: true, result } satisfies ThreadReply, transfer),
+      (error: unknown) => parentPort!.postMessage({ id: request.id, ok: false, error } satisfies ThreadReply),
+    )
+    .finally(() => {
+      inFlight -= 1;
+      exitIfRetired();
+    });
 });

@@ -10,6 +10,12 @@ export interface InferenceThreadData {
   observeProviders: boolean;
 }
 
+/** What one started thread gets besides its settings: a flag the pool sets to retire it. */
+export interface InferenceThreadStart extends InferenceThreadData {
+  /** Set to 1 (Atomics) when the pool retires the thread: it takes no more requests and exits once it has none in flight. */
+  retired: Int32Array;
+}
+
 /** What an InferencePool asks of one of its threads, by operation, and what the thread answers. */
 export interface ThreadOperations {
   load: { request: { path: string }; result: { inputs: InferenceSession.ValueMetadata[]; outputs: InferenceSession.ValueMetadata[] } };

@@ -9,16 +9,20 @@ import { defineQueueContract } from './queue-contract';
  */
 export const echoContract = defineQueueContract({
   queue: 'echo',
-  description: 'Returns its input; sleep_ms, progress, stream and fail make it behave like a slow, progress-reporting, streaming or failing model.',
+  description: 'Returns its input; sleep_ms, progress, stream and fail make it behave like a slow, progress-reporting, streaming or failing model; repeat makes its output larger.',
   input: z
     .object({
       sleep_ms: z.number().int().min(0).max(600_000).optional(),
       progress: z.array(z.unknown()).max(10_000).optional(),
       stream: z.array(z.unknown()).max(1000).optional(),
       fail: z.string().max(1000).optional(),
+      /** Also answer this many more copies of the input (`copies`), for outputs larger than a request may be. */
+      repeat: z.number().int().min(1).max(32).optional(),
     })
     .catchall(z.unknown()),
-  output: z.object({ echo: z.record(z.string(), z.unknown()) }),
+  // With s3Config, an input's `file_base64` comes back as the URL of the uploaded file.
+  fileOutputs: ['echo.file_base64'],
+  output: z.object({ echo: z.record(z.string(), z.unknown()), copies: z.array(z.record(z.string(), z.unknown())).optional() }),
   // Uses no device.
   gpuConcurrency: 8,
 });

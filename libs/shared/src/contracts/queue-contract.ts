@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { DEFAULT_JSON_SHAPE_LIMITS, type JsonShapeLimits } from '../json-shape';
+import type { BlobRef } from '../claim-check';
+import type { SealedS3Config } from '../job-secrets';
 import type { JobPolicy } from '../policy';
 
 /**
@@ -18,6 +20,11 @@ export interface QueueContract<Input extends z.ZodType = z.ZodType, Output exten
    * for seconds. A queue whose jobs share the device (batched across jobs) says how many.
    */
   readonly gpuConcurrency?: number;
+  /**
+   * Output fields that hold files, as dotted paths (`echo.file_base64`), each a base64 string.
+   * With RunPod's `s3Config` the worker uploads them to the caller's bucket and answers their URLs.
+   */
+  readonly fileOutputs?: readonly string[];
 }
 
 export function inputShapeLimits(contract: QueueContract): JsonShapeLimits {
@@ -39,7 +46,11 @@ export function defineQueueContract<Input extends z.ZodType, Output extends z.Zo
 /** What travels in a BullMQ job: the validated input plus what the worker needs to honour the policy. */
 export interface JobEnvelope<InputValue = unknown> {
   endpointId: string;
+  /** Absent when the input was too large to travel inline: `inputBlob` holds it then. */
   input: InputValue;
+  inputBlob?: BlobRef;
+  /** RunPod's s3Config, its secret sealed for the worker: file outputs go to the caller's bucket. */
+  s3Config?: SealedS3Config;
   policy: JobPolicy;
   /** Epoch ms when the job was first accepted; the TTL counts from here. */
   createdAt: number;
