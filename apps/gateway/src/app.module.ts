@@ -1,10 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import type { Database } from '@switchyard/db';
+import { RedisKeys } from '@switchyard/shared';
+import { AdminController } from './admin/admin.controller';
+import { ApiKeyManager } from './auth/api-key-manager';
 import { ApiKeysService } from './auth/api-keys.service';
 import { AuthGuard } from './auth/auth.guard';
 import { RateLimiter } from './auth/rate-limiter';
 import type { GatewayConfig } from './config';
 import { EventRecorderService } from './events/event-recorder.service';
 import { InfraModule } from './infra/infra.module';
+import { DATABASE, REDIS } from './infra/tokens';
 import { JobReconciler } from './jobs/job-reconciler';
 import { JobWaiter } from './jobs/job-waiter';
 import { QueueAdmission } from './jobs/queue-admission';
@@ -24,9 +31,16 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [InfraModule.forConfig(config)],
-      controllers: [RunpodController, OperationsController, OpenAiController],
+      controllers: [RunpodController, OperationsController, OpenAiController, AdminController],
       providers: [
-        ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobReconciler,
+        ApiKeysService, RateLimiter, AuthGuard,
+        // The one guard of every route: only routes marked @Public() skip it.
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        {
+          provide: ApiKeyManager,
+          inject: [DATABASE, REDIS, RedisKeys],
+          useFactory: (database: Database, redis: Redis, keys: RedisKeys) => new ApiKeyManager(database, { redis, keys }),
+        }, GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobReconciler,
         WebhookNotifier, EventRecorderService, OpenAiService, RetentionService, RetentionScheduler,
       ],
     };

@@ -48,7 +48,7 @@ if kind == 'started' then
   if status == 'IN_PROGRESS' then redis.call('HINCRBY', view, 'lostRuns', 1) end
 end
 
-local endpointId = redis.call('HGET', view, 'endpointId')
+local endpointId = (redis.call('HGET', view, 'projectId') or 'default') .. ':' .. redis.call('HGET', view, 'endpointId') -- stats per project and endpoint
 if kind == 'retried' then redis.call('HINCRBY', stats, endpointId .. ':RETRIED', 1) end
 if final[target[kind] or ''] then redis.call('HINCRBY', stats, endpointId .. ':' .. target[kind], 1) end
 
@@ -89,6 +89,8 @@ export type TransitionResult =
 
 export interface NewJob {
   id: string;
+  /** The project (tenant) whose keys may see the job. */
+  projectId: string;
   endpointId: string;
   queue: string;
   createdAt: number;
@@ -141,6 +143,7 @@ export class JobStateStore {
   queue(job: NewJob): Promise<TransitionResult> {
     const fields: (string | number)[] = [
       'id', job.id,
+      'projectId', job.projectId,
       'endpointId', job.endpointId,
       'queue', job.queue,
       'createdAt', job.createdAt,
@@ -204,10 +207,10 @@ export class JobStateStore {
     if (jobIds.length) await this.redis.zrem(this.keys.awaitingEnqueue, ...jobIds);
   }
 
-  /** Jobs that reached each final status (and retries), per endpoint, since Redis was last emptied. */
-  async finishedCounts(endpointId: string): Promise<Record<'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT' | 'RETRIED', number>> {
+  /** Jobs of a project that reached each final status (and retries), per endpoint, since Redis was last emptied. */
+  async finishedCounts(projectId: string, endpointId: string): Promise<Record<'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT' | 'RETRIED', number>> {
     const names = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'RETRIED'] as const;
-    const values = await this.redis.hmget(this.keys.jobStats, ...names.map((name) => `${endpointId}:${name}`));
+    const values = await this.redis.hmget(this.keys.jobStats, ...names.map((name) => `${projectId}:${endpointId}:${name}`));
     return Object.fromEntries(names.map((name, i) => [name, Number(values[i] ?? 0)])) as Record<(typeof names)[number], number>;
   }
 

@@ -88,8 +88,8 @@ export abstract class LoadSheddingError extends ApiError {
 }
 
 export class RateLimitedError extends LoadSheddingError {
-  constructor(retryAfterSeconds: number, limit: number) {
-    super(429, 'rate_limited', `Rate limit of ${limit} requests per 10 s exceeded; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
+  constructor(retryAfterSeconds: number, limit: number, of = 'requests') {
+    super(429, 'rate_limited', `Rate limit of ${limit} ${of} per 10 s exceeded; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
   }
 }
 
@@ -110,5 +110,12 @@ export class OverloadedError extends LoadSheddingError {
 export class ServiceUnavailableError extends ApiError {
   constructor(message: string) {
     super(503, 'unavailable', message);
+  }
+}
+
+/** The key is valid but its permissions do not cover the call. */
+export class ForbiddenError extends ApiError {
+  constructor(message: string) {
+    super(403, 'forbidden', message, 'authorization');
   }
 }

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AuthGuard, RateBucketOf, type AuthenticatedRequest } from '../auth/auth.guard';
+import { RateBucketOf, RequiresPermission, type AuthenticatedRequest } from '../auth/auth.guard';
 import { parseOrThrow } from '../http/zod-validation';
 import { JobIdPipe } from './job-id';
 import { JobsService } from './jobs.service';
-import { waitQuerySchema } from './run-request';
+import { purgeQuerySchema, waitQuerySchema } from './run-request';
 
 const runBody = {
   schema: {
@@ -25,7 +25,6 @@ const runBody = {
 @ApiTags('RunPod-compatible jobs')
 @ApiBearerAuth()
 @ApiParam({ name: 'endpointId', description: 'Endpoint id, e.g. echo' })
-@UseGuards(AuthGuard)
 @Controller('v2/:endpointId')
 export class RunpodController {
   constructor(private readonly jobs: JobsService) {}
@@ -33,6 +32,7 @@ export class RunpodController {
   @ApiOperation({ summary: 'Queue a job; answers {id, status: IN_QUEUE}. Body up to 10 MB.' })
   @ApiBody(runBody)
   @RateBucketOf('run')
+  @RequiresPermission('write')
   @Post('run')
   @HttpCode(200)
   run(@Param('endpointId') endpointId: string, @Body() body: unknown, @Req() request: AuthenticatedRequest) {
@@ -43,6 +43,7 @@ export class RunpodController {
   @ApiBody(runBody)
   @ApiQuery({ name: 'wait', required: false })
   @RateBucketOf('runsync')
+  @RequiresPermission('write')
   @Post('runsync')
   @HttpCode(200)
   runsync(@Param('endpointId') endpointId: string, @Body() body: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
@@ -52,54 +53,63 @@ export class RunpodController {
 
   @ApiOperation({ summary: "A job's status: {id, status, delayTime, executionTime, output?, error?}" })
   @RateBucketOf('status')
+  @RequiresPermission('read')
   @Get('status/:id')
-  status(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
-    return this.jobs.status(endpointId, id);
+  status(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
+    return this.jobs.status(endpointId, id, request.principal);
   }
 
   @ApiOperation({ summary: 'Like status, but waits up to ?wait= ms for the job to end' })
   @ApiQuery({ name: 'wait', required: false })
   @RateBucketOf('status')
+  @RequiresPermission('read')
   @Get('status-sync/:id')
-  statusSync(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown) {
+  statusSync(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
-    return this.jobs.waitForStatus(endpointId, id, wait);
+    return this.jobs.waitForStatus(endpointId, id, wait, request.principal);
   }
 
   @ApiOperation({ summary: 'Stream chunks produced since the last call: {status, stream: [{output}]}' })
   @RateBucketOf('status')
+  @RequiresPermission('read')
   @Get('stream/:id')
-  stream(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
-    return this.jobs.stream(endpointId, id);
+  stream(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
+    return this.jobs.stream(endpointId, id, request.principal);
   }
 
   @ApiOperation({ summary: 'Cancel a queued or running job' })
   @RateBucketOf('cancel')
+  @RequiresPermission('write')
   @Post('cancel/:id')
   @HttpCode(200)
-  cancel(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
-    return this.jobs.cancel(endpointId, id);
+  cancel(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
+    return this.jobs.cancel(endpointId, id, request.principal);
   }
 
   @ApiOperation({ summary: 'Requeue a FAILED or TIMED_OUT job under the same id' })
   @RateBucketOf('run')
+  @RequiresPermission('write')
   @Post('retry/:id')
   @HttpCode(200)
-  retry(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
-    return this.jobs.retry(endpointId, id);
+  retry(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
+    return this.jobs.retry(endpointId, id, request.principal);
   }
 
-  @ApiOperation({ summary: 'Remove every queued (not running) job of the endpoint' })
+  @ApiOperation({ summary: "Remove the caller's project's queued (not running) jobs of the endpoint; admin keys may add ?allProjects=true" })
+  @ApiQuery({ name: 'allProjects', required: false })
   @RateBucketOf('purge-queue')
+  @RequiresPermission('write')
   @Post('purge-queue')
   @HttpCode(200)
-  purgeQueue(@Param('endpointId') endpointId: string) {
-    return this.jobs.purgeQueue(endpointId);
+  purgeQueue(@Param('endpointId') endpointId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { allProjects } = parseOrThrow(purgeQuerySchema, query, '');
+    return this.jobs.purgeQueue(endpointId, request.principal, { allProjects });
   }
 
-  @ApiOperation({ summary: 'Job counts and workers of the endpoint' })
+  @ApiOperation({ summary: "Job counts of the caller's project, and the endpoint's workers" })
+  @RequiresPermission('read')
   @Get('health')
-  health(@Param('endpointId') endpointId: string) {
-    return this.jobs.health(endpointId);
+  health(@Param('endpointId') endpointId: string, @Req() request: AuthenticatedRequest) {
+    return this.jobs.health(endpointId, request.principal);
   }
 }

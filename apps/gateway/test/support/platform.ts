@@ -165,7 +165,7 @@ export async function createTestStores() {
 export async function queueStateOnly(stores: { redis: Redis; prefix: string }, id: string, input: unknown): Promise<void> {
   const now = Date.now();
   await new JobStateStore(stores.redis, new RedisKeys(stores.prefix)).queue({
-    id, endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
+    id, projectId: 'default', endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
     retentionMs: 60_000, executionTimeout: 60_000, lowPriority: false, input,
   });
 }

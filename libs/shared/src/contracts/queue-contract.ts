@@ -39,6 +39,8 @@ export function defineQueueContract<Input extends z.ZodType, Output extends z.Zo
 /** What travels in a BullMQ job: the validated input plus what the worker needs to honour the policy. */
 export interface JobEnvelope<InputValue = unknown> {
   endpointId: string;
+  /** The job's project, so that a purge can take only its own project's queue entries. */
+  projectId?: string;
   input: InputValue;
   policy: JobPolicy;
   /** Epoch ms when the job was first accepted; the TTL counts from here. */
