@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
@@ -27,11 +27,12 @@ import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 @Module({})
 export class AppModule {
-  static forConfig(config: GatewayConfig): DynamicModule {
+  /** `extraControllers`: for tests that prove how a new, undecorated controller is guarded. */
+  static forConfig(config: GatewayConfig, extraControllers: Type[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [InfraModule.forConfig(config)],
-      controllers: [RunpodController, OperationsController, OpenAiController, AdminController],
+      controllers: [RunpodController, OperationsController, OpenAiController, AdminController, ...extraControllers],
       providers: [
         ApiKeysService, RateLimiter, AuthGuard,
         // The one guard of every route: only routes marked @Public() skip it.

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -18,7 +18,7 @@ import { RetentionScheduler } from './retention/retention-scheduler';
 import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 /** Builds the gateway application (not yet listening), so tests and `main` start it the same way. */
-export async function createGatewayApp(config: GatewayConfig): Promise<NestFastifyApplication> {
+export async function createGatewayApp(config: GatewayConfig, options: { extraControllers?: Type[] } = {}): Promise<NestFastifyApplication> {
   // Path parameters longer than Fastify's default of 100 characters reach the routes, which answer them (an overlong job id is 404, like any unknown id).
   // X-Forwarded-For is believed only from the proxies configuration names: the client address keys the unknown-key limit.
   const hops = config.TRUST_PROXY;
@@ -26,7 +26,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
   const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy, maxParamLength: 16_384 });
   const fastify = adapter.getInstance();
   applyBodyLimits(fastify);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, options.extraControllers), adapter, { bufferLogs: true });
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new NestJsonLogger(logger));
   app.useGlobalFilters(new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody }));

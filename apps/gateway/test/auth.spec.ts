@@ -1,5 +1,5 @@
 import { ApiKeyManager } from '../src/auth/api-key-manager';
-import { GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
+import { eventually, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 describe('API keys and rate limits', () => {
   let platform: TestPlatform;
@@ -64,5 +64,75 @@ describe('API keys and rate limits', () => {
     expect(Number(retryAfter)).toBeLessThanOrEqual(10);
     // Another key has a budget of its own.
     expect((await gateway.request('POST', '/v2/echo/purge-queue')).status).toBe(200);
+  });
+});
+
+describe('bad keys', () => {
+  let platform: TestPlatform;
+  let gateway: GatewayUnderTest;
+  let manager: ApiKeyManager;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ echoWorker: false, config: { KEY_LOOKUPS_PER_IP: '50' } });
+    gateway = platform.gateway;
+    manager = gateway.app.get(ApiKeyManager);
+  });
+
+  afterAll(() => platform.close());
+
+  /** Counts the key look-ups that reach the database while `act` runs. */
+  async function lookupsDuring(act: () => Promise<void>): Promise<number> {
+    const spy = jest.spyOn(gateway.database.prisma.apiKey, 'findUnique');
+    try {
+      await act();
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  const inject = (authorization: string, remoteAddress = '127.0.0.1') =>
+    gateway.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/v2/echo/health', headers: { authorization }, remoteAddress });
+
+  it.each([
+    ['malformed', 'Bearer sy_$$$%%%'],
+    ['over-long', `Bearer sy_${'a'.repeat(10_000)}`],
+    ['empty', 'Bearer '],
+  ])('answers a %s key with 401 JSON, without looking it up', async (_case, authorization) => {
+    let response: Awaited<ReturnType<typeof inject>> | undefined;
+    expect(await lookupsDuring(async () => void (response = await inject(authorization)))).toBe(0);
+    expect(response!.statusCode).toBe(401);
+    expect(response!.json()).toMatchObject({ code: 'unauthorized', field: 'authorization' });
+  });
+
+  it('refuses an expired key, even from the key cache', async () => {
+    const created = await manager.create({ name: 'short-lived', expiresAt: '2s' });
+    expect((await inject(`Bearer ${created.key}`)).statusCode).toBe(200);
+    const refused = await eventually(async () => {
+      const response = await inject(`Bearer ${created.key}`);
+      return response.statusCode === 401 && response;
+    });
+    expect(refused.json()).toMatchObject({ code: 'unauthorized' });
+    // An expiry in the past is refused at creation.
+    await expect(manager.create({ name: 'born-expired', expiresAt: '2000-01-01T00:00:00Z' })).rejects.toThrow(/future/);
+  });
+
+  it('bounds the database look-ups of a flood of 10,000 unknown keys, and keeps valid keys working', async () => {
+    const valid = await manager.create({ name: 'busy-client' });
+    expect((await inject(`Bearer ${valid.key}`, '10.1.1.1')).statusCode).toBe(200);
+    const statuses = new Map<number, number>();
+    const lookups = await lookupsDuring(async () => {
+      for (let batch = 0; batch < 100; batch++) {
+        const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => inject(`Bearer sy_unknown${batch}x${i}`, '10.6.6.6')));
+        for (const response of responses) statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+      }
+    });
+    // 50 look-ups per 10 s window from one address; the flood may straddle a few windows.
+    expect(lookups).toBeLessThanOrEqual(50 * 3);
+    expect(statuses.get(429)).toBeGreaterThan(9_000);
+    expect((statuses.get(401) ?? 0) + (statuses.get(429) ?? 0)).toBe(10_000);
+    // The valid key, cached before the flood, still works, from the flooding address too.
+    expect((await inject(`Bearer ${valid.key}`, '10.6.6.6')).statusCode).toBe(200);
+    expect((await inject(`Bearer ${valid.key}`, '10.1.1.1')).statusCode).toBe(200);
   });
 });

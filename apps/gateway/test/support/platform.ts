@@ -46,8 +46,8 @@ export class GatewayUnderTest {
     readonly baseUrl: string,
   ) {}
 
-  static async start(config: GatewayConfig): Promise<GatewayUnderTest> {
-    const app = await createGatewayApp(config);
+  static async start(config: GatewayConfig, options: { extraControllers?: Type[] } = {}): Promise<GatewayUnderTest> {
+    const app = await createGatewayApp(config, options);
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
     return new GatewayUnderTest(app, `http://127.0.0.1:${address.port}`);
