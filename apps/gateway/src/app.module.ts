@@ -4,7 +4,9 @@ import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
 import { RedisKeys } from '@switchyard/shared';
 import { AdminController } from './admin/admin.controller';
+import { SecretKeyring } from '@switchyard/secrets';
 import { ApiKeyManager } from './auth/api-key-manager';
+import { webhookSecretContext } from './auth/master-key';
 import { ApiKeysService } from './auth/api-keys.service';
 import { AuthGuard } from './auth/auth.guard';
 import { RateLimiter } from './auth/rate-limiter';
@@ -39,8 +41,9 @@ export class AppModule {
         { provide: APP_GUARD, useExisting: AuthGuard },
         {
           provide: ApiKeyManager,
-          inject: [DATABASE, REDIS, RedisKeys],
-          useFactory: (database: Database, redis: Redis, keys: RedisKeys) => new ApiKeyManager(database, { redis, keys }),
+          inject: [DATABASE, REDIS, RedisKeys, SecretKeyring],
+          useFactory: (database: Database, redis: Redis, keys: RedisKeys, keyring: SecretKeyring) =>
+            new ApiKeyManager(database, { redis, keys }, (secret, id) => keyring.seal(secret, webhookSecretContext(id))),
         }, GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobReconciler,
         WebhookNotifier, EventRecorderService, OpenAiService, RetentionService, RetentionScheduler,
       ],

@@ -11,6 +11,15 @@ export const gatewayConfigSchema = redisConfigSchema.extend({
   /** Whether the SWITCHYARD_API_KEY key (read_write, default project) is also an admin key. */
   SWITCHYARD_API_KEY_ADMIN: env.boolean(true),
   SWITCHYARD_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, 'must be whsec_ followed by base64').optional(),
+  /**
+   * The master key that seals secrets at rest (32 bytes, base64). Required when NODE_ENV is
+   * production; elsewhere one is generated into SECRET_KEY_FILE. Rotate it by moving the old one
+   * to SWITCHYARD_SECRET_KEY_PREVIOUS and running `npm run keys -- rotate-secrets`.
+   */
+  SWITCHYARD_SECRET_KEY: z.string().optional(),
+  SWITCHYARD_SECRET_KEY_PREVIOUS: env.list(),
+  SECRET_KEY_FILE: z.string().default(resolve('.switchyard/secret-key')),
+  NODE_ENV: z.string().default('development'),
   /** `alias=endpoint,…`: extra endpoint ids (for example RunPod ids clients already use). */
   ENDPOINT_ALIASES: env.keyValues(),
   /** Allow webhooks to loopback and private addresses (on-prem receivers, tests). */

@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateMasterKey, SecretKeyring } from '@switchyard/secrets';
 import { ApiKeyManager } from '../src/auth/api-key-manager';
-import { eventually, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
+import { ApiKeysService } from '../src/auth/api-keys.service';
+import { loadKeyring, webhookSecretContext } from '../src/auth/master-key';
+import { eventually, gatewayConfig, GatewayUnderTest, startTestPlatform, TEST_SECRET_KEY, type TestPlatform } from './support/platform';
 
 describe('API keys and rate limits', () => {
   let platform: TestPlatform;
@@ -134,5 +140,62 @@ describe('bad keys', () => {
     // The valid key, cached before the flood, still works, from the flooding address too.
     expect((await inject(`Bearer ${valid.key}`, '10.6.6.6')).statusCode).toBe(200);
     expect((await inject(`Bearer ${valid.key}`, '10.1.1.1')).statusCode).toBe(200);
+  });
+});
+
+describe('webhook secrets at rest', () => {
+  let platform: TestPlatform;
+  let gateway: GatewayUnderTest;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ echoWorker: false });
+    gateway = platform.gateway;
+  });
+
+  afterAll(() => platform.close());
+
+  it('stores key webhook secrets sealed, opens them for signing, and rotates them to a new master key', async () => {
+    const created = await gateway.app.get(ApiKeyManager).create({ name: 'sealed' });
+    const row = await gateway.database.prisma.apiKey.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.webhookSecret).toMatch(/^sy1\./);
+    expect(row.webhookSecret).not.toContain(created.webhookSecret.slice(6));
+    const keys = gateway.app.get(ApiKeysService);
+    expect(await keys.webhookSecretFor(created.id)).toBe(created.webhookSecret);
+
+    // A row from before sealing, in clear, still signs, and rotation seals it.
+    const legacy = await gateway.app.get(ApiKeyManager).create({ name: 'legacy' });
+    await gateway.database.prisma.apiKey.update({ where: { id: legacy.id }, data: { webhookSecret: legacy.webhookSecret } });
+    expect(await keys.webhookSecretFor(legacy.id)).toBe(legacy.webhookSecret);
+
+    const rotating = new SecretKeyring(generateMasterKey(), [TEST_SECRET_KEY]);
+    const manager = new ApiKeyManager(gateway.database);
+    expect(await manager.rotateSecrets(rotating, webhookSecretContext)).toEqual({ rotated: 2, checked: 2 });
+    const rotated = await gateway.database.prisma.apiKey.findMany({ select: { id: true, webhookSecret: true } });
+    for (const { id, webhookSecret } of rotated) {
+      expect(webhookSecret.split('.')[1]).toBe(rotating.currentKeyId);
+      expect(rotating.open(webhookSecret, webhookSecretContext(id))).toBe(id === created.id ? created.webhookSecret : legacy.webhookSecret);
+    }
+    // Nothing left for a second run; the gateway on the old key alone now fails clearly.
+    expect(await manager.rotateSecrets(rotating, webhookSecretContext)).toEqual({ rotated: 0, checked: 2 });
+    await expect(keys.webhookSecretFor(created.id)).rejects.toThrow(/neither SWITCHYARD_SECRET_KEY/);
+  });
+
+  it('refuses to start in production without a master key', () => {
+    expect(() => loadKeyring(gatewayConfig({ NODE_ENV: 'production', SWITCHYARD_SECRET_KEY: undefined }), () => undefined)).toThrow(/SWITCHYARD_SECRET_KEY is required/);
+  });
+
+  it('generates a development master key into its file once, and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-secret-'));
+    try {
+      const file = join(dir, 'secret-key');
+      const told: string[] = [];
+      const config = gatewayConfig({ NODE_ENV: 'development', SWITCHYARD_SECRET_KEY: undefined, SECRET_KEY_FILE: file });
+      const first = loadKeyring(config, (message) => told.push(message));
+      expect(told[0]).toMatch(/generated a master key into/);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(loadKeyring(config, (message) => told.push(message)).currentKeyId).toBe(first.currentKeyId);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '@switchyard/db';
 import { generateWebhookSecret } from '@switchyard/outbound';
+import type { SecretKeyring } from '@switchyard/secrets';
 import type { RedisKeys } from '@switchyard/shared';
 import { displayPrefix, generateApiKey, hashApiKey } from './api-key-material';
 import { DEFAULT_PROJECT_ID, KEY_PERMISSIONS } from './principal';
@@ -94,6 +95,32 @@ export class ApiKeyManager {
 
   list(projectId?: string) {
     return this.database.prisma.apiKey.findMany({ where: projectId ? { projectId } : {}, orderBy: { createdAt: 'asc' }, select: LISTED });
+  }
+
+  /**
+   * Seals every stored secret under the keyring's current master key: values sealed with a
+   * previous key, and values kept in clear from before sealing. Answers how many changed.
+   */
+  async rotateSecrets(keyring: SecretKeyring, context: (apiKeyId: string) => string): Promise<{ rotated: number; checked: number }> {
+    let rotated = 0;
+    let checked = 0;
+    for (let cursor: string | undefined; ; ) {
+      const page = await this.database.prisma.apiKey.findMany({
+        take: 500,
+        ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+        orderBy: { id: 'asc' },
+        select: { id: true, webhookSecret: true },
+      });
+      if (page.length === 0) return { rotated, checked };
+      for (const row of page) {
+        checked += 1;
+        if (!keyring.needsRotation(row.webhookSecret)) continue;
+        const sealed = keyring.rotate(row.webhookSecret, context(row.id));
+        await this.database.prisma.apiKey.updateMany({ where: { id: row.id, webhookSecret: row.webhookSecret }, data: { webhookSecret: sealed } });
+        rotated += 1;
+      }
+      cursor = page[page.length - 1].id;
+    }
   }
 
   /** Revokes a key in the database and announces it; false when no active key has the id. */

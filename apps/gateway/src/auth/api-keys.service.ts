@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
+import { isSealed, SecretKeyring } from '@switchyard/secrets';
 import { RedisKeys } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { RateLimitedError } from '../http/api-errors';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import { constantTimeEquals, deriveWebhookSecret, hashApiKey, isWellFormedKey } from './api-key-material';
+import { webhookSecretContext } from './master-key';
 import { DEFAULT_PROJECT_ID, type KeyPermission, type Principal } from './principal';
 import { RateLimiter } from './rate-limiter';
 
@@ -53,6 +55,7 @@ export class ApiKeysService {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly limiter: RateLimiter,
+    private readonly keyring: SecretKeyring,
   ) {
     if (config.SWITCHYARD_API_KEY) {
       this.envPrincipal = { id: 'env', projectId: DEFAULT_PROJECT_ID, permission: 'read_write', endpoints: [], admin: config.SWITCHYARD_API_KEY_ADMIN };
@@ -93,11 +96,12 @@ export class ApiKeysService {
     for (const [hash, entry] of this.cache) if (entry.principal.id === apiKeyId) this.cache.delete(hash);
   }
 
-  /** The webhook secret a job's owner verifies signatures with. */
+  /** The webhook secret a job's owner verifies signatures with; stored sealed (rows from before sealing: in clear until `rotate-secrets`). */
   async webhookSecretFor(apiKeyId: string | undefined): Promise<string | undefined> {
     if (!apiKeyId) return this.config.SWITCHYARD_API_KEY ? (this.config.SWITCHYARD_WEBHOOK_SECRET ?? deriveWebhookSecret(this.config.SWITCHYARD_API_KEY)) : undefined;
     const row = await this.database.prisma.apiKey.findUnique({ where: { id: apiKeyId } });
-    return row?.webhookSecret;
+    if (!row) return undefined;
+    return isSealed(row.webhookSecret) ? this.keyring.open(row.webhookSecret, webhookSecretContext(row.id)) : row.webhookSecret;
   }
 
   private async takeLookup(clientAddress: string): Promise<void> {

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { databaseTarget, openDatabase } from '@switchyard/db';
+import { SecretDecryptionError } from '@switchyard/secrets';
 import { ConfigError, connectRedis, RedisKeys, waitUntilReady } from '@switchyard/shared';
 import { ApiKeyManager, KeyManagementError } from '../auth/api-key-manager';
 import { deriveWebhookSecret } from '../auth/api-key-material';
+import { loadKeyring, webhookSecretContext } from '../auth/master-key';
 import { loadGatewayConfig } from '../config';
 
 const USAGE = `Usage: npm run keys -- <command>
@@ -15,7 +17,9 @@ const USAGE = `Usage: npm run keys -- <command>
   projects            list projects
   create-project <id> [name]
                       create a project (a tenant: its keys see only its jobs)
-  webhook-secret      print the webhook secret of SWITCHYARD_API_KEY`;
+  webhook-secret      print the webhook secret of SWITCHYARD_API_KEY
+  rotate-secrets      seal every stored secret under SWITCHYARD_SECRET_KEY (after moving the old
+                      master key to SWITCHYARD_SECRET_KEY_PREVIOUS); then drop the old key`;
 
 const OPTIONS = {
   project: { type: 'string' },
@@ -35,13 +39,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const needsArgument = ['create', 'revoke', 'create-project'];
-  if (!['create', 'list', 'revoke', 'projects', 'create-project'].includes(command) || (needsArgument.includes(command) && !argument)) {
+  if (!['create', 'list', 'revoke', 'projects', 'create-project', 'rotate-secrets'].includes(command) || (needsArgument.includes(command) && !argument)) {
     console.error(USAGE);
     return 2;
   }
+  const keyring = loadKeyring(config, (message) => console.error(message));
   const database = await openDatabase(databaseTarget(config.DATABASE_URL, config.PGLITE_DIR));
   const redis = command === 'revoke' ? await reachRedis(config.REDIS_URL) : undefined;
-  const manager = new ApiKeyManager(database, redis && { redis, keys: new RedisKeys(config.REDIS_PREFIX) });
+  const manager = new ApiKeyManager(database, redis && { redis, keys: new RedisKeys(config.REDIS_PREFIX) }, (secret, id) => keyring.seal(secret, webhookSecretContext(id)));
   try {
     if (command === 'create') {
       const created = await manager.create({
@@ -60,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify(await manager.listProjects(), null, 2));
     } else if (command === 'create-project') {
       console.log(JSON.stringify(await manager.createProject(argument, extra), null, 2));
+    } else if (command === 'rotate-secrets') {
+      const { rotated, checked } = await manager.rotateSecrets(keyring, webhookSecretContext);
+      console.log(JSON.stringify({ masterKeyId: keyring.currentKeyId, checked, rotated }));
+      console.error('Every stored secret is sealed under SWITCHYARD_SECRET_KEY now: SWITCHYARD_SECRET_KEY_PREVIOUS can go.');
     } else {
       if (!(await manager.revoke(argument))) {
         console.error(`No active key with id ${argument}`);
@@ -91,7 +100,7 @@ async function reachRedis(url: string) {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    console.error(error instanceof ConfigError || error instanceof KeyManagementError || error instanceof TypeError ? error.message : error);
+    console.error(error instanceof ConfigError || error instanceof KeyManagementError || error instanceof SecretDecryptionError || error instanceof TypeError ? error.message : error);
     process.exit(1);
   },
 );

@@ -20,6 +20,7 @@ import { EmbeddingService } from '../../../embedder/src/embedding-service';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const API_KEY = 'test-key-' + randomBytes(12).toString('hex');
+export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
 
 /** A Redis key prefix of its own per test file, so suites never see each other's jobs. */
 export function uniquePrefix(): string {
@@ -32,6 +33,7 @@ export function gatewayConfig(overrides: Record<string, string | undefined>): Ga
     PORT: '0',
     HOST: '127.0.0.1',
     SWITCHYARD_API_KEY: API_KEY,
+    SWITCHYARD_SECRET_KEY: TEST_SECRET_KEY,
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_RETRY_SCALE: '0.001',
     LOG_LEVEL: 'warn',
