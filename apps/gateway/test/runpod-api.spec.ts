@@ -177,9 +177,11 @@ describe('RunPod-compatible job API', () => {
   it('forgets a job after its policy.ttl: 404', async () => {
     const response = await gateway.request('POST', '/v2/echo/runsync', { input: {}, policy: { ttl: 10_000 } });
     expect((await gateway.request('GET', `/v2/echo/status/${response.body.id}`)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 10_200));
-    const gone = await gateway.request('GET', `/v2/echo/status/${response.body.id}`);
-    expect(gone.status).toBe(404);
+    const gone = await eventually(async () => {
+      const status = await gateway.request('GET', `/v2/echo/status/${response.body.id}`);
+      return status.status === 404 && status;
+    }, 15_000, 250);
+    expect(gone.body).toMatchObject({ code: 'not_found' });
   }, 20_000);
 
   it('records every job and its events in Postgres', async () => {
