@@ -1,5 +1,13 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { BlobClaimCheck } from '@switchyard/blobs';
+import { APP_GUARD } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import type { Database } from '@switchyard/db';
+import { RedisKeys } from '@switchyard/shared';
+import { AdminController } from './admin/admin.controller';
+import { SecretKeyring } from '@switchyard/secrets';
+import { ApiKeyManager } from './auth/api-key-manager';
+import { webhookSecretContext } from './auth/master-key';
 import { ApiKeysService } from './auth/api-keys.service';
 import { AuthGuard } from './auth/auth.guard';
 import { BlobLinks } from './blobs/blob-links';
@@ -10,6 +18,7 @@ import { EventRecorderService } from './events/event-recorder.service';
 import { InfraModule } from './infra/infra.module';
 import { JobEventFeeds } from './jobs/job-event-feed';
 import { JobOutputs } from './jobs/job-outputs';
+import { DATABASE, REDIS } from './infra/tokens';
 import { JobReconciler } from './jobs/job-reconciler';
 import { JobWaiter } from './jobs/job-waiter';
 import { QueueAdmission } from './jobs/queue-admission';
@@ -26,13 +35,23 @@ import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 @Module({})
 export class AppModule {
-  static forConfig(config: GatewayConfig): DynamicModule {
+  /** `extraControllers`: for tests that prove how a new, undecorated controller is guarded. */
+  static forConfig(config: GatewayConfig, extraControllers: Type[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [InfraModule.forConfig(config)],
-      controllers: [RunpodController, BlobsController, OperationsController, OpenAiController],
+      controllers: [RunpodController, BlobsController, OperationsController, OpenAiController, AdminController, ...extraControllers],
       providers: [
-        ApiKeysService, RateLimiter, AuthGuard, GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobEventFeeds, JobReconciler,
+        ApiKeysService, RateLimiter, AuthGuard,
+        // The one guard of every route: only routes marked @Public() skip it.
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        {
+          provide: ApiKeyManager,
+          inject: [DATABASE, REDIS, RedisKeys, SecretKeyring],
+          useFactory: (database: Database, redis: Redis, keys: RedisKeys, keyring: SecretKeyring) =>
+            new ApiKeyManager(database, { redis, keys }, (secret, id) => keyring.seal(secret, webhookSecretContext(id))),
+        },
+        GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobEventFeeds, JobReconciler,
         WebhookNotifier, EventRecorderService, OpenAiService, RetentionService, RetentionScheduler, BlobLinks, JobOutputs,
         {
           // Blobs expire with their job: the retention sweep deletes them by the expiry their ids carry.

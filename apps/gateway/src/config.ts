@@ -21,7 +21,18 @@ export const gatewayConfigSchema = redisConfigSchema.extend({
   DATABASE_URL: env.url(['postgres:', 'postgresql:']).optional(),
   PGLITE_DIR: z.string().default(resolve('.switchyard/pgdata')),
   SWITCHYARD_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Whether the SWITCHYARD_API_KEY key (read_write, default project) is also an admin key. */
+  SWITCHYARD_API_KEY_ADMIN: env.boolean(true),
   SWITCHYARD_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, 'must be whsec_ followed by base64').optional(),
+  /**
+   * The master key that seals secrets at rest (32 bytes, base64). Required when NODE_ENV is
+   * production; elsewhere one is generated into SECRET_KEY_FILE. Rotate it by moving the old one
+   * to SWITCHYARD_SECRET_KEY_PREVIOUS and running `npm run keys -- rotate-secrets`.
+   */
+  SWITCHYARD_SECRET_KEY: z.string().optional(),
+  SWITCHYARD_SECRET_KEY_PREVIOUS: env.list(),
+  SECRET_KEY_FILE: z.string().default(resolve('.switchyard/secret-key')),
+  NODE_ENV: z.string().default('development'),
   /** `alias=endpoint,…`: extra endpoint ids (for example RunPod ids clients already use). */
   ENDPOINT_ALIASES: env.keyValues(),
   /** Allow webhooks to loopback and private addresses (on-prem receivers, tests). */
@@ -30,6 +41,26 @@ export const gatewayConfigSchema = redisConfigSchema.extend({
   /** Scales the Standard Webhooks retry schedule; tests shrink it, production keeps 1. */
   WEBHOOK_RETRY_SCALE: z.coerce.number().positive().max(1).default(1),
   RATE_LIMITS_ENABLED: env.boolean(true),
+  /**
+   * Key look-ups in the database (keys not in the cache: unknown ones, mostly) one client address
+   * may cause per 10 s, before any look-up; past it, 429 (0: no limit).
+   */
+  KEY_LOOKUPS_PER_IP: z.coerce.number().int().min(0).default(100),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address: `false` (none, the default),
+   * `true` (any), a hop count, or a comma-separated list of addresses and CIDR ranges.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value): boolean | number | string[] => {
+      if (value === 'false' || value === '') return false;
+      if (value === 'true') return true;
+      if (/^\d+$/.test(value)) return Number(value);
+      return value.split(',').map((item) => item.trim()).filter(Boolean);
+    }),
+  /** Serve the OpenAPI UI at /docs, open to everyone (it describes the API, and holds no data). */
+  DOCS_ENABLED: env.boolean(true),
   /** Multiplies RunPod's default per-key limits, for installs that need more (or benchmarks). */
   RATE_LIMIT_MULTIPLIER: z.coerce.number().positive().default(1),
   /** How often the retention sweep runs: one BullMQ job scheduler that every replica shares. */

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -18,12 +18,15 @@ import { RetentionScheduler } from './retention/retention-scheduler';
 import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 /** Builds the gateway application (not yet listening), so tests and `main` start it the same way. */
-export async function createGatewayApp(config: GatewayConfig): Promise<NestFastifyApplication> {
+export async function createGatewayApp(config: GatewayConfig, options: { extraControllers?: Type[] } = {}): Promise<NestFastifyApplication> {
   // Path parameters longer than Fastify's default of 100 characters reach the routes, which answer them (an overlong job id is 404, like any unknown id).
-  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true, maxParamLength: 16_384 });
+  // X-Forwarded-For is believed only from the proxies configuration names: the client address keys the unknown-key limit.
+  const hops = config.TRUST_PROXY;
+  const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
+  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy, maxParamLength: 16_384 });
   const fastify = adapter.getInstance();
   applyBodyLimits(fastify);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, options.extraControllers), adapter, { bufferLogs: true });
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new NestJsonLogger(logger));
   app.useGlobalFilters(new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody }));
@@ -35,20 +38,25 @@ export async function createGatewayApp(config: GatewayConfig): Promise<NestFasti
     metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Switchyard')
-      .setDescription('Self-hosted GPU inference jobs with a RunPod-compatible API')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  if (config.DOCS_ENABLED) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Switchyard')
+        .setDescription('Self-hosted GPU inference jobs with a RunPod-compatible API')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document);
+  }
 
   await app.init();
   const guard = app.get(AuthGuard);
   const queues = [...app.get(QueueRegistry).all(), app.get(WebhookNotifier).queueForDashboard(), app.get(RetentionScheduler).queueForDashboard()];
-  await mountQueueDashboard(fastify, queues, (authorization) => guard.authenticate(authorization).then(() => true, () => false));
+  // The dashboard can clean queues behind the state store's back: admin keys only.
+  await mountQueueDashboard(fastify, queues, (authorization, clientAddress) =>
+    guard.authenticate(authorization, clientAddress).then((principal) => (principal.admin ? 'allowed' : 'forbidden'), () => 'unauthorized' as const),
+  );
   return app;
 }
 

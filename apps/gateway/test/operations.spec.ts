@@ -1,4 +1,4 @@
-import { API_KEY, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
+import { API_KEY, eventually, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 describe('operations endpoints', () => {
   let platform: TestPlatform;
@@ -11,17 +11,23 @@ describe('operations endpoints', () => {
 
   afterAll(() => platform.close());
 
-  it('answers liveness and readiness without a key', async () => {
+  it('answers liveness and readiness without a key, with the details only for an admin key', async () => {
     expect(await (await fetch(`${gateway.baseUrl}/health`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${gateway.baseUrl}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', database: 'ok', recorder: 'ok' });
+    expect(await ready.json()).toEqual({ status: 'ready' });
+    const detailed = await gateway.request('GET', '/ready');
+    expect(detailed.body).toEqual({ status: 'ready', redis: 'ok', database: 'ok', recorder: 'ok' });
   });
 
   it('exports Prometheus metrics with queue depths and job latencies', async () => {
     await gateway.request('POST', '/v2/echo/runsync', { input: {} });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const text = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
+    expect((await fetch(`${gateway.baseUrl}/metrics`)).status).toBe(401);
+    // The recorder counts the job's execution once it records the job's end.
+    const text = await eventually(async () => {
+      const scraped = (await gateway.request('GET', '/metrics')).body as string;
+      return /switchyard_job_execution_seconds_count\{endpoint="echo",status="COMPLETED"\} [1-9]/.test(scraped) && scraped;
+    });
     expect(text).toMatch(/switchyard_queue_jobs\{queue="echo",state="wait"\} \d+/);
     expect(text).toMatch(/switchyard_job_execution_seconds_count\{endpoint="echo",status="COMPLETED"\} [1-9]/);
     expect(text).toMatch(/switchyard_job_delay_seconds_bucket/);
@@ -34,7 +40,7 @@ describe('operations endpoints', () => {
     expect((await fetch(`${gateway.baseUrl}/docs`)).status).toBe(200);
   });
 
-  it('serves the queue dashboard only with a key (bearer, or basic for browsers)', async () => {
+  it('serves the queue dashboard only with an admin key (bearer, or basic for browsers)', async () => {
     expect((await fetch(`${gateway.baseUrl}/dashboard`)).status).toBe(401);
     expect((await fetch(`${gateway.baseUrl}/dashboard`, { headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(200);
     const basic = Buffer.from(`admin:${API_KEY}`).toString('base64');

@@ -142,12 +142,13 @@ describe('no job event can stop recording', () => {
       await database.query('BEGIN');
       await database.query('LOCK TABLE job_events IN ACCESS EXCLUSIVE MODE');
       await lagging.request('POST', '/v2/echo/run', { input: { n: 9 } });
+      // The details of /ready, and /metrics, are for admin keys (the test key is one).
       const notReady = await eventually(async () => {
-        const ready = await fetch(`${lagging.baseUrl}/ready`);
-        return ready.status === 503 && ((await ready.json()) as Record<string, string>);
+        const ready = await lagging.request('GET', '/ready');
+        return ready.status === 503 && (ready.body as Record<string, string>);
       });
       expect(notReady.recorder).toMatch(/oldest unrecorded event is \d+ s old/);
-      expect(await (await fetch(`${lagging.baseUrl}/metrics`)).text()).toMatch(/switchyard_recorder_lag_seconds [1-9]|switchyard_recorder_lag_seconds 0\.[3-9]/);
+      expect((await lagging.request('GET', '/metrics')).body).toMatch(/switchyard_recorder_lag_seconds [1-9]|switchyard_recorder_lag_seconds 0\.[3-9]/);
       await database.query('COMMIT');
       await eventually(async () => (await fetch(`${lagging.baseUrl}/ready`)).status === 200);
     } finally {

@@ -21,6 +21,8 @@ export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
  */
 export interface JobView {
   id: string;
+  /** The project (tenant) whose keys may see the job; absent on jobs queued before projects existed (the default project's). */
+  projectId?: string;
   endpointId: string;
   queue: string;
   status: JobStatus;

@@ -53,7 +53,7 @@ if kind == 'started' then
 end
 if kind == 'progress' then redis.call('HSET', view, 'progress', payload) end
 
-local endpointId = redis.call('HGET', view, 'endpointId')
+local endpointId = (redis.call('HGET', view, 'projectId') or 'default') .. ':' .. redis.call('HGET', view, 'endpointId') -- stats per project and endpoint
 if kind == 'retried' then redis.call('HINCRBY', stats, endpointId .. ':RETRIED', 1) end
 if final[target[kind] or ''] then redis.call('HINCRBY', stats, endpointId .. ':' .. target[kind], 1) end
 
@@ -97,6 +97,8 @@ export type QueueResult = TransitionResult & { inputBlob?: BlobRef };
 
 export interface NewJob {
   id: string;
+  /** The project (tenant) whose keys may see the job. */
+  projectId: string;
   endpointId: string;
   queue: string;
   createdAt: number;
@@ -154,6 +156,7 @@ export class JobStateStore {
   async queue(job: NewJob): Promise<QueueResult> {
     const fields: (string | number)[] = [
       'id', job.id,
+      'projectId', job.projectId,
       'endpointId', job.endpointId,
       'queue', job.queue,
       'createdAt', job.createdAt,
@@ -221,10 +224,10 @@ export class JobStateStore {
     if (jobIds.length) await this.redis.zrem(this.keys.awaitingEnqueue, ...jobIds);
   }
 
-  /** Jobs that reached each final status (and retries), per endpoint, since Redis was last emptied. */
-  async finishedCounts(endpointId: string): Promise<Record<'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT' | 'RETRIED', number>> {
+  /** Jobs of a project that reached each final status (and retries), per endpoint, since Redis was last emptied. */
+  async finishedCounts(projectId: string, endpointId: string): Promise<Record<'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT' | 'RETRIED', number>> {
     const names = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'RETRIED'] as const;
-    const values = await this.redis.hmget(this.keys.jobStats, ...names.map((name) => `${endpointId}:${name}`));
+    const values = await this.redis.hmget(this.keys.jobStats, ...names.map((name) => `${projectId}:${endpointId}:${name}`));
     return Object.fromEntries(names.map((name, i) => [name, Number(values[i] ?? 0)])) as Record<(typeof names)[number], number>;
   }
 

@@ -1,14 +1,17 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { redactForLog, redactText } from './log-redaction';
 
 export type { Logger };
 
 /**
  * One JSON line per entry on stdout; child loggers carry context such as the job id. Lines are
  * written in blocks of up to 4 KiB (a write per job line costs more than the job on busy workers),
- * at least every half second, and on exit.
+ * at least every half second, and on exit. Every line is redacted (see log-redaction.ts): no
+ * authorization header, key or secret, and no job input beyond a short, base64-free excerpt.
  */
-export function createLogger(app: string, level: string): Logger {
+export function createLogger(app: string, level: string, to?: DestinationStream): Logger {
+  if (to) return pino(loggerOptions(app, level), to);
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
   setInterval(() => destination.flush(), 500).unref();
   process.once('exit', () => {
@@ -18,7 +21,26 @@ export function createLogger(app: string, level: string): Logger {
       // nothing was written yet
     }
   });
-  return pino({ level, base: { app }, timestamp: pino.stdTimeFunctions.isoTime, messageKey: 'msg' }, destination);
+  return pino(loggerOptions(app, level), destination);
+}
+
+function loggerOptions(app: string, level: string): pino.LoggerOptions {
+  return {
+    level,
+    base: { app },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    messageKey: 'msg',
+    formatters: { log: (object) => redactForLog(object) as Record<string, unknown> },
+    serializers: { err: (error: unknown) => redactForLog(pino.stdSerializers.err(error as Error)) },
+    hooks: {
+      // Messages are text written by us, but may quote what a client sent.
+      logMethod(args, method) {
+        const index = typeof args[0] === 'string' ? 0 : 1;
+        if (typeof args[index] === 'string') args[index] = redactText(args[index] as string, 4 * 1024);
+        return method.apply(this, args as Parameters<typeof method>);
+      },
+    },
+  };
 }
 
 /** Lets NestJS write its own messages through the same JSON logger. */

@@ -44,4 +44,9 @@ export class RedisKeys {
   rateWindow(subject: string, bucket: string, window: number): string {
     return `${this.prefix}:rate:${subject}:${bucket}:${window}`;
   }
+
+  /** Set when an API key is revoked, so every gateway refuses it at once despite its key cache. */
+  revokedApiKey(apiKeyId: string): string {
+    return `${this.prefix}:revoked-key:${apiKeyId}`;
+  }
 }

@@ -1,10 +1,18 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const KEY_PREFIX = 'sy_';
+/** Longer credentials are refused before anything looks them up: no key we issue comes close. */
+export const MAX_KEY_LENGTH = 256;
+const KEY_CHARACTERS = /^[A-Za-z0-9_\-.~+/=]+$/;
 
 /** A new API key: 256 random bits, shown once; only its hash is stored. */
 export function generateApiKey(): string {
   return KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** Whether a credential could be a key at all: bounded length, token characters only. */
+export function isWellFormedKey(key: string): boolean {
+  return key.length > 0 && key.length <= MAX_KEY_LENGTH && KEY_CHARACTERS.test(key);
 }
 
 /** Keys carry 256 random bits, so one SHA-256 is as strong as a slow password hash here. */

@@ -1,57 +1,113 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
-import { generateWebhookSecret } from '@switchyard/outbound';
+import { isSealed, SecretKeyring } from '@switchyard/secrets';
+import { RedisKeys } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
-import { CONFIG, DATABASE } from '../infra/tokens';
-import { constantTimeEquals, deriveWebhookSecret, displayPrefix, generateApiKey, hashApiKey } from './api-key-material';
-import type { Principal } from './principal';
+import { RateLimitedError } from '../http/api-errors';
+import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
+import { constantTimeEquals, deriveWebhookSecret, hashApiKey, isWellFormedKey } from './api-key-material';
+import { webhookSecretContext } from './master-key';
+import { DEFAULT_PROJECT_ID, type KeyPermission, type Principal } from './principal';
+import { RateLimiter } from './rate-limiter';
 
 const CACHE_TTL_MS = 30_000;
+const CACHE_SIZE = 10_000;
 
-/** Resolves bearer keys to principals; database look-ups are cached briefly since every request needs one. */
+interface ApiKeyRow {
+  id: string;
+  projectId: string;
+  permission: string;
+  endpoints: string[];
+  admin: boolean;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** The principal a stored key stands for; null when it is revoked or expired. */
+export function principalOf(row: ApiKeyRow, now = Date.now()): Principal | null {
+  if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
+  return {
+    id: row.id,
+    apiKeyId: row.id,
+    projectId: row.projectId,
+    permission: row.permission as KeyPermission,
+    endpoints: row.endpoints,
+    admin: row.admin,
+    expiresAt: row.expiresAt?.getTime(),
+  };
+}
+
+/**
+ * Resolves bearer keys to principals. Only valid keys enter the cache (a bounded LRU), so a flood
+ * of unknown keys can neither fill nor flush it; such a flood is stopped by a per-address budget
+ * of database look-ups, taken before each look-up. A cached key is checked against Redis's
+ * revocation marker on every use, so a revocation holds at once on every gateway.
+ */
 @Injectable()
 export class ApiKeysService {
-  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly envPrincipal?: Principal;
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(DATABASE) private readonly database: Database,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly limiter: RateLimiter,
+    private readonly keyring: SecretKeyring,
   ) {
     if (config.SWITCHYARD_API_KEY) {
-      this.envPrincipal = {
-        id: 'env',
-        webhookSecret: config.SWITCHYARD_WEBHOOK_SECRET ?? deriveWebhookSecret(config.SWITCHYARD_API_KEY),
-      };
+      this.envPrincipal = { id: 'env', projectId: DEFAULT_PROJECT_ID, permission: 'read_write', endpoints: [], admin: config.SWITCHYARD_API_KEY_ADMIN };
     }
   }
 
-  async authenticate(key: string): Promise<Principal | null> {
+  /** The key's principal, or null for a malformed, unknown, expired or revoked key. */
+  async authenticate(key: string, clientAddress: string): Promise<Principal | null> {
+    if (!isWellFormedKey(key)) return null;
     if (this.envPrincipal && constantTimeEquals(key, this.config.SWITCHYARD_API_KEY!)) return this.envPrincipal;
     const hash = hashApiKey(key);
+    const now = Date.now();
     const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.principal;
+    if (cached && cached.until > now) {
+      const { principal } = cached;
+      if ((principal.expiresAt !== undefined && principal.expiresAt <= now) || (await this.redis.exists(this.keys.revokedApiKey(principal.id)))) {
+        this.cache.delete(hash);
+        return null;
+      }
+      // Most recently used last: the first entry is the one to evict.
+      this.cache.delete(hash);
+      this.cache.set(hash, cached);
+      return principal;
+    }
+    this.cache.delete(hash);
+    await this.takeLookup(clientAddress);
     const row = await this.database.prisma.apiKey.findUnique({ where: { hash } });
-    const principal = row && !row.revokedAt ? { id: row.id, apiKeyId: row.id, webhookSecret: row.webhookSecret } : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: Date.now() + CACHE_TTL_MS });
+    const principal = row ? principalOf(row, now) : null;
+    if (principal) {
+      this.cache.set(hash, { principal, until: now + CACHE_TTL_MS });
+      if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    }
     return principal;
   }
 
-  /** The webhook secret a job's owner verifies signatures with. */
-  async webhookSecretFor(apiKeyId: string | undefined): Promise<string | undefined> {
-    if (!apiKeyId) return this.envPrincipal?.webhookSecret;
-    const row = await this.database.prisma.apiKey.findUnique({ where: { id: apiKeyId } });
-    return row?.webhookSecret;
+  /** Forgets a key at once in this gateway; others see the revocation marker. */
+  evict(apiKeyId: string): void {
+    for (const [hash, entry] of this.cache) if (entry.principal.id === apiKeyId) this.cache.delete(hash);
   }
-}
 
-/** Key management used by the `keys` CLI. */
-export async function createApiKey(database: Database, name: string) {
-  const key = generateApiKey();
-  const row = await database.prisma.apiKey.create({
-    data: { id: randomUUID(), name, prefix: displayPrefix(key), hash: hashApiKey(key), webhookSecret: generateWebhookSecret() },
-  });
-  return { key, id: row.id, name: row.name, webhookSecret: row.webhookSecret };
+  /** The webhook secret a job's owner verifies signatures with; stored sealed (rows from before sealing: in clear until `rotate-secrets`). */
+  async webhookSecretFor(apiKeyId: string | undefined): Promise<string | undefined> {
+    if (!apiKeyId) return this.config.SWITCHYARD_API_KEY ? (this.config.SWITCHYARD_WEBHOOK_SECRET ?? deriveWebhookSecret(this.config.SWITCHYARD_API_KEY)) : undefined;
+    const row = await this.database.prisma.apiKey.findUnique({ where: { id: apiKeyId } });
+    if (!row) return undefined;
+    return isSealed(row.webhookSecret) ? this.keyring.open(row.webhookSecret, webhookSecretContext(row.id)) : row.webhookSecret;
+  }
+
+  private async takeLookup(clientAddress: string): Promise<void> {
+    const limit = this.config.KEY_LOOKUPS_PER_IP;
+    if (limit === 0) return;
+    const verdict = await this.limiter.take(`ip:${clientAddress}`, 'key-lookup', Date.now(), limit);
+    if (!verdict.allowed) throw new RateLimitedError(verdict.retryAfterSeconds, verdict.limit, 'unknown API keys from this address');
+  }
 }

@@ -1,22 +1,18 @@
-import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config';
-import { RateLimitedError, UnauthorizedError } from '../http/api-errors';
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../http/api-errors';
 import { CONFIG } from '../infra/tokens';
+import { ACCESS, BUCKET, type RouteAccess } from './access';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
 import { RateLimiter, type RateBucket } from './rate-limiter';
 
-const PUBLIC = Symbol('public');
-const BUCKET = Symbol('rate-bucket');
-
-/** Marks a route as open to everyone (probes, metrics scraping, docs). */
-export const Public = () => SetMetadata(PUBLIC, true);
-/** Names the rate-limit bucket a route counts against. */
-export const RateBucketOf = (bucket: RateBucket) => SetMetadata(BUCKET, bucket);
+export { AdminOnly, Public, RateBucketOf, RequiresPermission } from './access';
 
 export type AuthenticatedRequest = FastifyRequest & { principal: Principal };
+export type MaybeAuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 /** Reads the bearer key (or the password of Basic auth, for browsers on the dashboard). */
 export function credentialFrom(header: string | undefined): string | undefined {
@@ -30,6 +26,14 @@ export function credentialFrom(header: string | undefined): string | undefined {
   return undefined;
 }
 
+/** What an undecorated route needs: an admin key (fail closed). */
+const UNDECLARED: RouteAccess = { kind: 'admin' };
+
+/**
+ * The one guard, registered as APP_GUARD: every route needs a key with the permission it
+ * declares (see access.ts), except routes marked public. The principal comes from the key alone;
+ * nothing else in the request (headers, body, query) can change it.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -41,23 +45,46 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const principal = await this.authenticate(request.headers.authorization);
+    const access = this.reflector.getAllAndOverride<RouteAccess>(ACCESS, targets) ?? UNDECLARED;
+    const request = context.switchToHttp().getRequest<MaybeAuthenticatedRequest>();
+    // Whatever a client put here is never trusted.
+    request.principal = undefined;
+    if (access.kind === 'public') {
+      if (access.optionalKey && request.headers.authorization) {
+        request.principal = (await this.authenticate(request.headers.authorization, request.ip).catch(() => undefined)) ?? undefined;
+      }
+      return true;
+    }
+    const principal = await this.authenticate(request.headers.authorization, request.ip);
     request.principal = principal;
     if (this.config.RATE_LIMITS_ENABLED) {
       const bucket = this.reflector.getAllAndOverride<RateBucket>(BUCKET, targets) ?? 'other';
       const verdict = await this.limiter.take(principal.id, bucket);
       if (!verdict.allowed) throw new RateLimitedError(verdict.retryAfterSeconds, verdict.limit);
     }
+    authorize(principal, access, request);
     return true;
   }
 
-  async authenticate(header: string | undefined): Promise<Principal> {
+  async authenticate(header: string | undefined, clientAddress: string): Promise<Principal> {
     const key = credentialFrom(header);
     if (!key) throw new UnauthorizedError('Missing API key: send Authorization: Bearer <key>');
-    const principal = await this.keys.authenticate(key);
-    if (!principal) throw new UnauthorizedError('Invalid or revoked API key');
+    const principal = await this.keys.authenticate(key, clientAddress);
+    if (!principal) throw new UnauthorizedError('Invalid, expired or revoked API key');
     return principal;
+  }
+}
+
+/** Refuses (403) a principal whose permissions do not cover the route. */
+export function authorize(principal: Principal, access: Exclude<RouteAccess, { kind: 'public' }>, request: FastifyRequest): void {
+  if (access.kind === 'admin') {
+    if (!principal.admin) throw new ForbiddenError('This needs an admin key');
+    return;
+  }
+  if (access.kind === 'write' && principal.permission === 'read_only') throw new ForbiddenError('This key is read-only');
+  if (principal.permission === 'restricted') {
+    const endpoint = access.endpoint ?? (request.params as Record<string, string> | undefined)?.endpointId;
+    if (endpoint !== undefined && !principal.endpoints.includes(endpoint)) throw new ForbiddenError(`This key may not use endpoint "${endpoint}"`);
+    if (endpoint === undefined && access.kind === 'write') throw new ForbiddenError('This key is restricted to endpoints');
   }
 }

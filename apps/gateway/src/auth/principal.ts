@@ -1,8 +1,26 @@
-/** Who is calling: an API key from the database, or the key given in SWITCHYARD_API_KEY. */
+/** RunPod's key permissions: read/write, read-only, or read/write restricted to chosen endpoints. */
+export const KEY_PERMISSIONS = ['read_write', 'read_only', 'restricted'] as const;
+export type KeyPermission = (typeof KEY_PERMISSIONS)[number];
+
+/** The project that existing keys and jobs, and the key in SWITCHYARD_API_KEY, belong to. */
+export const DEFAULT_PROJECT_ID = 'default';
+
+/**
+ * Who is calling: an API key from the database, or the key given in SWITCHYARD_API_KEY. Built
+ * only from the key's stored record (or the configuration), never from anything in the request.
+ */
 export interface Principal {
-  /** Stable id used for rate limits and job ownership; `env` for the configured key. */
+  /** Stable id used for rate limits; `env` for the configured key. */
   id: string;
   /** Set for database keys; jobs record it. */
   apiKeyId?: string;
-  webhookSecret: string;
+  /** The tenant whose jobs this key sees; every other project's jobs are "not found". */
+  projectId: string;
+  permission: KeyPermission;
+  /** The endpoint ids a `restricted` key may use; empty otherwise. */
+  endpoints: readonly string[];
+  /** Dashboard, key management, purge across projects and operational details. */
+  admin: boolean;
+  /** Epoch ms after which the key is refused; undefined: never. */
+  expiresAt?: number;
 }

@@ -14,6 +14,8 @@ export const RATE_LIMITS = {
   other: 2000,
 } as const;
 export type RateBucket = keyof typeof RATE_LIMITS;
+/** Buckets counted per client address rather than per key, with their limit given by the caller. */
+export type AddressBucket = 'key-lookup';
 
 const WINDOW_MS = 10_000;
 const COUNT_SCRIPT = `
@@ -37,10 +39,15 @@ export class RateLimiter {
   }
 
   /** Counts one request; answers how many seconds to wait when the window is full. */
-  async take(subject: string, bucket: RateBucket, now = Date.now()): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number; limit: number }> {
+  async take(
+    subject: string,
+    bucket: RateBucket | AddressBucket,
+    now = Date.now(),
+    fixedLimit?: number,
+  ): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number; limit: number }> {
     const window = Math.floor(now / WINDOW_MS);
     const count = await this.redis.countRequest!(this.keys.rateWindow(subject, bucket, window), WINDOW_MS);
-    const limit = Math.round(RATE_LIMITS[bucket] * this.multiplier);
+    const limit = fixedLimit ?? Math.round(RATE_LIMITS[bucket as RateBucket] * this.multiplier);
     if (count <= limit) return { allowed: true };
     return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)) };
   }

@@ -50,6 +50,7 @@ function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma
   const rows = latest.map(({ jobId, view }) => {
     const row = {
       id: jobId,
+      project_id: view.projectId ?? 'default',
       endpoint_id: view.endpointId,
       queue: view.queue,
       status: view.status,
@@ -70,11 +71,11 @@ function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma
   });
   const follow = JOB_STATE_COLUMNS.map((column) => `${column} = CASE WHEN jobs.last_seq < EXCLUDED.last_seq THEN EXCLUDED.${column} ELSE jobs.${column} END`);
   return Prisma.sql`
-    INSERT INTO jobs (id, endpoint_id, queue, status, input, input_blob, output, output_blob, error, webhook_url, policy, api_key_id, attempts,
+    INSERT INTO jobs (id, project_id, endpoint_id, queue, status, input, input_blob, output, output_blob, error, webhook_url, policy, api_key_id, attempts,
       created_at, started_at, finished_at, expires_at, delay_time_ms, execution_time_ms, last_seq)
-    SELECT id, endpoint_id, queue, status::"JobStatus", input, input_blob, output, output_blob, error, webhook_url, policy, api_key_id, attempts,
+    SELECT id, project_id, endpoint_id, queue, status::"JobStatus", input, input_blob, output, output_blob, error, webhook_url, policy, api_key_id, attempts,
       created_at, started_at, finished_at, expires_at, delay_time_ms, execution_time_ms, last_seq
-    FROM json_to_recordset(${`[${rows.join(',')}]`}::json) AS given(id text, endpoint_id text, queue text, status text,
+    FROM json_to_recordset(${`[${rows.join(',')}]`}::json) AS given(id text, project_id text, endpoint_id text, queue text, status text,
       input jsonb, input_blob jsonb, output jsonb, output_blob jsonb, error jsonb, webhook_url text, policy jsonb, api_key_id text, attempts int,
       created_at timestamp(3), started_at timestamp(3), finished_at timestamp(3), expires_at timestamp(3),
       delay_time_ms int, execution_time_ms int, last_seq int)
@@ -123,6 +124,7 @@ export async function markJobUnrecorded(prisma: PrismaClient, event: JobEvent, r
     where: { id: event.jobId },
     create: {
       id: event.jobId,
+      projectId: view.projectId ?? 'default',
       endpointId: view.endpointId,
       queue: view.queue,
       status: 'FAILED',

@@ -68,12 +68,6 @@ export class UnauthorizedError extends ApiError {
   }
 }
 
-export class ForbiddenError extends ApiError {
-  constructor(message: string, field?: string) {
-    super(403, 'forbidden', message, field);
-  }
-}
-
 export class PayloadTooLargeError extends ApiError {
   constructor(message: string) {
     super(413, 'payload_too_large', message, 'body');
@@ -94,8 +88,8 @@ export abstract class LoadSheddingError extends ApiError {
 }
 
 export class RateLimitedError extends LoadSheddingError {
-  constructor(retryAfterSeconds: number, limit: number) {
-    super(429, 'rate_limited', `Rate limit of ${limit} requests per 10 s exceeded; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
+  constructor(retryAfterSeconds: number, limit: number, of = 'requests') {
+    super(429, 'rate_limited', `Rate limit of ${limit} ${of} per 10 s exceeded; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
   }
 }
 
@@ -116,5 +110,12 @@ export class OverloadedError extends LoadSheddingError {
 export class ServiceUnavailableError extends ApiError {
   constructor(message: string) {
     super(503, 'unavailable', message);
+  }
+}
+
+/** The caller may not do this: its key's permissions do not cover the call, or a signed link is invalid. */
+export class ForbiddenError extends ApiError {
+  constructor(message: string, field = 'authorization') {
+    super(403, 'forbidden', message, field);
   }
 }

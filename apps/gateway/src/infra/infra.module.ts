@@ -2,7 +2,9 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import type { Redis } from 'ioredis';
 import { BlobClaimCheck } from '@switchyard/blobs';
 import { databaseTarget, openDatabase, type Database } from '@switchyard/db';
-import { connectRedis, createLogger, EndpointRegistry, JobStateStore, RedisKeys, waitUntilReady } from '@switchyard/shared';
+import { SecretKeyring } from '@switchyard/secrets';
+import { connectRedis, createLogger, EndpointRegistry, JobStateStore, RedisKeys, waitUntilReady, type Logger } from '@switchyard/shared';
+import { loadKeyring } from '../auth/master-key';
 import type { GatewayConfig } from '../config';
 import { QueueRegistry } from './queue-registry';
 import { CONFIG, DATABASE, LOGGER, REDIS } from './tokens';
@@ -32,6 +34,7 @@ export class InfraModule {
         { provide: CONFIG, useValue: config },
         { provide: LOGGER, useValue: createLogger('gateway', config.LOG_LEVEL) },
         { provide: RedisKeys, useValue: new RedisKeys(config.REDIS_PREFIX) },
+        { provide: SecretKeyring, inject: [LOGGER], useFactory: (logger: Logger) => loadKeyring(config, (message) => logger.warn(message)) },
         { provide: EndpointRegistry, useValue: new EndpointRegistry(config.ENDPOINT_ALIASES) },
         {
           provide: REDIS,
@@ -59,7 +62,7 @@ export class InfraModule {
         },
         InfraLifecycle,
       ],
-      exports: [CONFIG, LOGGER, RedisKeys, EndpointRegistry, REDIS, DATABASE, BlobClaimCheck, JobStateStore, QueueRegistry],
+      exports: [CONFIG, LOGGER, RedisKeys, SecretKeyring, EndpointRegistry, REDIS, DATABASE, BlobClaimCheck, JobStateStore, QueueRegistry],
     };
   }
 }

@@ -3,6 +3,7 @@ import type { Database } from '@switchyard/db';
 import { isFinalStatus, type JobEvent, type Logger } from '@switchyard/shared';
 import { NotFoundError } from '../http/api-errors';
 import { DATABASE, LOGGER } from '../infra/tokens';
+import type { Principal } from '../auth/principal';
 import { toStatusResponse, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
 import { JobWaiter } from './job-waiter';
 import { JobsService } from './jobs.service';
@@ -83,14 +84,14 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
   ) {}
 
   /** Opens a feed of the job after event `afterSeq` (0: from the start); unknown jobs throw NotFoundError. */
-  async follow(endpointId: string, jobId: string, afterSeq = 0): Promise<JobFeed> {
+  async follow(endpointId: string, jobId: string, principal: Principal, afterSeq = 0): Promise<JobFeed> {
     // Followed before the job is read, so no event between the read and the first live one is lost.
     const early: JobEvent[] = [];
     let hear = (event: JobEvent) => void early.push(event);
     const unfollow = this.waiter.follow(jobId, (event) => hear(event));
     let job: JobRecordLike;
     try {
-      job = await this.jobs.find(endpointId, jobId);
+      job = await this.jobs.find(endpointId, jobId, principal);
     } catch (error) {
       unfollow();
       throw error;
@@ -109,7 +110,7 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
           this.pushEvent(feed, event);
         };
         for (const event of early.splice(0)) hear(event);
-        this.keepAlive(feed, endpointId, jobId, () => last);
+        this.keepAlive(feed, endpointId, jobId, principal, () => last);
       },
       (error: unknown) => {
         this.logger.warn({ err: error, jobId }, 'job feed could not start');
@@ -169,10 +170,10 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
    * Pings a quiet feed, and checks the job each time: an end the reader missed (a Redis outage) or
    * a job gone past its TTL still closes the feed.
    */
-  private keepAlive(feed: JobFeed, endpointId: string, jobId: string, lastSent: () => number): void {
+  private keepAlive(feed: JobFeed, endpointId: string, jobId: string, principal: Principal, lastSent: () => number): void {
     const timer = setInterval(() => {
       feed.push({ type: 'ping' });
-      this.jobs.find(endpointId, jobId).then(
+      this.jobs.find(endpointId, jobId, principal).then(
         (job) => {
           if (!isFinalStatus(job.status) || feed.isEnded) return;
           feed.push({ type: 'status', seq: Math.max(job.seq, lastSent()), data: toStatusResponse(job) });

@@ -20,11 +20,11 @@ import {
   type QueueContract,
 } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
-import { ConflictError, NotFoundError, OverloadedError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../http/api-errors';
+import { ConflictError, ForbiddenError, NotFoundError, OverloadedError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../http/api-errors';
 import { checkJsonShape, parseOrThrow } from '../http/zod-validation';
 import { QueueRegistry } from '../infra/queue-registry';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
-import type { Principal } from '../auth/principal';
+import { DEFAULT_PROJECT_ID, type Principal } from '../auth/principal';
 import { createJobId } from './job-id';
 import { INLINE_OUTPUT, JobOutputs, type OutputDelivery } from './job-outputs';
 import { JobWaiter, type JobWatch, type WatchOutcome } from './job-waiter';
@@ -33,6 +33,11 @@ import { rowToRecord, viewToRecord, type JobRecordLike, type JobStatusResponse }
 import { RESULT_RETENTION_MS, runRequestSchema, type RunRequest } from './run-request';
 
 const PURGE_PAGE_SIZE = 500;
+/** /health counts at most this many live jobs per state from Postgres, so one call stays bounded. */
+const HEALTH_COUNT_LIMIT = 100_000;
+
+/** The project of a job recorded before projects existed is the default one. */
+const projectOf = (job: { projectId?: string | null }) => job.projectId ?? DEFAULT_PROJECT_ID;
 
 export type SubmitMode = keyof typeof RESULT_RETENTION_MS;
 
@@ -91,6 +96,7 @@ export class JobsService {
     const createdAt = Date.now();
     const queued = await this.queueState({
       id,
+      projectId: principal.projectId,
       endpointId,
       queue: contract.queue,
       createdAt,
@@ -104,7 +110,9 @@ export class JobsService {
     });
     if (!queued.applied) throw new ConflictError(`Job id ${id} already exists`);
     // An input held as a blob travels through BullMQ as its reference only.
-    const envelope: JobEnvelope = queued.inputBlob ? { endpointId, input: undefined, inputBlob: queued.inputBlob, policy, createdAt } : { endpointId, input, policy, createdAt };
+    const envelope: JobEnvelope = queued.inputBlob
+      ? { endpointId, projectId: principal.projectId, input: undefined, inputBlob: queued.inputBlob, policy, createdAt }
+      : { endpointId, projectId: principal.projectId, input, policy, createdAt };
     if (s3Config) envelope.s3Config = s3Config;
     try {
       await this.queues.get(contract).add(contract.queue, envelope, {
@@ -132,51 +140,59 @@ export class JobsService {
       const { id } = await this.submit(endpointId, body, principal, 'runsync', (jobId) => (watch = this.waiter.watch(jobId, { refusals: true })));
       const outcome = await watch!.until(waitMs);
       if (outcome?.kind === 'refused') {
-        const cancelled = await this.cancel(endpointId, id).then(
+        const cancelled = await this.cancel(endpointId, id, principal).then(
           () => true,
           (error: unknown) => !(error instanceof ConflictError),
         );
         // Another worker took the job and finished it before the cancel: that result stands.
-        if (!cancelled) return await this.status(endpointId, id, delivery);
+        if (!cancelled) return await this.status(endpointId, id, principal, delivery);
         throw new OverloadedError(`Endpoint "${endpointId}" is overloaded: ${outcome.reason}`, outcome.retryAfterMs / 1000);
       }
-      return await this.statusAfter(endpointId, id, outcome, delivery);
+      return await this.statusAfter(endpointId, id, outcome, principal, delivery);
     } finally {
       watch?.stop();
     }
   }
 
-  async status(endpointId: string, jobId: string, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
-    return this.outputs.statusOf(endpointId, await this.find(endpointId, jobId), delivery);
+  async status(endpointId: string, jobId: string, principal: Principal, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
+    return this.outputs.statusOf(endpointId, await this.find(endpointId, jobId, principal), delivery);
   }
 
   /** Waits up to `waitMs` for the job to end, then answers its status as it is. */
-  async waitForStatus(endpointId: string, jobId: string, waitMs: number, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
+  async waitForStatus(endpointId: string, jobId: string, waitMs: number, principal: Principal, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
     // Watching before reading means an end between the read and the wait cannot be missed.
     const watch = this.waiter.watch(jobId);
     try {
-      const job = await this.find(endpointId, jobId);
+      const job = await this.find(endpointId, jobId, principal);
       if (isFinalStatus(job.status)) return await this.outputs.statusOf(endpointId, job, delivery);
-      return await this.statusAfter(endpointId, jobId, await watch.until(waitMs), delivery);
+      return await this.statusAfter(endpointId, jobId, await watch.until(waitMs), principal, delivery);
     } finally {
       watch.stop();
     }
   }
 
   /** The status a wait ends with: the final view it saw, else the job as it is now. */
-  private async statusAfter(endpointId: string, jobId: string, outcome: WatchOutcome | undefined, delivery: OutputDelivery): Promise<JobStatusResponse> {
-    return outcome?.kind === 'ended' ? this.outputs.statusOf(endpointId, viewToRecord(outcome.view), delivery) : this.status(endpointId, jobId, delivery);
+  private async statusAfter(
+    endpointId: string,
+    jobId: string,
+    outcome: WatchOutcome | undefined,
+    principal: Principal,
+    delivery: OutputDelivery,
+  ): Promise<JobStatusResponse> {
+    return outcome?.kind === 'ended'
+      ? this.outputs.statusOf(endpointId, viewToRecord(outcome.view), delivery)
+      : this.status(endpointId, jobId, principal, delivery);
   }
 
-  async stream(endpointId: string, jobId: string): Promise<{ status: JobStatus; stream: { output: unknown }[] }> {
-    const job = await this.find(endpointId, jobId);
+  async stream(endpointId: string, jobId: string, principal: Principal): Promise<{ status: JobStatus; stream: { output: unknown }[] }> {
+    const job = await this.find(endpointId, jobId, principal);
     const chunks = await this.store.drainChunks(jobId);
     return { status: job.status, stream: chunks.map((output) => ({ output })) };
   }
 
-  async cancel(endpointId: string, jobId: string): Promise<{ id: string; status: JobStatus }> {
+  async cancel(endpointId: string, jobId: string, principal: Principal): Promise<{ id: string; status: JobStatus }> {
     const contract = this.endpoint(endpointId);
-    const job = await this.find(endpointId, jobId);
+    const job = await this.find(endpointId, jobId, principal);
     if (isFinalStatus(job.status)) {
       throw new ConflictError(`Job ${jobId} already ended with status ${job.status}; only queued or running jobs can be cancelled`, 'id');
     }
@@ -191,9 +207,9 @@ export class JobsService {
     return { id: jobId, status: 'CANCELLED' };
   }
 
-  async retry(endpointId: string, jobId: string): Promise<{ id: string; status: JobStatus }> {
+  async retry(endpointId: string, jobId: string, principal: Principal): Promise<{ id: string; status: JobStatus }> {
     const contract = this.endpoint(endpointId);
-    const job = await this.find(endpointId, jobId);
+    const job = await this.find(endpointId, jobId, principal);
     if (!RETRYABLE_STATUSES.has(job.status)) {
       throw new ConflictError(`Job ${jobId} has status ${job.status}; only FAILED or TIMED_OUT jobs can be retried`, 'id');
     }
@@ -205,16 +221,21 @@ export class JobsService {
     return { id: jobId, status: 'IN_QUEUE' };
   }
 
-  /** Removes every job still waiting in the endpoint's queue; running jobs are left to finish. */
-  async purgeQueue(endpointId: string): Promise<{ removed: number; status: 'completed' }> {
+  /**
+   * Removes the caller's project's jobs still waiting in the endpoint's queue (every project's with
+   * `allProjects`, for admin keys); running jobs are left to finish.
+   */
+  async purgeQueue(endpointId: string, principal: Principal, options: { allProjects?: boolean } = {}): Promise<{ removed: number; status: 'completed' }> {
+    if (options.allProjects && !principal.admin) throw new ForbiddenError('Purging every project needs an admin key');
     const queue = this.queues.get(this.endpoint(endpointId));
+    const isMine = (data: JobEnvelope) => data.endpointId === endpointId && (options.allProjects || projectOf(data) === principal.projectId);
     let removed = 0;
-    // Aliases share a queue, so other endpoints' jobs are stepped over, page by page.
+    // Aliases and projects share a queue, so other endpoints' and projects' jobs are stepped over, page by page.
     for (const state of ['wait', 'prioritized', 'delayed'] as const) {
       for (let start = 0; ; ) {
         const page = await queue.getJobs([state], start, start + PURGE_PAGE_SIZE - 1);
         if (page.length === 0) break;
-        const mine = page.filter((job) => job.data.endpointId === endpointId);
+        const mine = page.filter((job) => isMine(job.data));
         for (const job of mine) {
           const cancelled = await this.store.cancel(job.id!);
           await job.remove().catch(() => undefined);
@@ -226,39 +247,60 @@ export class JobsService {
     return { removed, status: 'completed' };
   }
 
-  async health(endpointId: string) {
+  /**
+   * RunPod's /health, for the caller's project: its finished jobs from the state store's counters,
+   * its queued and running jobs from Postgres (as recorded, so a moment behind), counted through
+   * the (project, endpoint, status) index and capped. Workers are shared and counted as they are.
+   */
+  async health(endpointId: string, principal: Principal) {
     const queue = this.queues.get(this.endpoint(endpointId));
-    const [counts, finished, workers] = await Promise.all([
-      queue.getJobCounts('wait', 'prioritized', 'delayed', 'active'),
-      this.store.finishedCounts(endpointId),
+    const [live, finished, active, workers] = await Promise.all([
+      this.liveCounts(principal.projectId, endpointId),
+      this.store.finishedCounts(principal.projectId, endpointId),
+      queue.getActiveCount(),
       queue.getWorkersCount(),
     ]);
-    const running = Math.min(counts.active ?? 0, workers);
+    const running = Math.min(active, workers);
     return {
       jobs: {
         completed: finished.COMPLETED,
         failed: finished.FAILED + finished.TIMED_OUT,
-        inProgress: counts.active ?? 0,
-        inQueue: (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
+        inProgress: live.IN_PROGRESS,
+        inQueue: live.IN_QUEUE,
         retried: finished.RETRIED,
       },
       workers: { idle: Math.max(workers - running, 0), running },
     };
   }
 
+  private async liveCounts(projectId: string, endpointId: string): Promise<Record<'IN_QUEUE' | 'IN_PROGRESS', number>> {
+    const count = async (status: 'IN_QUEUE' | 'IN_PROGRESS') => {
+      const [row] = await this.database.prisma.$queryRaw<{ count: bigint }[]>`
+        SELECT count(*) AS count FROM (
+          SELECT 1 FROM jobs WHERE project_id = ${projectId} AND endpoint_id = ${endpointId} AND status = ${status}::"JobStatus" AND expires_at > now()
+          LIMIT ${HEALTH_COUNT_LIMIT}) AS live`;
+      return Number(row?.count ?? 0);
+    };
+    const [IN_QUEUE, IN_PROGRESS] = await Promise.all([count('IN_QUEUE'), count('IN_PROGRESS')]);
+    return { IN_QUEUE, IN_PROGRESS };
+  }
+
   /**
    * The job as the API sees it: the live view in Redis while it is there, else the Postgres
-   * record until the job's TTL. A job of another endpoint is not found here.
+   * record until the job's TTL. A job of another endpoint, or of another project, is not found
+   * here, with the very answer an unknown id gets.
    */
-  async find(endpointId: string, jobId: string): Promise<JobRecordLike> {
+  async find(endpointId: string, jobId: string, principal: Principal): Promise<JobRecordLike> {
     this.endpoint(endpointId);
     const view = await this.store.get(jobId);
     if (view) {
-      if (view.endpointId !== endpointId) throw new NotFoundError(`Job "${jobId}"`, 'id');
+      if (view.endpointId !== endpointId || projectOf(view) !== principal.projectId) throw new NotFoundError(`Job "${jobId}"`, 'id');
       return viewToRecord(view);
     }
     const row = await this.database.prisma.job.findUnique({ where: { id: jobId } });
-    if (!row || row.endpointId !== endpointId || row.expiresAt.getTime() <= Date.now()) throw new NotFoundError(`Job "${jobId}"`, 'id');
+    if (!row || row.endpointId !== endpointId || row.projectId !== principal.projectId || row.expiresAt.getTime() <= Date.now()) {
+      throw new NotFoundError(`Job "${jobId}"`, 'id');
+    }
     return rowToRecord(row);
   }
 

@@ -36,3 +36,6 @@ export const outputQuerySchema = z.object({ output: z.enum(['inline', 'url']).de
 export const waitQuerySchema = z.object({
   wait: z.coerce.number().int().min(WAIT_LIMITS.min).max(WAIT_LIMITS.max).default(WAIT_LIMITS.default),
 });
+
+export const purgeQuerySchema = z
+  .object({ allProjects: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') });

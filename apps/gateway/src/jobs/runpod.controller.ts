@@ -1,14 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AuthGuard, RateBucketOf, type AuthenticatedRequest } from '../auth/auth.guard';
+import { RateBucketOf, RequiresPermission, type AuthenticatedRequest } from '../auth/auth.guard';
 import { acceptsEventStream, lastEventSeq, sendServerSentEvents } from '../http/server-sent-events';
 import { parseOrThrow } from '../http/zod-validation';
 import { JobEventFeeds } from './job-event-feed';
 import { JobIdPipe } from './job-id';
 import { JobsService } from './jobs.service';
 import type { OutputDelivery } from './job-outputs';
-import { outputQuerySchema, waitQuerySchema } from './run-request';
+import { outputQuerySchema, purgeQuerySchema, waitQuerySchema } from './run-request';
 
 const runBody = {
   schema: {
@@ -41,7 +41,6 @@ function outputDelivery(query: unknown, request: AuthenticatedRequest): OutputDe
 @ApiTags('RunPod-compatible jobs')
 @ApiBearerAuth()
 @ApiParam({ name: 'endpointId', description: 'Endpoint id, e.g. echo' })
-@UseGuards(AuthGuard)
 @Controller('v2/:endpointId')
 export class RunpodController {
   constructor(
@@ -52,6 +51,7 @@ export class RunpodController {
   @ApiOperation({ summary: 'Queue a job; answers {id, status: IN_QUEUE}. Body up to 10 MB.' })
   @ApiBody(runBody)
   @RateBucketOf('run')
+  @RequiresPermission('write')
   @Post('run')
   @HttpCode(200)
   run(@Param('endpointId') endpointId: string, @Body() body: unknown, @Req() request: AuthenticatedRequest) {
@@ -63,6 +63,7 @@ export class RunpodController {
   @ApiQuery({ name: 'wait', required: false })
   @ApiQuery(outputQuery)
   @RateBucketOf('runsync')
+  @RequiresPermission('write')
   @Post('runsync')
   @HttpCode(200)
   runsync(@Param('endpointId') endpointId: string, @Body() body: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
@@ -76,19 +77,21 @@ export class RunpodController {
   })
   @ApiQuery(outputQuery)
   @RateBucketOf('status')
+  @RequiresPermission('read')
   @Get('status/:id')
   status(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
-    return this.jobs.status(endpointId, id, outputDelivery(query, request));
+    return this.jobs.status(endpointId, id, request.principal, outputDelivery(query, request));
   }
 
   @ApiOperation({ summary: 'Like status, but waits up to ?wait= ms for the job to end' })
   @ApiQuery({ name: 'wait', required: false })
   @ApiQuery(outputQuery)
   @RateBucketOf('status')
+  @RequiresPermission('read')
   @Get('status-sync/:id')
   statusSync(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
-    return this.jobs.waitForStatus(endpointId, id, wait, outputDelivery(query, request));
+    return this.jobs.waitForStatus(endpointId, id, wait, request.principal, outputDelivery(query, request));
   }
 
   @ApiOperation({
@@ -105,50 +108,58 @@ export class RunpodController {
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'With SSE: the id of the last event seen; only later events are sent' })
   @ApiResponse({ status: 200, description: 'JSON {status, stream: [{output}]}, or an event stream until the job ends' })
   @RateBucketOf('status')
+  @RequiresPermission('read')
   @Get('stream/:id')
   async stream(
     @Param('endpointId') endpointId: string,
     @Param('id', JobIdPipe) id: string,
     @Headers('accept') accept: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (!acceptsEventStream(accept)) {
-      reply.send(await this.jobs.stream(endpointId, id));
+      reply.send(await this.jobs.stream(endpointId, id, request.principal));
       return;
     }
     // Unknown jobs and endpoints fail here, as JSON errors, before the response becomes a stream.
-    const feed = await this.feeds.follow(endpointId, id, lastEventSeq(lastEventId));
+    const feed = await this.feeds.follow(endpointId, id, request.principal, lastEventSeq(lastEventId));
     await sendServerSentEvents(reply, feed);
   }
 
   @ApiOperation({ summary: 'Cancel a queued or running job' })
   @RateBucketOf('cancel')
+  @RequiresPermission('write')
   @Post('cancel/:id')
   @HttpCode(200)
-  cancel(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
-    return this.jobs.cancel(endpointId, id);
+  cancel(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
+    return this.jobs.cancel(endpointId, id, request.principal);
   }
 
   @ApiOperation({ summary: 'Requeue a FAILED or TIMED_OUT job under the same id' })
   @RateBucketOf('run')
+  @RequiresPermission('write')
   @Post('retry/:id')
   @HttpCode(200)
-  retry(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string) {
-    return this.jobs.retry(endpointId, id);
+  retry(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
+    return this.jobs.retry(endpointId, id, request.principal);
   }
 
-  @ApiOperation({ summary: 'Remove every queued (not running) job of the endpoint' })
+  @ApiOperation({ summary: "Remove the caller's project's queued (not running) jobs of the endpoint; admin keys may add ?allProjects=true" })
+  @ApiQuery({ name: 'allProjects', required: false })
   @RateBucketOf('purge-queue')
+  @RequiresPermission('write')
   @Post('purge-queue')
   @HttpCode(200)
-  purgeQueue(@Param('endpointId') endpointId: string) {
-    return this.jobs.purgeQueue(endpointId);
+  purgeQueue(@Param('endpointId') endpointId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { allProjects } = parseOrThrow(purgeQuerySchema, query, '');
+    return this.jobs.purgeQueue(endpointId, request.principal, { allProjects });
   }
 
-  @ApiOperation({ summary: 'Job counts and workers of the endpoint' })
+  @ApiOperation({ summary: "Job counts of the caller's project, and the endpoint's workers" })
+  @RequiresPermission('read')
   @Get('health')
-  health(@Param('endpointId') endpointId: string) {
-    return this.jobs.health(endpointId);
+  health(@Param('endpointId') endpointId: string, @Req() request: AuthenticatedRequest) {
+    return this.jobs.health(endpointId, request.principal);
   }
 }

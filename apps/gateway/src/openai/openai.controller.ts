@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthGuard, RateBucketOf, type AuthenticatedRequest } from '../auth/auth.guard';
-import { OpenAiService } from './openai.service';
+import { RateBucketOf, RequiresPermission, type AuthenticatedRequest } from '../auth/auth.guard';
+import { EMBEDDER_ENDPOINT, OpenAiService } from './openai.service';
 
 const embeddingsBody = {
   schema: {
@@ -21,7 +21,6 @@ const embeddingsBody = {
 /** OpenAI's embeddings and models API: the official clients work by changing their base URL. Errors are in OpenAI's shape (see writeOpenAiErrorBody). */
 @ApiTags('OpenAI-compatible')
 @ApiBearerAuth()
-@UseGuards(AuthGuard)
 @Controller('v1')
 export class OpenAiController {
   constructor(private readonly openai: OpenAiService) {}
@@ -29,6 +28,7 @@ export class OpenAiController {
   @ApiOperation({ summary: 'Embeddings of texts (all-MiniLM-L6-v2, CLIP text tower) or images (CLIP), as OpenAI answers them' })
   @ApiBody(embeddingsBody)
   @RateBucketOf('runsync')
+  @RequiresPermission('write', { endpoint: EMBEDDER_ENDPOINT })
   @Post('embeddings')
   @HttpCode(200)
   embeddings(@Body() body: unknown, @Req() request: AuthenticatedRequest) {
@@ -36,12 +36,14 @@ export class OpenAiController {
   }
 
   @ApiOperation({ summary: 'The embedding models served' })
+  @RequiresPermission('read', { endpoint: EMBEDDER_ENDPOINT })
   @Get('models')
   models() {
     return this.openai.listModels();
   }
 
   @ApiOperation({ summary: 'One model, by id or alias' })
+  @RequiresPermission('read', { endpoint: EMBEDDER_ENDPOINT })
   @Get('models/:model')
   model(@Param('model') model: string) {
     return this.openai.retrieveModel(model);

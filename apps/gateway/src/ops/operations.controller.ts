@@ -1,9 +1,9 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
-import { Public } from '../auth/auth.guard';
+import { AdminOnly, Public, type MaybeAuthenticatedRequest } from '../auth/auth.guard';
 import type { GatewayConfig } from '../config';
 import { EventRecorderService } from '../events/event-recorder.service';
 import { QueueRegistry } from '../infra/queue-registry';
@@ -13,7 +13,6 @@ import { GatewayMetrics } from './gateway-metrics';
 const QUEUE_STATES = ['wait', 'prioritized', 'delayed', 'active', 'failed', 'completed'] as const;
 
 @ApiTags('Operations')
-@Public()
 @Controller()
 export class OperationsController {
   constructor(
@@ -26,14 +25,16 @@ export class OperationsController {
   ) {}
 
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @Public()
   @Get('health')
   health() {
     return { status: 'ok' };
   }
 
-  @ApiOperation({ summary: 'Readiness: Redis and the database answer, and job events are being recorded' })
+  @ApiOperation({ summary: 'Readiness: Redis and the database answer, and job events are being recorded; the details only for admin keys' })
+  @Public({ optionalKey: true })
   @Get('ready')
-  async ready(@Res() reply: FastifyReply) {
+  async ready(@Req() request: MaybeAuthenticatedRequest, @Res() reply: FastifyReply) {
     const check = async (probe: () => Promise<unknown>) =>
       probe().then(
         () => 'ok',
@@ -46,10 +47,13 @@ export class OperationsController {
     };
     const [redis, database, recorder] = await Promise.all([check(() => this.redis.ping()), check(() => this.database.ping()), check(recorderCheck)]);
     const ready = redis === 'ok' && database === 'ok' && recorder === 'ok';
-    reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', redis, database, recorder });
+    const status = ready ? 'ready' : 'not_ready';
+    // Driver errors name hosts and users: only admins see them.
+    reply.status(ready ? 200 : 503).send(request.principal?.admin ? { status, redis, database, recorder } : { status });
   }
 
   @ApiExcludeEndpoint()
+  @AdminOnly()
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4')
   async scrape() {

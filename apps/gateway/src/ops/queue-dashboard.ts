@@ -6,14 +6,16 @@ import type { FastifyInstance } from 'fastify';
 
 export const DASHBOARD_PATH = '/dashboard';
 
+export type DashboardVerdict = 'allowed' | 'forbidden' | 'unauthorized';
+
 /**
  * Mounts the BullMQ dashboard. Browsers can't send bearer headers, so it also accepts HTTP Basic
- * with the API key as password; every request is checked by `authorize`.
+ * with the API key as password; every request is checked by `authorize` (admin keys only).
  */
 export async function mountQueueDashboard(
   fastify: FastifyInstance,
   queues: Queue[],
-  authorize: (authorization: string | undefined) => Promise<boolean>,
+  authorize: (authorization: string | undefined, clientAddress: string) => Promise<DashboardVerdict>,
 ): Promise<void> {
   const serverAdapter = new BullBoardFastifyAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
@@ -21,7 +23,12 @@ export async function mountQueueDashboard(
   await fastify.register(
     async (scope) => {
       scope.addHook('onRequest', async (request, reply) => {
-        if (await authorize(request.headers.authorization)) return;
+        const verdict = await authorize(request.headers.authorization, request.ip);
+        if (verdict === 'allowed') return;
+        if (verdict === 'forbidden') {
+          await reply.status(403).send({ error: 'The dashboard needs an admin key', code: 'forbidden', field: 'authorization' });
+          return;
+        }
         await reply
           .status(401)
           .header('www-authenticate', 'Basic realm="Switchyard dashboard"')

@@ -24,6 +24,7 @@ export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TEST_BLOB_DIR = mkdtempSync(join(tmpdir(), 'sy-blobs-'));
 afterAll(() => rmSync(TEST_BLOB_DIR, { recursive: true, force: true }));
 export const API_KEY = 'test-key-' + randomBytes(12).toString('hex');
+export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
 
 /** A Redis key prefix of its own per test file, so suites never see each other's jobs. */
 export function uniquePrefix(): string {
@@ -36,6 +37,7 @@ export function gatewayConfig(overrides: Record<string, string | undefined>): Ga
     PORT: '0',
     HOST: '127.0.0.1',
     SWITCHYARD_API_KEY: API_KEY,
+    SWITCHYARD_SECRET_KEY: TEST_SECRET_KEY,
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_RETRY_SCALE: '0.001',
     LOG_LEVEL: 'warn',
@@ -51,8 +53,8 @@ export class GatewayUnderTest {
     readonly baseUrl: string,
   ) {}
 
-  static async start(config: GatewayConfig): Promise<GatewayUnderTest> {
-    const app = await createGatewayApp(config);
+  static async start(config: GatewayConfig, options: { extraControllers?: Type[] } = {}): Promise<GatewayUnderTest> {
+    const app = await createGatewayApp(config, options);
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
     return new GatewayUnderTest(app, `http://127.0.0.1:${address.port}`);
@@ -175,7 +177,7 @@ export async function createTestStores() {
 export async function queueStateOnly(stores: { redis: Redis; prefix: string }, id: string, input: unknown): Promise<void> {
   const now = Date.now();
   await new JobStateStore(stores.redis, new RedisKeys(stores.prefix)).queue({
-    id, endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
+    id, projectId: 'default', endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
     retentionMs: 60_000, executionTimeout: 60_000, lowPriority: false, input,
   });
 }

@@ -46,6 +46,8 @@ export function defineQueueContract<Input extends z.ZodType, Output extends z.Zo
 /** What travels in a BullMQ job: the validated input plus what the worker needs to honour the policy. */
 export interface JobEnvelope<InputValue = unknown> {
   endpointId: string;
+  /** The job's project, so that a purge can take only its own project's queue entries. */
+  projectId?: string;
   /** Absent when the input was too large to travel inline: `inputBlob` holds it then. */
   input: InputValue;
   inputBlob?: BlobRef;
