@@ -142,3 +142,10 @@ export function resizeBicubicCrop(image: RgbImage, width: number, height: number
   }
   return output;
 }
+
+/** About how many multiply-adds `resizeBicubicCrop` does: the filter spans 4 × max(scale, 1) pixels on each axis. */
+export function resizeWork(image: Pick<RgbImage, 'width' | 'height'>, width: number, height: number, crop: PixelRect): number {
+  const span = (inSize: number, outSize: number) => (inSize === outSize ? 0 : 4 * Math.max(inSize / outSize, 1));
+  const rowsRead = Math.min(image.height, crop.height * Math.max(image.height / height, 1) + 4);
+  return 3 * crop.width * (rowsRead * span(image.width, width) + crop.height * span(image.height, height));
+}
