@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { loadModelRuntimeConfig, type ModelRuntimeConfig } from '@switchyard/model-runtime';
 import { AddressPolicy } from '@switchyard/outbound';
 import { ConfigError, DEFAULT_EMBEDDER_LIMITS, EMBEDDING_MODELS, env, parseConfig, type EmbedderLimits, type EmbeddingModelKey } from '@switchyard/shared';
-import type { ModelSource } from '@switchyard/embeddings';
+import type { AlphaHandling, ModelSource } from '@switchyard/embeddings';
 
 export interface BatchingOptions {
   /** Texts per `session.run` of a text model, and their budget in tokens. */
@@ -28,6 +28,8 @@ export interface ImageOptions {
   addressPolicy: AddressPolicy;
   /** Images of one job downloaded and decoded at once. */
   concurrency: number;
+  /** Transparency dropped (as CLIPImageProcessor does) or flattened onto a colour. */
+  alpha: AlphaHandling;
 }
 
 export interface EmbedderConfig {
@@ -38,6 +40,13 @@ export interface EmbedderConfig {
   batching: BatchingOptions;
   runtime: ModelRuntimeConfig;
   logLevel: string;
+}
+
+/** EMBEDDER_IMAGE_ALPHA: `drop`, or `flatten:#rrggbb`; undefined if it is neither. */
+function alphaHandling(value: string): AlphaHandling | undefined {
+  if (value === 'drop') return 'drop';
+  const colour = /^flatten:(#[0-9a-f]{6})$/i.exec(value)?.[1];
+  return colour === undefined ? undefined : { flatten: colour.toLowerCase() };
 }
 
 const schema = z.object({
@@ -55,6 +64,14 @@ const schema = z.object({
   EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE: env.boolean(false),
   EMBEDDER_IMAGE_FETCH_ALLOW: env.list(),
   EMBEDDER_IMAGE_CONCURRENCY: env.positiveInt(8),
+  EMBEDDER_IMAGE_ALPHA: z
+    .string()
+    .default('drop')
+    .transform((value, context) => {
+      const alpha = alphaHandling(value.trim());
+      if (alpha === undefined) context.addIssue({ code: 'custom', message: 'must be "drop" or "flatten:#rrggbb"' });
+      return alpha ?? 'drop';
+    }),
   EMBEDDER_TEXT_BATCH_SIZE: env.positiveInt(32),
   EMBEDDER_TEXT_BATCH_TOKENS: env.positiveInt(16_384),
   EMBEDDER_TEXT_BATCH_LOOKAHEAD: env.positiveInt(512),
@@ -92,6 +109,7 @@ export function loadEmbedderConfig(environment: NodeJS.ProcessEnv = process.env)
       fetchMaxRedirects: values.EMBEDDER_IMAGE_FETCH_MAX_REDIRECTS,
       addressPolicy: new AddressPolicy({ allowPrivate: values.EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE, allow: values.EMBEDDER_IMAGE_FETCH_ALLOW }),
       concurrency: values.EMBEDDER_IMAGE_CONCURRENCY,
+      alpha: values.EMBEDDER_IMAGE_ALPHA,
     },
     batching: {
       textBatchSize: values.EMBEDDER_TEXT_BATCH_SIZE,

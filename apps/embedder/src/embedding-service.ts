@@ -115,7 +115,7 @@ export class EmbeddingService {
     const sessions = new ModelSessions(config.runtime.sessions);
     try {
       const miniLm = await SentenceEncoder.load(store, sessions, config.models.miniLm);
-      const clip = await loadClipEncoders(store, sessions, config.models.clip, { maxPixels: config.images.maxPixels });
+      const clip = await loadClipEncoders(store, sessions, config.models.clip, { maxPixels: config.images.maxPixels, alpha: config.images.alpha });
       const loader = new ImageLoader({
         maxBytes: config.limits.maxImageBytes,
         timeoutMs: config.images.fetchTimeoutMs,
@@ -205,6 +205,7 @@ export class EmbeddingService {
   async close(): Promise<void> {
     await Promise.all([...this.batchers.values()].map((batcher) => batcher.close()));
     await Promise.all(Object.values(this.text).map(({ tokenizer }) => tokenizer.close()));
+    await this.models.clip.vision.preprocessor.close();
     await this.sessions.release();
   }
 

@@ -29,6 +29,12 @@ describe('loadEmbedderConfig', () => {
     expect(() => config.images.addressPolicy.checkAddress('127.0.0.1', undefined, 'http://127.0.0.1')).not.toThrow();
   });
 
+  it('drops transparency by default, as CLIPImageProcessor does, and flattens onto a colour when told to', () => {
+    expect(loadEmbedderConfig({}).images.alpha).toBe('drop');
+    expect(loadEmbedderConfig({ EMBEDDER_IMAGE_ALPHA: 'flatten:#FFFFFF' }).images.alpha).toEqual({ flatten: '#ffffff' });
+    expect(() => loadEmbedderConfig({ EMBEDDER_IMAGE_ALPHA: 'flatten:white' })).toThrow(/EMBEDDER_IMAGE_ALPHA: must be "drop" or "flatten:#rrggbb"/);
+  });
+
   it('refuses a batch queue too small for the largest request, which could then never run', () => {
     expect(() => loadEmbedderConfig({ EMBEDDER_MAX_TEXTS: '100', EMBEDDER_MAX_QUEUED_ITEMS: '99' })).toThrow(/EMBEDDER_MAX_QUEUED_ITEMS: must be at least 100/);
     expect(loadEmbedderConfig({ EMBEDDER_MAX_TEXTS: '100', EMBEDDER_MAX_QUEUED_ITEMS: '100' }).batching.maxQueuedItems).toBe(100);

@@ -1,6 +1,7 @@
 export * from './batch-encoder';
 export * from './clip/clip-encoders';
 export * from './clip/clip-image-preprocessor';
+export * from './clip/pillow-bicubic';
 export * from './errors';
 export * from './images/image-loader';
 export * from './model-files';

@@ -72,12 +72,22 @@ describe('CLIP image preprocessing', () => {
     expectPixel(values, 223, 223, BLUE);
   });
 
-  it('flattens transparency onto white', async () => {
+  // CLIPImageProcessor's convert_to_rgb is Pillow's convert("RGB"), which drops alpha: the model was trained on that.
+  it('drops transparency by default, keeping the colour under transparent pixels, as CLIPImageProcessor does', async () => {
+    const transparentRed = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    expectPixel(await preprocessor.preprocess(transparentRed), 50, 50, RED);
+    const halfBlue = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } }).png().toBuffer();
+    expectPixel(await preprocessor.preprocess(halfBlue), 50, 50, BLUE);
+  });
+
+  it('flattens transparency onto a colour when told to', async () => {
+    const flattening = new ClipImagePreprocessor(SETTINGS, { maxPixels: 40_000_000, alpha: { flatten: '#ffffff' } });
     const transparent = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
-    expectPixel(await preprocessor.preprocess(transparent), 50, 50, [255, 255, 255]);
+    expectPixel(await flattening.preprocess(transparent), 50, 50, [255, 255, 255]);
     const halfRed = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer();
     // 50 % red over white: red stays 255, green and blue become about half of 255.
-    expectPixel(await preprocessor.preprocess(halfRed), 50, 50, [255, 127.5, 127.5], 0.5 / 255 / 0.26);
+    expectPixel(await flattening.preprocess(halfRed), 50, 50, [255, 127.5, 127.5], 0.5 / 255 / 0.26);
+    expect(() => new ClipImagePreprocessor(SETTINGS, { maxPixels: 1, alpha: { flatten: 'white' } })).toThrow(/#rrggbb/);
   });
 
   it('gives a grey image three equal channels', async () => {

@@ -7,7 +7,7 @@ import { padTokenBatch, tokenFeeds, type TokenInputName } from '../text/token-ba
 import { tokenInputsOf } from '../text/token-inputs';
 import { TextTokenizer, type TokenizedText } from '../text/text-tokenizer';
 import { l2Normalize } from '../vectors';
-import { ClipImagePreprocessor, clipImageSettings, type ImageLimits } from './clip-image-preprocessor';
+import { ClipImagePreprocessor, clipImageSettings, type ClipImageOptions } from './clip-image-preprocessor';
 
 /** The files of a CLIP repository exported for ONNX as Optimum lays it out (vision and text towers apart). */
 export const CLIP_FILES = {
@@ -83,7 +83,7 @@ function textPositions(repo: string, config: JsonObject): number | undefined {
 }
 
 /** Loads both towers of a CLIP model, checks their signatures and warms them up. */
-export async function loadClipEncoders(store: ModelStore, sessions: ModelSessions, source: ModelSource, limits: ImageLimits): Promise<ClipEncoders> {
+export async function loadClipEncoders(store: ModelStore, sessions: ModelSessions, source: ModelSource, imageOptions: ClipImageOptions): Promise<ClipEncoders> {
   const files = await ModelFiles.resolve(store, source, Object.values(CLIP_FILES));
   const [config, preprocessorConfig, tokenizer, tokenizerConfig] = await Promise.all([
     files.json(CLIP_FILES.config),
@@ -97,7 +97,7 @@ export async function loadClipEncoders(store: ModelStore, sessions: ModelSession
     textPositions(source.repo, config),
   ].filter((length): length is number => length !== undefined);
   if (lengths.length === 0) throw new EmbeddingModelError(source.repo, 'no file states the text tower’s maximum length');
-  const preprocessor = new ClipImagePreprocessor(clipImageSettings(source.repo, preprocessorConfig), limits);
+  const preprocessor = new ClipImagePreprocessor(clipImageSettings(source.repo, preprocessorConfig), imageOptions);
   const { cropHeight, cropWidth } = preprocessor.settings;
 
   const visionName = `${source.repo}/${CLIP_FILES.vision}`;

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { EmbeddingModelError, ImageTooLargeError, InvalidImageError } from '../errors';
 import type { JsonObject } from '../model-files';
+import { BicubicResampler } from './bicubic-resampler';
 
 /** CLIPImageProcessor's settings, from a preprocessor_config.json. */
 export interface ClipImageSettings {
@@ -18,6 +19,20 @@ export interface ImageLimits {
   /** Width × height, checked from the header before anything is decoded. */
   readonly maxPixels: number;
 }
+
+/**
+ * What becomes of transparency: `'drop'` keeps the colour stored under transparent pixels, as
+ * CLIPImageProcessor (Pillow's `convert("RGB")`) does and as the model was trained; `flatten`
+ * composites the image onto a colour (`#rrggbb`) first.
+ */
+export type AlphaHandling = 'drop' | { readonly flatten: string };
+
+export interface ClipImageOptions extends ImageLimits {
+  /** `'drop'` unless told otherwise. */
+  readonly alpha?: AlphaHandling;
+}
+
+const HEX_COLOUR = /^#[0-9a-f]{6}$/i;
 
 const PIL_BICUBIC = 3;
 
@@ -73,15 +88,25 @@ function describe(error: unknown): string {
 }
 
 /**
- * CLIP's image preprocessing, as transformers' CLIPImageProcessor does it: EXIF orientation
- * applied, transparency flattened onto white, the shorter side resized to 224 with bicubic
- * resampling, a center crop of 224×224, then (value/255 − mean)/std per channel, laid out CHW.
+ * CLIP's image preprocessing, equal to transformers' CLIPImageProcessor within one level per
+ * channel (docs/embedder.md): sharp decodes the image, turns it upright per its EXIF orientation,
+ * makes it 8-bit sRGB (16-bit samples keep their high byte, as Pillow reads a 16-bit RGB PNG;
+ * grey becomes three equal channels) and drops alpha, or flattens it onto a colour if so
+ * configured. The resize is Pillow's own bicubic, done here bit for bit (pillow-bicubic.ts)
+ * rather than by libvips, which samples half a pixel off Pillow when it enlarges. Then the centre
+ * crop and (value × rescale − mean) / std per channel, laid out CHW.
  */
 export class ClipImagePreprocessor {
+  private readonly alpha: AlphaHandling;
+  private readonly resampler = new BicubicResampler();
+
   constructor(
     readonly settings: ClipImageSettings,
-    private readonly limits: ImageLimits,
-  ) {}
+    private readonly options: ClipImageOptions,
+  ) {
+    this.alpha = options.alpha ?? 'drop';
+    if (this.alpha !== 'drop' && !HEX_COLOUR.test(this.alpha.flatten)) throw new RangeError(`Cannot flatten onto "${this.alpha.flatten}": give a colour as #rrggbb`);
+  }
 
   /** Values per image: 3 × crop height × crop width. */
   get size(): number {
@@ -92,21 +117,26 @@ export class ClipImagePreprocessor {
     const { shortestEdge, cropWidth, cropHeight } = this.settings;
     const { width, height } = await this.orientedSize(bytes);
     const resized = resizedSize(width, height, shortestEdge);
-    let pixels: Buffer;
+    let decoded: { data: Buffer; info: sharp.OutputInfo };
     try {
-      pixels = await sharp(bytes, { limitInputPixels: this.limits.maxPixels })
-        .rotate()
-        .flatten({ background: '#ffffff' })
-        .toColourspace('srgb')
-        .resize(resized.width, resized.height, { kernel: 'cubic', fit: 'fill' })
-        .extract(centerCrop(resized.width, resized.height, cropWidth, cropHeight))
-        .removeAlpha()
-        .raw({ depth: 'uchar' })
-        .toBuffer();
+      const upright = sharp(bytes, { limitInputPixels: this.options.maxPixels }).rotate();
+      const opaque = this.alpha === 'drop' ? upright : upright.flatten({ background: this.alpha.flatten });
+      decoded = await opaque.toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     } catch (error) {
       throw new InvalidImageError(describe(error), { cause: error });
     }
+    const { data, info } = decoded;
+    if (info.channels !== 3 || info.width !== width || info.height !== height) {
+      throw new InvalidImageError(`decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height} RGB`);
+    }
+    const crop = centerCrop(resized.width, resized.height, cropWidth, cropHeight);
+    const pixels = await this.resampler.resize({ pixels: data, width, height }, resized.width, resized.height, crop);
     return this.normalize(pixels);
+  }
+
+  /** Ends the resampling thread, if one started. */
+  close(): Promise<void> {
+    return this.resampler.close();
   }
 
   /** The displayed size (after EXIF orientation), read from the header, so a decompression bomb is refused before decoding. */
@@ -119,14 +149,14 @@ export class ClipImagePreprocessor {
     }
     const { width, height } = metadata.autoOrient ?? metadata;
     if (!width || !height) throw new InvalidImageError('the image has no dimensions');
-    if (width * height > this.limits.maxPixels) {
-      throw new ImageTooLargeError(`${width}×${height} pixels is more than the limit of ${this.limits.maxPixels} pixels`);
+    if (width * height > this.options.maxPixels) {
+      throw new ImageTooLargeError(`${width}×${height} pixels is more than the limit of ${this.options.maxPixels} pixels`);
     }
     return { width, height };
   }
 
   /** Interleaved RGB bytes → (value × rescale − mean) / std, channel-major (CHW). */
-  private normalize(rgb: Buffer): Float32Array {
+  private normalize(rgb: Uint8Array): Float32Array {
     const { cropWidth, cropHeight, mean, std, rescaleFactor } = this.settings;
     const plane = cropWidth * cropHeight;
     if (rgb.length !== plane * 3) throw new InvalidImageError(`decoded to ${rgb.length} bytes, expected ${plane * 3} (RGB)`);
