@@ -23,7 +23,7 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   // X-Forwarded-For is believed only from the proxies configuration names: the client address keys the unknown-key limit.
   const hops = config.TRUST_PROXY;
   const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
-  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy, maxParamLength: 16_384 });
+  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy, routerOptions: { maxParamLength: 16_384 } });
   const fastify = adapter.getInstance();
   applyBodyLimits(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, options.extraControllers), adapter, { bufferLogs: true });

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, Query, StreamableFile } from '@nestjs/c
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { BlobClaimCheck, BlobNotFoundError, isBlobId } from '@switchyard/blobs';
+import { Public } from '../auth/auth.guard';
 import { ForbiddenError, NotFoundError } from '../http/api-errors';
 import { parseOrThrow } from '../http/zod-validation';
 import { BlobLinks } from './blob-links';
@@ -14,6 +15,7 @@ const signedQuerySchema = z.object({
 
 /** Serves blobs (large outputs) by signed link; the signature stands in for the API key. */
 @ApiTags('RunPod-compatible jobs')
+@Public()
 @Controller('v2/:endpointId/blobs')
 export class BlobsController {
   constructor(
