@@ -232,7 +232,7 @@ describe('docker-compose.yml', () => {
     expect(config.PORT).toBe(8080);
     expect(config.DATABASE_URL).toMatch(/^postgresql:\/\/.+@postgres:5432\//);
     expect(config.REDIS_URL).toBe('redis://redis:6379');
-    expect(config.REDIS_PREFIX).toBe('{sy}');
+    expect(config.REDIS_PREFIX).toBe('sy');
     expect(interpolate(gateway.ports![0])).toBe('8080:8080');
     expect(gateway.depends_on).toEqual({ redis: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
     expect(healthcheckUrl(gateway)).toBe('http://127.0.0.1:8080/ready');
@@ -250,7 +250,7 @@ describe('docker-compose.yml', () => {
     const config = loadWorkerConfig(app, [], composeEnvironment(worker));
     expect(config.WORKER_QUEUES).toEqual([spec.queue]);
     expect(config.HEALTH_PORT).toBe(WORKER_HEALTH_PORT);
-    expect(config.REDIS_PREFIX).toBe('{sy}');
+    expect(config.REDIS_PREFIX).toBe('sy');
     expect(healthcheckUrl(worker)).toBe(`http://127.0.0.1:${WORKER_HEALTH_PORT}/ready`);
     expect(worker.depends_on?.redis.condition).toBe('service_healthy');
     expect(composeSeconds(worker.stop_grace_period)).toBeGreaterThanOrEqual(JOB_GRACE_SECONDS);
@@ -544,7 +544,7 @@ describe('k8s/', () => {
       });
       expect(config.PORT).toBe(8080);
       expect(config.DATABASE_URL).toMatch(/^postgresql:\/\//);
-      expect(config.REDIS_PREFIX).toBe('{sy}');
+      expect(config.REDIS_PREFIX).toBe('sy');
       expect(config.RECORDER_CONSUMER).toBe('pod-of-metadata.name');
       expect(podOf(find('Deployment', 'gateway')).terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
     });
@@ -575,7 +575,7 @@ describe('k8s/', () => {
 
   describe('KEDA', () => {
     const scaledObjects = base.filter((manifest) => manifest.kind === 'ScaledObject');
-    const bullPrefix = new RedisKeys(configMap.data!.REDIS_PREFIX).bullPrefix;
+    const keys = new RedisKeys(configMap.data!.REDIS_PREFIX);
 
     it('scales every worker and nothing else', () => {
       expect(scaledObjects.map((scaled) => scaled.spec.scaleTargetRef.name).sort()).toEqual(WORKERS.map(([app]) => app).sort());
@@ -591,8 +591,8 @@ describe('k8s/', () => {
       expect(scaled.spec.triggers).toHaveLength(1);
       const [trigger] = scaled.spec.triggers;
       expect(trigger.type).toBe('redis');
-      expect(trigger.metadata.listName).toBe(`${bullPrefix}:${spec.queue}:wait`);
-      expect(trigger.metadata.listName).toBe(`{sy}:bull:${spec.queue}:wait`);
+      expect(trigger.metadata.listName).toBe(`${keys.queue(spec.queue).bullPrefix}:${spec.queue}:wait`);
+      expect(trigger.metadata.listName).toBe(`sy:{${spec.queue}}:bull:${spec.queue}:wait`);
       expect(trigger.metadata.listLength).toMatch(/^[1-9]\d*$/);
       // The address is read from the scale target's environment and must be the Redis of REDIS_URL.
       const environment = containerEnvironment(appContainer(find('Deployment', app)));
@@ -613,7 +613,7 @@ describe('k8s/', () => {
     });
 
     it('watches the list where BullMQ keeps waiting jobs, and low-priority jobs sit outside it', async () => {
-      const keys = new RedisKeys(`{sy-deploy-test-${process.pid}}`);
+      const keys = new RedisKeys(`sy-deploy-test-${process.pid}`).queue('embedder');
       const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
       const queue = new Queue('embedder', { connection, prefix: keys.bullPrefix });
       try {

@@ -1,3 +1,4 @@
+import { RedisKeys } from '@switchyard/shared';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ describe('API keys and rate limits', () => {
   it('records which key submitted a job', async () => {
     const created = await createApiKey(gateway.database, 'owner');
     const response = await gateway.request('POST', '/v2/echo/run', { input: {} }, { authorization: `Bearer ${created.key}` });
-    const view = await platform.stores.redis.hget(`${platform.stores.prefix}:job:${response.body.id}`, 'apiKeyId');
+    const view = await platform.stores.redis.hget(new RedisKeys(platform.stores.prefix).queue('echo').jobView(response.body.id), 'apiKeyId');
     expect(view).toBe(created.id);
   });
 

@@ -4,7 +4,7 @@ import { loadGatewayConfig } from '../src/config';
 describe('gateway configuration', () => {
   it('runs on defaults: port 8080, local Redis, the embedded database', () => {
     const config = loadGatewayConfig({});
-    expect(config).toMatchObject({ PORT: 8080, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: '{sy}', RATE_LIMITS_ENABLED: true });
+    expect(config).toMatchObject({ PORT: 8080, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: 'sy', RATE_LIMITS_ENABLED: true });
     expect(config.DATABASE_URL).toBeUndefined();
   });
 

@@ -128,7 +128,7 @@ describe('hostile input gets a 4xx, never a 500, and loses nothing', () => {
       expect(JSON.parse(status.body.error)).toMatchObject({ error_type: 'EnqueueLost' });
       await eventually(async () => (await gateway.database.prisma.job.findUnique({ where: { id: orphanId } }))?.status === 'FAILED');
       expect((await gateway.request('GET', `/v2/echo/status-sync/${healthy.body.id}?wait=10000`)).body.status).toBe('COMPLETED');
-      expect(await platform.stores.redis.zcard(new RedisKeys(platform.stores.prefix).awaitingEnqueue)).toBe(0);
+      expect(await platform.stores.redis.zcard(new RedisKeys(platform.stores.prefix).queue('echo').awaitingEnqueue)).toBe(0);
     });
   });
 

@@ -55,7 +55,7 @@ describe('large outputs and inputs (claim check)', () => {
   });
 
   beforeEach(() => {
-    tap = new EventStreamTap(platform.stores.redis, new RedisKeys(platform.stores.prefix).events);
+    tap = new EventStreamTap(platform.stores.redis, new RedisKeys(platform.stores.prefix).queue('echo').events);
   });
 
   afterEach(() => tap.stop());

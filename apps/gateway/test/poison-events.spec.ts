@@ -88,7 +88,7 @@ describe('no job event can stop recording', () => {
     const row = await eventually(async () => (await gateway.database.prisma.job.findUnique({ where: { id: poisonId } })) ?? undefined);
     expect(row.status).toBe('FAILED');
     expect(JSON.parse(row.error as string)).toMatchObject({ error_type: 'EventNotRecorded' });
-    const deadLetters = await platform.stores.redis.xrange(new RedisKeys(platform.stores.prefix).deadEvents, '-', '+');
+    const deadLetters = await platform.stores.redis.xrange(new RedisKeys(platform.stores.prefix).queue('echo').deadEvents, '-', '+');
     expect(deadLetters).toHaveLength(1);
     const fields = deadLetters[0][1];
     expect(fields[fields.indexOf('ev_job') + 1]).toBe(poisonId);
@@ -99,7 +99,7 @@ describe('no job event can stop recording', () => {
     const env = { ...process.env, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: platform.stores.prefix };
     const listed = await runCli(process.execPath, [join(ROOT, 'apps/gateway/dist/cli/events.js'), 'dead-letters'], { env });
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ jobId: poisonId, type: 'queued', seq: 1 })]);
-    await platform.stores.redis.del(new RedisKeys(platform.stores.prefix).deadEvents);
+    await platform.stores.redis.del(new RedisKeys(platform.stores.prefix).queue('echo').deadEvents);
   });
 
   it('replays a dead-lettered event after the fault is fixed, recording it and sending its webhook', async () => {
@@ -113,7 +113,7 @@ describe('no job event can stop recording', () => {
     try {
       const blocked = await aliased.request('POST', '/v2/blocked/runsync', { input: { n: 7 }, webhook: receiver.url });
       expect(blocked.body.status).toBe('COMPLETED');
-      const keys = new RedisKeys(platform.stores.prefix);
+      const keys = new RedisKeys(platform.stores.prefix).queue('echo');
       await eventually(async () => (await platform.stores.redis.xlen(keys.deadEvents)) === 3, 20_000);
       const fine = await gateway.request('POST', '/v2/echo/runsync', { input: { n: 8 } });
       await eventually(async () => (await recordedStatus(fine.body.id)) === 'COMPLETED');

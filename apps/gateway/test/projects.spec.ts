@@ -1,3 +1,4 @@
+import { RedisKeys } from '@switchyard/shared';
 import { randomUUID } from 'node:crypto';
 import { Controller, Get } from '@nestjs/common';
 import { ApiKeyManager } from '../src/auth/api-key-manager';
@@ -77,7 +78,7 @@ describe('projects and key permissions', () => {
       expect({ status: answer.status, body: answer.body }).toEqual(expected);
     }
     // Once the job lives only in Postgres, the answer is the same.
-    await platform.stores.redis.del(`${platform.stores.prefix}:job:${done.body.id}`);
+    await platform.stores.redis.del(new RedisKeys(platform.stores.prefix).queue('echo').jobView(done.body.id));
     await eventually(async () => (await call(alpha.rw, 'GET', `/v2/echo/status/${done.body.id}`)).status === 200);
     expect((await call(beta.rw, 'GET', `/v2/echo/status/${done.body.id}`)).body).toEqual((await unknownJobAnswer(beta.rw, 'GET', 'status', done.body.id)).body);
     // Its own project's keys see it, and retry it.

@@ -18,7 +18,7 @@ describe('resilience', () => {
 
   /** Every job's events are in Postgres: as many rows as the sequence numbers its view handed out. */
   async function expectEveryEventRecorded(gateway: GatewayUnderTest, jobIds: string[]): Promise<void> {
-    const store = new JobStateStore(stores.redis, new RedisKeys(stores.prefix));
+    const store = new JobStateStore(stores.redis, new RedisKeys(stores.prefix).queue('echo'));
     const expected = new Map<string, number>();
     for (const id of jobIds) expected.set(id, (await store.get(id))!.seq);
     await eventually(async () => {
@@ -108,7 +108,7 @@ describe('resilience', () => {
       const ids = submitted.map((response) => response.body.id as string);
       await gateway.close();
 
-      const store = new JobStateStore(stores.redis, new RedisKeys(stores.prefix));
+      const store = new JobStateStore(stores.redis, new RedisKeys(stores.prefix).queue('echo'));
       await eventually(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((view) => view && isFinalStatus(view.status)), 30_000, 100);
 
       gateway = await GatewayUnderTest.start(config);
@@ -149,7 +149,7 @@ describe('resilience', () => {
     // A consumer that fails jobs the way BullMQ does when workers keep dying on one: no Switchyard event.
     const silent = new Worker('echo', async () => { throw new UnrecoverableError('job stalled more than allowable limit'); }, {
       connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null },
-      prefix: new RedisKeys(stores.prefix).bullPrefix,
+      prefix: new RedisKeys(stores.prefix).queue('echo').bullPrefix,
     });
     try {
       const run = await gateway.request('POST', '/v2/echo/run', { input: {} });

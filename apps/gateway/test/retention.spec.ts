@@ -214,7 +214,7 @@ describe('scheduled retention', () => {
     const replica = await GatewayUnderTest.start(
       gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, RETENTION_SWEEP_INTERVAL_MS: '100', RECORDER_CONSUMER: 'replica-2' }),
     );
-    const queue = new Queue(MAINTENANCE_QUEUE, { connection: stores.redis, prefix: new RedisKeys(stores.prefix).bullPrefix });
+    const queue = new Queue(MAINTENANCE_QUEUE, { connection: stores.redis, prefix: new RedisKeys(stores.prefix).queue(MAINTENANCE_QUEUE).bullPrefix });
     try {
       const schedulers = await queue.getJobSchedulers();
       expect(schedulers.map((scheduler) => scheduler.key)).toEqual([RETENTION_SCHEDULER_ID]);

@@ -43,7 +43,7 @@ describe("RunPod's s3Config", () => {
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(file)).toBe(true);
     client.destroy();
 
-    const keys = new RedisKeys(platform.stores.prefix);
+    const keys = new RedisKeys(platform.stores.prefix).queue('echo');
     const entries = (await platform.stores.redis.xrange(keys.events, '-', '+')) as [string, string[]][];
     expect(JSON.stringify(entries)).not.toContain(s3.credentials.secretAccessKey);
     const row = await platform.gateway.database.prisma.job.findUnique({ where: { id: response.body.id } });

@@ -67,5 +67,5 @@ export const jobSecretsKeySchema = z
 /** Settings every app shares: where Redis is and how keys are prefixed. */
 export const redisConfigSchema = z.object({
   REDIS_URL: env.url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-  REDIS_PREFIX: z.string().regex(/^[^:\s]+$/, 'must not contain ":" or spaces').default('{sy}'),
+  REDIS_PREFIX: z.string().regex(/^[^:\s{}]+$/, 'must not contain ":", braces or spaces (each queue adds its own hash tag)').default('sy'),
 });

@@ -3,7 +3,7 @@ import { INLINE_PAYLOADS, parseClaim, type BlobRef, type PayloadOffload } from '
 import { parseJobView, type JobEventType, type JobView } from './job-events';
 import type { JobStatus } from './job-status';
 import { toStorableText } from './json-shape';
-import { RedisKeys } from './redis-keys';
+import type { QueueKeys, RedisKeys } from './redis-keys';
 
 /**
  * Applies one state change atomically: checks that the transition is allowed, updates the job's
@@ -128,7 +128,7 @@ interface TransitionCommand {
 }
 
 /**
- * The live state of jobs in Redis and the only writer of job events. Inputs, outputs and stream
+ * The live state of one queue's jobs in Redis and the only writer of their events. Inputs, outputs and stream
  * chunks over the claim-check threshold go to `payloads` (a blob store) on their way in, so the
  * view, the events and everything that reads them carry only a reference ({@link parseClaim}).
  */
@@ -137,7 +137,8 @@ export class JobStateStore {
 
   constructor(
     redis: Redis,
-    readonly keys: RedisKeys,
+    /** The keys of the queue whose jobs this store holds: its jobs' views share the queue's hash tag with its event stream. */
+    readonly keys: QueueKeys,
     private readonly clock: () => number = Date.now,
     readonly payloads: PayloadOffload = INLINE_PAYLOADS,
   ) {
@@ -279,3 +280,21 @@ export class JobStateStore {
   }
 }
 
+
+/** One JobStateStore per queue, on one connection: a job's state lives with its queue's keys. */
+export class JobStateStores {
+  private readonly stores = new Map<string, JobStateStore>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly payloads: PayloadOffload = INLINE_PAYLOADS,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  of(queue: string): JobStateStore {
+    let store = this.stores.get(queue);
+    if (!store) this.stores.set(queue, (store = new JobStateStore(this.redis, this.keys.queue(queue), this.clock, this.payloads)));
+    return store;
+  }
+}

@@ -1,12 +1,41 @@
 /**
- * Every Redis key Switchyard uses, under one prefix. The default prefix is a hash tag so that, on a
- * Redis Cluster, a job's view, its chunks and the event stream share a slot and one Lua script can
- * touch them all.
+ * Every Redis key Switchyard uses, under one prefix. Keys of one queue share a hash tag, `{queue}`,
+ * so on a Redis Cluster each queue's jobs, events and BullMQ keys sit in one slot, where one Lua
+ * script can touch them all, while different queues spread over the cluster.
  */
 export class RedisKeys {
-  constructor(readonly prefix = '{sy}') {}
+  private readonly queues = new Map<string, QueueKeys>();
 
-  /** Prefix handed to BullMQ; its keys become `<prefix>:bull:<queue>:…`. */
+  constructor(readonly prefix = 'sy') {
+    if (/[{}]/.test(prefix)) throw new RangeError(`Redis key prefix "${prefix}" must not hold a hash tag: each queue's keys get their own`);
+  }
+
+  /** The keys of one queue (a job queue, or the platform's own such as `webhooks`). */
+  queue(queue: string): QueueKeys {
+    let keys = this.queues.get(queue);
+    if (!keys) this.queues.set(queue, (keys = new QueueKeys(`${this.prefix}:{${queue}}`)));
+    return keys;
+  }
+
+  get cancellations(): string {
+    return `${this.prefix}:cancellations`;
+  }
+
+  rateWindow(subject: string, bucket: string, window: number): string {
+    return `${this.prefix}:rate:${subject}:${bucket}:${window}`;
+  }
+
+  /** Set when an API key is revoked, so every gateway refuses it at once despite its key cache. */
+  revokedApiKey(apiKeyId: string): string {
+    return `${this.prefix}:revoked-key:${apiKeyId}`;
+  }
+}
+
+/** The keys of one queue, all under its hash tag: `<prefix>:{<queue>}:…`. */
+export class QueueKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Prefix handed to BullMQ; its keys become `<prefix>:{<queue>}:bull:<queue>:…`. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;
   }
@@ -19,6 +48,7 @@ export class RedisKeys {
     return `${this.prefix}:job:${jobId}:chunks`;
   }
 
+  /** The queue's event stream, read by the recorder (one consumer group) and the waiters. */
   get events(): string {
     return `${this.prefix}:events`;
   }
@@ -35,18 +65,5 @@ export class RedisKeys {
   /** Events the recorder could not write, with why; replayed with `npm run events -- replay`. */
   get deadEvents(): string {
     return `${this.prefix}:events:dead`;
-  }
-
-  get cancellations(): string {
-    return `${this.prefix}:cancellations`;
-  }
-
-  rateWindow(subject: string, bucket: string, window: number): string {
-    return `${this.prefix}:rate:${subject}:${bucket}:${window}`;
-  }
-
-  /** Set when an API key is revoked, so every gateway refuses it at once despite its key cache. */
-  revokedApiKey(apiKeyId: string): string {
-    return `${this.prefix}:revoked-key:${apiKeyId}`;
   }
 }

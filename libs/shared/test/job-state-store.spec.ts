@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { JobStateStore, RedisKeys, type NewJob } from '../src';
+import { JobStateStore, RedisKeys, type NewJob, type QueueKeys } from '../src';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -9,7 +9,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * only this changes.
  */
 function buildStore(redis: Redis, prefix: string, clock?: () => number) {
-  const keys = new RedisKeys(prefix);
+  const keys = new RedisKeys(prefix).queue('test');
   return { store: new JobStateStore(redis, keys, clock), keys };
 }
 
@@ -18,14 +18,14 @@ describe('JobStateStore', () => {
   let redis: Redis;
   let prefix: string;
   let store: JobStateStore;
-  let keys: RedisKeys;
+  let keys: QueueKeys;
 
   beforeAll(() => {
     redis = new Redis(REDIS_URL);
   });
 
   beforeEach(() => {
-    prefix = `{sy-store-${randomBytes(4).toString('hex')}}`;
+    prefix = `sy-store-${randomBytes(4).toString('hex')}`;
     ({ store, keys } = buildStore(redis, prefix));
   });
 

@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import {
   connectRedis,
   INLINE_PAYLOADS,
-  JobStateStore,
+  JobStateStores,
+  type JobStateStore,
   openSecret,
   RedisKeys,
   type JobEnvelope,
@@ -52,7 +53,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   private readonly workers = new Map<string, Worker<JobEnvelope>>();
   /** BullMQ leaves connections it was handed open on close; these are closed here. */
   private readonly connections: Redis[] = [];
-  private store?: JobStateStore;
+  private stores?: JobStateStores;
   /** The opened s3Config of each running job that has one, by job id; only in memory, only while it runs. */
   private readonly callerBuckets = new Map<string, CallerS3Config>();
 
@@ -62,9 +63,9 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      const store = new JobStateStore(this.connect('commands', 'durable'), this.options.keys, Date.now, this.options.claimCheck ?? INLINE_PAYLOADS);
-      this.store = store;
-      const runners = this.options.contracts.map((contract) => this.createRunner(contract, store));
+      const stores = new JobStateStores(this.connect('commands', 'durable'), this.options.keys, this.options.claimCheck ?? INLINE_PAYLOADS);
+      this.stores = stores;
+      const runners = this.options.contracts.map((contract) => this.createRunner(contract, stores.of(contract.queue)));
       await this.listenForCancellations();
       for (const [contract, runner] of runners) this.startWorker(contract, runner);
       await Promise.all([...this.workers.values()].map((worker) => worker.waitUntilReady()));
@@ -123,7 +124,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
       },
       {
         connection: this.connect(contract.queue),
-        prefix: this.options.keys.bullPrefix,
+        prefix: this.options.keys.queue(contract.queue).bullPrefix,
         concurrency: this.concurrencyOf(contract.queue),
         stalledInterval: this.options.stalledIntervalMs,
         lockDuration: this.options.lockDurationMs,
@@ -152,7 +153,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     try {
       job.data.input = JSON.parse(await (this.options.claimCheck ?? INLINE_PAYLOADS).load(ref));
     } catch (error) {
-      await this.store?.fail(job.id!, describeError(error, { traceback: false }));
+      await this.stores?.of(job.queueName).fail(job.id!, describeError(error, { traceback: false }));
       throw new UnrecoverableError(`The input of job ${job.id} could not be read: ${(error as Error).message}`);
     }
   }
@@ -169,7 +170,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
       return true;
     } catch (error) {
       const reason = new CallerBucketError('s3Config.accessSecret', `cannot be opened: ${(error as Error).message}`);
-      await this.store?.fail(job.id!, describeError(reason, { traceback: false }));
+      await this.stores?.of(job.queueName).fail(job.id!, describeError(reason, { traceback: false }));
       return false;
     }
   }

@@ -1,28 +1,34 @@
-import { connectRedis, RedisKeys } from '@switchyard/shared';
+import { connectRedis, EndpointRegistry, RedisKeys } from '@switchyard/shared';
 import { loadGatewayConfig } from '../config';
 import { DeadLetters } from '../events/dead-letters';
 
 const USAGE = `Usage: npm run events -- <command>
-  dead-letters            list events the recorder could not write, with why
-  replay <id>... | --all  put dead-lettered events back on the event stream (after a fix)`;
+  dead-letters                    list events the recorder could not write, with their queue and why
+  replay <queue> <id>... | --all  put dead-lettered events back on their queue's event stream (after a fix)`;
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...ids] = argv;
-  const replayAll = ids.length === 1 && ids[0] === '--all';
-  if (command !== 'dead-letters' && !(command === 'replay' && ids.length > 0)) {
+  const [command, ...rest] = argv;
+  const replayAll = rest.length === 1 && rest[0] === '--all';
+  if (command !== 'dead-letters' && !(command === 'replay' && (replayAll || rest.length >= 2))) {
     console.error(USAGE);
     return 2;
   }
   const config = loadGatewayConfig();
   const keys = new RedisKeys(config.REDIS_PREFIX);
+  const queues = new EndpointRegistry(config.ENDPOINT_ALIASES).contracts().map(({ queue }) => queue);
   const redis = connectRedis(config.REDIS_URL, 'durable', 'events-cli');
+  const deadLettersOf = (queue: string) => new DeadLetters(redis, keys.queue(queue));
   try {
-    const deadLetters = new DeadLetters(redis, keys.events, keys.deadEvents);
     if (command === 'dead-letters') {
-      console.log(JSON.stringify(await deadLetters.list(1_000), null, 2));
+      const listed = await Promise.all(queues.map(async (queue) => (await deadLettersOf(queue).list(1_000)).map((letter) => ({ queue, ...letter }))));
+      console.log(JSON.stringify(listed.flat(), null, 2));
+    } else if (replayAll) {
+      const replayed = await Promise.all(queues.map((queue) => deadLettersOf(queue).replay()));
+      console.log(`Replayed ${replayed.reduce((sum, count) => sum + count, 0)} event(s)`);
     } else {
-      const replayed = await deadLetters.replay(replayAll ? [] : ids);
-      console.log(`Replayed ${replayed} event(s) onto ${keys.events}`);
+      const [queue, ...ids] = rest;
+      if (!queues.includes(queue)) throw new Error(`Unknown queue "${queue}"; queues: ${queues.join(', ')}`);
+      console.log(`Replayed ${await deadLettersOf(queue).replay(ids)} event(s) onto ${keys.queue(queue).events}`);
     }
     return 0;
   } finally {

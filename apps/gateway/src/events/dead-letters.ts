@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { pairsToRecord, toStorableText } from '@switchyard/shared';
+import { pairsToRecord, toStorableText, type QueueKeys } from '@switchyard/shared';
 
 /** Fields the dead-letter stream adds to an event's own; the rest is the event as it was. */
 const DEAD_LETTER_FIELDS = ['dl_entry', 'dl_error', 'dl_at'] as const;
@@ -24,11 +24,16 @@ type Entries = [string, string[]][];
  * job and sequence) writes them like any other.
  */
 export class DeadLetters {
+  private readonly eventStream: string;
+  private readonly deadLetterStream: string;
+
   constructor(
     private readonly redis: Redis,
-    private readonly eventStream: string,
-    private readonly deadLetterStream: string,
-  ) {}
+    keys: QueueKeys,
+  ) {
+    this.eventStream = keys.events;
+    this.deadLetterStream = keys.deadEvents;
+  }
 
   async add(entryId: string, fields: string[], error: unknown): Promise<string> {
     const message = toStorableText(error instanceof Error ? error.message : String(error)).slice(0, 4_000);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Database } from '@switchyard/db';
 import type { Redis } from 'ioredis';
-import { connectRedis, isFinalStatus, RedisKeys, type JobEvent, type Logger } from '@switchyard/shared';
+import { connectRedis, EndpointRegistry, isFinalStatus, RedisKeys, type JobEvent, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { CONFIG, DATABASE, LOGGER, REDIS } from '../infra/tokens';
 import { GatewayMetrics } from '../ops/gateway-metrics';
@@ -28,7 +28,7 @@ const ATTEMPTS_BEFORE_DEAD_LETTER = 3;
  */
 @Injectable()
 export class EventRecorderService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer?: EventStreamConsumer;
+  private readonly consumers: EventStreamConsumer[] = [];
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
@@ -36,42 +36,49 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly endpoints: EndpointRegistry,
     private readonly notifier: WebhookNotifier,
     private readonly metrics: GatewayMetrics,
   ) {}
 
+  /** One consumer per queue's event stream: the streams of different queues may sit on different cluster nodes. */
   async onApplicationBootstrap(): Promise<void> {
     const logger = this.logger.child({ component: 'recorder' });
-    const deadLetters = new DeadLetters(this.redis, this.keys.events, this.keys.deadEvents);
-    this.consumer = new EventStreamConsumer(
-      connectRedis(this.config.REDIS_URL, 'blocking', 'gateway:recorder'),
-      { stream: this.keys.events, group: RECORDER_GROUP, consumer: this.config.RECORDER_CONSUMER, batchSize: 500, maxBatchBytes: MAX_BATCH_BYTES, claimIdleMs: 60_000, lingerMs: 50 },
-      (events) => this.record(events),
-      logger,
-      {
-        attempts: ATTEMPTS_BEFORE_DEAD_LETTER,
-        sinkReachable: () => this.database.ping().then(() => true),
-        deadLetter: async ({ id, fields, event }, error) => {
-          const reason = error instanceof Error ? error.message : String(error);
-          const deadLetterId = await deadLetters.add(id, fields, error);
-          this.metrics.eventsDeadLettered.inc();
-          logger.error({ err: error, jobId: event.jobId, seq: event.seq, type: event.type, entryId: id, deadLetterId }, 'event could not be recorded; moved to the dead-letter stream');
-          await markJobUnrecorded(this.database.prisma, event, reason.slice(0, 500)).catch((markError: unknown) =>
-            logger.error({ err: markError, jobId: event.jobId }, 'could not mark the job of a dead-lettered event as failed'),
-          );
+    for (const { queue } of this.endpoints.contracts()) {
+      const keys = this.keys.queue(queue);
+      const deadLetters = new DeadLetters(this.redis, keys);
+      const consumer = new EventStreamConsumer(
+        connectRedis(this.config.REDIS_URL, 'blocking', `gateway:recorder:${queue}`),
+        { stream: keys.events, group: RECORDER_GROUP, consumer: this.config.RECORDER_CONSUMER, batchSize: 500, maxBatchBytes: MAX_BATCH_BYTES, claimIdleMs: 60_000, lingerMs: 50 },
+        (events) => this.record(events),
+        logger.child({ queue }),
+        {
+          attempts: ATTEMPTS_BEFORE_DEAD_LETTER,
+          sinkReachable: () => this.database.ping().then(() => true),
+          deadLetter: async ({ id, fields, event }, error) => {
+            const reason = error instanceof Error ? error.message : String(error);
+            const deadLetterId = await deadLetters.add(id, fields, error);
+            this.metrics.eventsDeadLettered.inc();
+            logger.error({ err: error, jobId: event.jobId, seq: event.seq, type: event.type, entryId: id, deadLetterId, queue }, 'event could not be recorded; moved to the dead-letter stream');
+            await markJobUnrecorded(this.database.prisma, event, reason.slice(0, 500)).catch((markError: unknown) =>
+              logger.error({ err: markError, jobId: event.jobId }, 'could not mark the job of a dead-lettered event as failed'),
+            );
+          },
         },
-      },
-    );
-    await this.consumer.start();
+      );
+      this.consumers.push(consumer);
+      await consumer.start();
+    }
   }
 
-  /** How long the oldest event not yet recorded has waited, in ms. */
-  lagMs(): Promise<number> {
-    return consumerGroupLagMs(this.redis, this.keys.events, RECORDER_GROUP);
+  /** How long the oldest event not yet recorded, of any queue, has waited, in ms. */
+  async lagMs(): Promise<number> {
+    const lags = await Promise.all(this.endpoints.contracts().map(({ queue }) => consumerGroupLagMs(this.redis, this.keys.queue(queue).events, RECORDER_GROUP)));
+    return Math.max(0, ...lags);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
   }
 
   private async record(events: JobEvent[]): Promise<void> {

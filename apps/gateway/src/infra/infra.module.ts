@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { BlobClaimCheck } from '@switchyard/blobs';
 import { databaseTarget, openDatabase, type Database } from '@switchyard/db';
 import { SecretKeyring } from '@switchyard/secrets';
-import { connectRedis, createLogger, EndpointRegistry, JobStateStore, RedisKeys, waitUntilReady, type Logger } from '@switchyard/shared';
+import { connectRedis, createLogger, EndpointRegistry, JobStateStores, RedisKeys, waitUntilReady, type Logger } from '@switchyard/shared';
 import { loadKeyring } from '../auth/master-key';
 import type { GatewayConfig } from '../config';
 import { QueueRegistry } from './queue-registry';
@@ -51,9 +51,9 @@ export class InfraModule {
         // One blob store for the claim check, shared with the workers through configuration.
         { provide: BlobClaimCheck, useValue: BlobClaimCheck.fromConfig(config) },
         {
-          provide: JobStateStore,
+          provide: JobStateStores,
           inject: [REDIS, RedisKeys, BlobClaimCheck],
-          useFactory: (redis: Redis, keys: RedisKeys, claimCheck: BlobClaimCheck) => new JobStateStore(redis, keys, Date.now, claimCheck),
+          useFactory: (redis: Redis, keys: RedisKeys, claimCheck: BlobClaimCheck) => new JobStateStores(redis, keys, claimCheck),
         },
         {
           provide: QueueRegistry,
@@ -62,7 +62,7 @@ export class InfraModule {
         },
         InfraLifecycle,
       ],
-      exports: [CONFIG, LOGGER, RedisKeys, SecretKeyring, EndpointRegistry, REDIS, DATABASE, BlobClaimCheck, JobStateStore, QueueRegistry],
+      exports: [CONFIG, LOGGER, RedisKeys, SecretKeyring, EndpointRegistry, REDIS, DATABASE, BlobClaimCheck, JobStateStores, QueueRegistry],
     };
   }
 }

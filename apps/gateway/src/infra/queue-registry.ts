@@ -10,7 +10,7 @@ export class QueueRegistry {
   constructor(redisUrl: string, keys: RedisKeys, endpoints: EndpointRegistry) {
     this.connection = connectRedis(redisUrl, 'blocking', 'gateway:queues');
     for (const contract of endpoints.contracts()) {
-      this.queues.set(contract.queue, new Queue<JobEnvelope>(contract.queue, { connection: this.connection, prefix: keys.bullPrefix }));
+      this.queues.set(contract.queue, new Queue<JobEnvelope>(contract.queue, { connection: this.connection, prefix: keys.queue(contract.queue).bullPrefix }));
     }
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { isFinalStatus, JobStateStore, type Logger } from '@switchyard/shared';
+import { isFinalStatus, JobStateStores, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { QueueRegistry } from '../infra/queue-registry';
 import { CONFIG, LOGGER } from '../infra/tokens';
@@ -30,7 +30,7 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
     private readonly queues: QueueRegistry,
-    private readonly store: JobStateStore,
+    private readonly stores: JobStateStores,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -50,32 +50,35 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
 
   private async closeUnenqueued(): Promise<string[]> {
     const closed: string[] = [];
-    const confirmed: string[] = [];
-    for (const jobId of await this.store.awaitingEnqueue(Date.now() - this.config.RECONCILE_ENQUEUE_GRACE_MS, JOBS_PER_SWEEP)) {
-      const view = await this.store.get(jobId);
-      const queue = view && this.queues.named(view.queue);
-      if (!view || view.status !== 'IN_QUEUE' || !queue || (await queue.getJob(jobId))) {
-        confirmed.push(jobId);
-        continue;
+    for (const queue of this.queues.all()) {
+      const store = this.stores.of(queue.name);
+      const confirmed: string[] = [];
+      for (const jobId of await store.awaitingEnqueue(Date.now() - this.config.RECONCILE_ENQUEUE_GRACE_MS, JOBS_PER_SWEEP)) {
+        const view = await store.get(jobId);
+        if (!view || view.status !== 'IN_QUEUE' || (await queue.getJob(jobId))) {
+          confirmed.push(jobId);
+          continue;
+        }
+        const result = await store.fail(jobId, lostJobError('EnqueueLost', 'The job was accepted but never reached its queue (the gateway stopped before enqueueing it)'));
+        if (result.applied) {
+          closed.push(jobId);
+          this.logger.warn({ jobId }, 'job accepted but never enqueued; marked FAILED');
+        }
       }
-      const result = await this.store.fail(jobId, lostJobError('EnqueueLost', 'The job was accepted but never reached its queue (the gateway stopped before enqueueing it)'));
-      if (result.applied) {
-        closed.push(jobId);
-        this.logger.warn({ jobId }, 'job accepted but never enqueued; marked FAILED');
-      }
+      await store.enqueueConfirmed(confirmed);
     }
-    await this.store.enqueueConfirmed(confirmed);
     return closed;
   }
 
   private async closeAbandoned(): Promise<string[]> {
     const closed: string[] = [];
     for (const queue of this.queues.all()) {
+      const store = this.stores.of(queue.name);
       for (const job of await queue.getFailed(0, JOBS_PER_SWEEP - 1)) {
-        const view = await this.store.get(job.id!);
+        const view = await store.get(job.id!);
         if (!view || isFinalStatus(view.status)) continue;
         const error = lostJobError('WorkerLost', job.failedReason || 'the job ended without its worker reporting it');
-        const result = await this.store.fail(job.id!, error);
+        const result = await store.fail(job.id!, error);
         if (result.applied) {
           closed.push(job.id!);
           this.logger.warn({ jobId: job.id, reason: job.failedReason }, 'job failed without its worker recording it; marked FAILED');

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { connectRedis, eventJobId, isFinalStatus, parseJobEvent, RedisKeys, type JobEvent, type JobView, type Logger } from '@switchyard/shared';
+import { connectRedis, EndpointRegistry, eventJobId, isFinalStatus, parseJobEvent, RedisKeys, type JobEvent, type JobView, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { CONFIG, LOGGER } from '../infra/tokens';
 
@@ -33,7 +33,8 @@ export type JobEventListener = (event: JobEvent) => void;
 
 /**
  * Lets requests wait for a job to end (runsync, status-sync) or follow its events (the SSE
- * stream). One blocking reader per gateway process tails the event stream, like BullMQ's
+ * stream). One blocking reader per queue and gateway process tails the queue's event stream (a
+ * reader each, as the streams of different queues may sit on different cluster nodes), like BullMQ's
  * QueueEvents, wakes the waiters of each job that reaches a final status and hands each event to
  * the job's followers. Callers watch before they read the job's state, so an end that came before
  * they subscribed is never missed; the stream is only a wake-up call, never the record.
@@ -42,26 +43,30 @@ export type JobEventListener = (event: JobEvent) => void;
 export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
   private readonly waiters = new Map<string, Set<Resolve>>();
   private readonly followers = new Map<string, Set<JobEventListener>>();
-  private reader?: Redis;
+  private readonly readers: Redis[] = [];
   private running = false;
-  private loop?: Promise<void>;
+  private loops: Promise<void>[] = [];
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly keys: RedisKeys,
+    private readonly endpoints: EndpointRegistry,
   ) {}
 
   onModuleInit(): void {
-    this.reader = connectRedis(this.config.REDIS_URL, 'blocking', 'gateway:job-waiter');
     this.running = true;
-    this.loop = this.tail();
+    this.loops = this.endpoints.contracts().map(({ queue }) => {
+      const reader = connectRedis(this.config.REDIS_URL, 'blocking', `gateway:job-waiter:${queue}`);
+      this.readers.push(reader);
+      return this.tail(reader, this.keys.queue(queue).events);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
-    this.reader?.disconnect();
-    await this.loop;
+    for (const reader of this.readers.splice(0)) reader.disconnect();
+    await Promise.all(this.loops);
   }
 
   /**
@@ -127,11 +132,11 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async tail(): Promise<void> {
+  private async tail(reader: Redis, stream: string): Promise<void> {
     let lastId = '$';
     while (this.running) {
       try {
-        const result = (await this.reader!.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', this.keys.events, lastId)) as
+        const result = (await reader.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', stream, lastId)) as
           | [string, [string, string[]][]][]
           | null;
         for (const [, entries] of result ?? []) {

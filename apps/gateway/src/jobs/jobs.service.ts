@@ -8,7 +8,8 @@ import {
   EndpointRegistry,
   inputShapeLimits,
   isFinalStatus,
-  JobStateStore,
+  JobStateStores,
+  type JobStateStore,
   PayloadTooLargeError as ValueTooLargeError,
   RedisKeys,
   resolvePolicy,
@@ -53,7 +54,7 @@ export class JobsService {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly endpoints: EndpointRegistry,
-    private readonly store: JobStateStore,
+    private readonly stores: JobStateStores,
     private readonly queues: QueueRegistry,
     private readonly waiter: JobWaiter,
     private readonly admission: QueueAdmission,
@@ -123,7 +124,7 @@ export class JobsService {
         removeOnFail: { age: Math.ceil(policy.ttl / 1000) },
       });
     } catch (error) {
-      await this.store.fail(id, 'The job could not be enqueued').catch(() => undefined);
+      await this.stores.of(contract.queue).fail(id, 'The job could not be enqueued').catch(() => undefined);
       throw new ServiceUnavailableError(`Queue ${contract.queue} is unavailable: ${(error as Error).message}`);
     }
     return { id, status: queued.status };
@@ -186,7 +187,7 @@ export class JobsService {
 
   async stream(endpointId: string, jobId: string, principal: Principal): Promise<{ status: JobStatus; stream: { output: unknown }[] }> {
     const job = await this.find(endpointId, jobId, principal);
-    const chunks = await this.store.drainChunks(jobId);
+    const chunks = await this.storeFor(endpointId).drainChunks(jobId);
     return { status: job.status, stream: chunks.map((output) => ({ output })) };
   }
 
@@ -196,7 +197,7 @@ export class JobsService {
     if (isFinalStatus(job.status)) {
       throw new ConflictError(`Job ${jobId} already ended with status ${job.status}; only queued or running jobs can be cancelled`, 'id');
     }
-    const result = await this.store.cancel(jobId);
+    const result = await this.storeFor(endpointId).cancel(jobId);
     if (!result.applied && result.status !== 'CANCELLED') {
       throw new ConflictError(`Job ${jobId} ended with status ${result.status} before it could be cancelled`, 'id');
     }
@@ -215,7 +216,7 @@ export class JobsService {
     }
     const bullJob = await this.queues.get(contract).getJob(jobId);
     if (!bullJob) throw new ConflictError(`Job ${jobId} can no longer be retried: its queue entry has expired`, 'id');
-    const result = await this.store.retry(jobId);
+    const result = await this.stores.of(contract.queue).retry(jobId);
     if (!result.applied) throw new ConflictError(`Job ${jobId} can no longer be retried (status ${result.status})`, 'id');
     await bullJob.retry('failed');
     return { id: jobId, status: 'IN_QUEUE' };
@@ -237,7 +238,7 @@ export class JobsService {
         if (page.length === 0) break;
         const mine = page.filter((job) => isMine(job.data));
         for (const job of mine) {
-          const cancelled = await this.store.cancel(job.id!);
+          const cancelled = await this.stores.of(queue.name).cancel(job.id!);
           await job.remove().catch(() => undefined);
           if (cancelled.applied) removed += 1;
         }
@@ -256,7 +257,7 @@ export class JobsService {
     const queue = this.queues.get(this.endpoint(endpointId));
     const [live, finished, active, workers] = await Promise.all([
       this.liveCounts(principal.projectId, endpointId),
-      this.store.finishedCounts(principal.projectId, endpointId),
+      this.storeFor(endpointId).finishedCounts(principal.projectId, endpointId),
       queue.getActiveCount(),
       queue.getWorkersCount(),
     ]);
@@ -291,8 +292,7 @@ export class JobsService {
    * here, with the very answer an unknown id gets.
    */
   async find(endpointId: string, jobId: string, principal: Principal): Promise<JobRecordLike> {
-    this.endpoint(endpointId);
-    const view = await this.store.get(jobId);
+    const view = await this.storeFor(endpointId).get(jobId);
     if (view) {
       if (view.endpointId !== endpointId || projectOf(view) !== principal.projectId) throw new NotFoundError(`Job "${jobId}"`, 'id');
       return viewToRecord(view);
@@ -304,10 +304,15 @@ export class JobsService {
     return rowToRecord(row);
   }
 
+  /** The state store of the endpoint's queue; an unknown endpoint is 404. */
+  private storeFor(endpointId: string): JobStateStore {
+    return this.stores.of(this.endpoint(endpointId).queue);
+  }
+
   /** Records the job as queued; an input too large for the blob store, or a store that is down, is the caller's 413 or a 503. */
   private async queueState(job: Parameters<JobStateStore['queue']>[0]) {
     try {
-      return await this.store.queue(job);
+      return await this.stores.of(job.queue).queue(job);
     } catch (error) {
       if (error instanceof ValueTooLargeError) throw new PayloadTooLargeError(error.message);
       if (error instanceof BlobStoreUnavailableError) throw new ServiceUnavailableError(error.message);

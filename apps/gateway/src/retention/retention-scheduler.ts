@@ -35,10 +35,10 @@ export class RetentionScheduler implements OnModuleInit, OnApplicationShutdown {
       this.connections.push(redis);
       return redis;
     };
-    this.queue = new Queue(MAINTENANCE_QUEUE, { connection: connection(), prefix: this.keys.bullPrefix });
+    this.queue = new Queue(MAINTENANCE_QUEUE, { connection: connection(), prefix: this.keys.queue(MAINTENANCE_QUEUE).bullPrefix });
     this.worker = new Worker(MAINTENANCE_QUEUE, () => this.retention.sweep(new Date()), {
       connection: connection(),
-      prefix: this.keys.bullPrefix,
+      prefix: this.keys.queue(MAINTENANCE_QUEUE).bullPrefix,
       concurrency: 1,
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'maintenance worker error'));

@@ -56,10 +56,10 @@ export class WebhookNotifier implements OnModuleInit, OnApplicationShutdown {
       this.connections.push(redis);
       return redis;
     };
-    this.queue = new Queue(WEBHOOK_QUEUE, { connection: connection(), prefix: this.keys.bullPrefix });
+    this.queue = new Queue(WEBHOOK_QUEUE, { connection: connection(), prefix: this.keys.queue(WEBHOOK_QUEUE).bullPrefix });
     this.worker = new Worker(WEBHOOK_QUEUE, (job) => this.attempt(job), {
       connection: connection(),
-      prefix: this.keys.bullPrefix,
+      prefix: this.keys.queue(WEBHOOK_QUEUE).bullPrefix,
       concurrency: 16,
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>

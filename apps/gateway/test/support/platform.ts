@@ -26,9 +26,9 @@ afterAll(() => rmSync(TEST_BLOB_DIR, { recursive: true, force: true }));
 export const API_KEY = 'test-key-' + randomBytes(12).toString('hex');
 export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
 
-/** A Redis key prefix of its own per test file, so suites never see each other's jobs. */
+/** A Redis key prefix of its own per test file, so suites never see each other's jobs; each queue adds its own hash tag. */
 export function uniquePrefix(): string {
-  return `{sy-test-${randomBytes(4).toString('hex')}}`;
+  return `sy-test-${randomBytes(4).toString('hex')}`;
 }
 
 export function gatewayConfig(overrides: Record<string, string | undefined>): GatewayConfig {
@@ -176,7 +176,7 @@ export async function createTestStores() {
  */
 export async function queueStateOnly(stores: { redis: Redis; prefix: string }, id: string, input: unknown): Promise<void> {
   const now = Date.now();
-  await new JobStateStore(stores.redis, new RedisKeys(stores.prefix)).queue({
+  await new JobStateStore(stores.redis, new RedisKeys(stores.prefix).queue('echo')).queue({
     id, projectId: 'default', endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
     retentionMs: 60_000, executionTimeout: 60_000, lowPriority: false, input,
   });
