@@ -81,6 +81,27 @@ describe('resilience', () => {
     }
   });
 
+  it('counts the worker processes of an endpoint in /health: idle, running, and gone once they stop', async () => {
+    const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
+    const health = async () => (await gateway.request('GET', '/v2/echo/health')).body.workers;
+    const first = await spawnWorkerProcess(stores.prefix, { WORKER_ID: 'first' });
+    const second = await spawnWorkerProcess(stores.prefix, { WORKER_ID: 'second', WORKER_CONCURRENCY: '1' });
+    try {
+      expect(await health()).toEqual({ idle: 2, running: 0 });
+      const long = await gateway.request('POST', '/v2/echo/run', { input: { sleep_ms: 3_000 } });
+      await eventually(async () => (await gateway.request('GET', `/v2/echo/status/${long.body.id}`)).body.status === 'IN_PROGRESS');
+      await eventually(async () => JSON.stringify(await health()) === JSON.stringify({ idle: 1, running: 1 }));
+      second.kill('SIGTERM');
+      first.kill('SIGTERM');
+      await Promise.all([exited(first), exited(second)]);
+      expect(await health()).toEqual({ idle: 0, running: 0 });
+    } finally {
+      first.kill('SIGKILL');
+      second.kill('SIGKILL');
+      await gateway.close();
+    }
+  });
+
   it('lets a worker finish its active job when it is asked to stop (SIGTERM)', async () => {
     const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
     const worker = await spawnWorkerProcess(stores.prefix);

@@ -11,3 +11,4 @@ export * from './policy';
 export * from './redis';
 export * from './redis-keys';
 export * from './json-shape';
+export * from './worker-presence';

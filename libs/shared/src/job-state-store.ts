@@ -286,7 +286,7 @@ export class JobStateStores {
   private readonly stores = new Map<string, JobStateStore>();
 
   constructor(
-    private readonly redis: Redis,
+    readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly payloads: PayloadOffload = INLINE_PAYLOADS,
     private readonly clock: () => number = Date.now,

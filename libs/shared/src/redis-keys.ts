@@ -66,4 +66,9 @@ export class QueueKeys {
   get deadEvents(): string {
     return `${this.prefix}:events:dead`;
   }
+
+  /** The worker processes serving the queue, with their concurrency and active jobs (see WorkerPresences). */
+  get workers(): string {
+    return `${this.prefix}:workers`;
+  }
 }

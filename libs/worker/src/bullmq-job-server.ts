@@ -6,6 +6,8 @@ import {
   connectRedis,
   INLINE_PAYLOADS,
   JobStateStores,
+  PRESENCE_INTERVAL_MS,
+  WorkerPresences,
   type JobStateStore,
   openSecret,
   RedisKeys,
@@ -56,6 +58,10 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   private stores?: JobStateStores;
   /** The opened s3Config of each running job that has one, by job id; only in memory, only while it runs. */
   private readonly callerBuckets = new Map<string, CallerS3Config>();
+  /** Jobs running now, by queue, for the worker's presence (what /health counts). */
+  private readonly active = new Map<string, number>();
+  private presences?: WorkerPresences;
+  private presenceTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: BullMqJobServerOptions) {
     super();
@@ -69,6 +75,10 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
       await this.listenForCancellations();
       for (const [contract, runner] of runners) this.startWorker(contract, runner);
       await Promise.all([...this.workers.values()].map((worker) => worker.waitUntilReady()));
+      this.presences = new WorkerPresences(stores.redis);
+      await this.announcePresence();
+      this.presenceTimer = setInterval(() => void this.announcePresence().catch(() => undefined), PRESENCE_INTERVAL_MS);
+      this.presenceTimer.unref();
       callback();
     } catch (error) {
       callback(error);
@@ -77,7 +87,9 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
 
   /** Stops taking jobs and waits for the active ones to finish. */
   async close(): Promise<void> {
+    clearInterval(this.presenceTimer);
     await Promise.all([...this.workers.values()].map((worker) => worker.close()));
+    await Promise.all([...this.workers.keys()].map((queue) => this.presences?.withdraw(this.options.keys.queue(queue), this.options.workerId).catch(() => undefined)));
     this.workers.clear();
     await Promise.all(this.connections.splice(0).map((connection) => connection.quit().catch(() => undefined)));
   }
@@ -114,12 +126,14 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     const worker = new Worker<JobEnvelope>(
       contract.queue,
       async (job: Job<JobEnvelope>, token?: string, signal?: AbortSignal) => {
-        await this.resolveInput(job);
-        if (!(await this.openCallerBucket(job))) return;
+        this.countActive(contract.queue, +1);
         try {
+          await this.resolveInput(job);
+          if (!(await this.openCallerBucket(job))) return;
           return await runner.run(job, token, signal);
         } finally {
           this.callerBuckets.delete(job.id!);
+          this.countActive(contract.queue, -1);
         }
       },
       {
@@ -133,6 +147,23 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     );
     worker.on('error', (error) => this.options.logger.error({ err: error, queue: contract.queue }, 'worker error'));
     this.workers.set(contract.queue, worker);
+  }
+
+  /** Counts a queue's running jobs; going from idle to busy or back is announced at once, other changes with the next beat. */
+  private countActive(queue: string, change: 1 | -1): void {
+    const active = (this.active.get(queue) ?? 0) + change;
+    this.active.set(queue, active);
+    if (active === 0 || (active === 1 && change === 1)) void this.announcePresence().catch(() => undefined);
+  }
+
+  /** Tells each served queue that this worker is there, with its concurrency and active jobs. */
+  private async announcePresence(): Promise<void> {
+    if (!this.presences) return;
+    await Promise.all(
+      [...this.workers.keys()].map((queue) =>
+        this.presences!.announce(this.options.keys.queue(queue), { workerId: this.options.workerId, concurrency: this.concurrencyOf(queue), active: this.active.get(queue) ?? 0 }),
+      ),
+    );
   }
 
   concurrencyOf(queue: string): number {

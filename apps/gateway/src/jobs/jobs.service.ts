@@ -9,6 +9,7 @@ import {
   inputShapeLimits,
   isFinalStatus,
   JobStateStores,
+  WorkerPresences,
   type JobStateStore,
   PayloadTooLargeError as ValueTooLargeError,
   RedisKeys,
@@ -46,6 +47,7 @@ export type SubmitMode = keyof typeof RESULT_RETENTION_MS;
 @Injectable()
 export class JobsService {
   private readonly webhookPolicy: AddressPolicy;
+  private readonly presences: WorkerPresences;
   private readonly s3ConfigPolicy: AddressPolicy;
 
   constructor(
@@ -62,6 +64,7 @@ export class JobsService {
   ) {
     this.webhookPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
     this.s3ConfigPolicy = new AddressPolicy({ allowPrivate: config.S3CONFIG_ALLOW_PRIVATE });
+    this.presences = new WorkerPresences(redis);
   }
 
   endpoint(endpointId: string): QueueContract {
@@ -255,13 +258,12 @@ export class JobsService {
    */
   async health(endpointId: string, principal: Principal) {
     const queue = this.queues.get(this.endpoint(endpointId));
-    const [live, finished, active, workers] = await Promise.all([
+    const [live, finished, workers] = await Promise.all([
       this.liveCounts(principal.projectId, endpointId),
       this.storeFor(endpointId).finishedCounts(principal.projectId, endpointId),
-      queue.getActiveCount(),
-      queue.getWorkersCount(),
+      this.presences.of(this.keys.queue(queue.name)),
     ]);
-    const running = Math.min(active, workers);
+    const running = workers.filter((worker) => worker.active > 0).length;
     return {
       jobs: {
         completed: finished.COMPLETED,
@@ -270,7 +272,7 @@ export class JobsService {
         inQueue: live.IN_QUEUE,
         retried: finished.RETRIED,
       },
-      workers: { idle: Math.max(workers - running, 0), running },
+      workers: { idle: workers.length - running, running },
     };
   }
 
