@@ -80,7 +80,9 @@ async function makeImages(count) {
     Array.from({ length: count }, async () => {
       const raw = Buffer.alloc(640 * 480 * 3);
       for (let i = 0; i < raw.length; i++) raw[i] = (i % 3 === 0 ? 120 : 60) + Math.floor(random() * 100);
-      return sharp(raw, { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+      return sharp(raw, { raw: { width: 640, height: 480, channels: 3 } })
+        .jpeg({ quality: 85 })
+        .toBuffer();
     }),
   );
 }
@@ -88,7 +90,10 @@ async function makeImages(count) {
 async function waitForReady(url, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ready = await fetch(url).then((response) => response.ok, () => false);
+    const ready = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -109,16 +114,31 @@ async function startPlatform() {
   const apiKey = `bench-${Date.now()}-embedder-key`;
   const modelCache = await mkdtemp(join(tmpdir(), 'sy-bench-models-'));
   const common = { REDIS_URL, REDIS_PREFIX: prefix };
-  const gateway = await startProcess(join(root, 'apps/gateway/dist/index.js'), {
-    ...common, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, SWITCHYARD_API_KEY: apiKey,
-    // RunPod's limits (200 runsync/s per key) would cap the benchmark; the limiter still runs.
-    RATE_LIMIT_MULTIPLIER: '1000',
-  }, 'gateway listening');
+  const gateway = await startProcess(
+    join(root, 'apps/gateway/dist/index.js'),
+    {
+      ...common,
+      LOG_LEVEL: 'info',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      SWITCHYARD_API_KEY: apiKey,
+      // RunPod's limits (200 runsync/s per key) would cap the benchmark; the limiter still runs.
+      RATE_LIMIT_MULTIPLIER: '1000',
+    },
+    'gateway listening',
+  );
   // At warn, the worker does not log every job.
   const worker = spawn(process.execPath, [join(root, 'apps/embedder/dist/index.js')], {
     env: {
-      ...process.env, ...common, LOG_LEVEL: 'warn', HEALTH_PORT: String(healthPort), WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
-      MODEL_DIR, MODEL_CACHE_DIR: modelCache, HF_HUB_OFFLINE: 'true',
+      ...process.env,
+      ...common,
+      LOG_LEVEL: 'warn',
+      HEALTH_PORT: String(healthPort),
+      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+      MODEL_DIR,
+      MODEL_CACHE_DIR: modelCache,
+      HF_HUB_OFFLINE: 'true',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

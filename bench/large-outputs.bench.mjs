@@ -12,9 +12,7 @@ import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import {
-  fmt, forkReady, freePort, load, REDIS_URL, startProcess, stopProcess, summarize, temporaryDatabase, uniquePrefix,
-} from './support/harness.mjs';
+import { fmt, forkReady, freePort, load, REDIS_URL, startProcess, stopProcess, summarize, temporaryDatabase, uniquePrefix } from './support/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const MB = 1024 * 1024;
@@ -22,7 +20,11 @@ const SIZES = [
   { bytes: 1 * MB, total: 40, warmup: 5 },
   { bytes: 8 * MB, total: 12, warmup: 2 },
 ];
-const payloadOf = (bytes) => ({ data: randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes) });
+const payloadOf = (bytes) => ({
+  data: randomBytes(Math.ceil((bytes * 3) / 4))
+    .toString('base64')
+    .slice(0, bytes),
+});
 
 const redis = new Redis(REDIS_URL);
 async function redisInputBytes() {
@@ -51,7 +53,14 @@ function rssSampler(pid) {
   let peak = 0;
   const timer = setInterval(() => {
     try {
-      peak = Math.max(peak, Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) * 1024);
+      peak = Math.max(
+        peak,
+        Number(
+          execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+            .toString()
+            .trim(),
+        ) * 1024,
+      );
     } catch {
       // the process is gone
     }
@@ -97,18 +106,37 @@ async function gatewayPath() {
   const port = await freePort();
   const apiKey = `bench-${Date.now()}-key`;
   const common = { REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', BLOB_DIR: blobDir };
-  const gateway = await startProcess(join(root, 'apps/gateway/dist/index.js'), {
-    ...common, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, SWITCHYARD_API_KEY: apiKey, RATE_LIMIT_MULTIPLIER: '1000',
-  }, 'gateway listening');
-  const worker = await startProcess(join(root, 'apps/detector-worker/dist/index.js'), { ...common, WORKER_QUEUES: 'echo', WORKER_CONCURRENCY: '4' }, 'worker ready');
+  const gateway = await startProcess(
+    join(root, 'apps/gateway/dist/index.js'),
+    {
+      ...common,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      SWITCHYARD_API_KEY: apiKey,
+      RATE_LIMIT_MULTIPLIER: '1000',
+    },
+    'gateway listening',
+  );
+  const worker = await startProcess(
+    join(root, 'apps/detector-worker/dist/index.js'),
+    { ...common, WORKER_QUEUES: 'echo', WORKER_CONCURRENCY: '4' },
+    'worker ready',
+  );
   const agent = new http.Agent({ keepAlive: true });
   const call = (bytes) => {
     const body = JSON.stringify({ input: payloadOf(bytes) });
     return () =>
       new Promise((resolve, reject) => {
         const request = http.request(
-          { host: '127.0.0.1', port, path: '/v2/echo/runsync?wait=60000', method: 'POST', agent,
-            headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/v2/echo/runsync?wait=60000',
+            method: 'POST',
+            agent,
+            headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
           (response) => {
             const chunks = [];
             response.on('data', (chunk) => chunks.push(chunk));

@@ -5,9 +5,7 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
-import {
-  fmt, forkReady, freePort, load, REDIS_URL, startProcess, stopProcess, summarize, temporaryDatabase, uniquePrefix,
-} from './support/harness.mjs';
+import { fmt, forkReady, freePort, load, REDIS_URL, startProcess, stopProcess, summarize, temporaryDatabase, uniquePrefix } from './support/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const WORKER_CONCURRENCY = 50;
@@ -48,22 +46,42 @@ async function gatewayPath() {
   const port = await freePort();
   const apiKey = `bench-${Date.now()}-key`;
   const common = { REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'info' };
-  const gateway = await startProcess(join(root, 'apps/gateway/dist/index.js'), {
-    ...common, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, SWITCHYARD_API_KEY: apiKey,
-    // RunPod's limits (200 runsync/s per key) would cap the benchmark; the limiter still runs.
-    RATE_LIMIT_MULTIPLIER: '1000',
-  }, 'gateway listening');
-  const worker = await startProcess(join(root, 'apps/detector-worker/dist/index.js'), {
-    ...common, WORKER_QUEUES: 'echo', WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
-  }, 'worker ready');
+  const gateway = await startProcess(
+    join(root, 'apps/gateway/dist/index.js'),
+    {
+      ...common,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      SWITCHYARD_API_KEY: apiKey,
+      // RunPod's limits (200 runsync/s per key) would cap the benchmark; the limiter still runs.
+      RATE_LIMIT_MULTIPLIER: '1000',
+    },
+    'gateway listening',
+  );
+  const worker = await startProcess(
+    join(root, 'apps/detector-worker/dist/index.js'),
+    {
+      ...common,
+      WORKER_QUEUES: 'echo',
+      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    },
+    'worker ready',
+  );
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   const body = JSON.stringify({ input: payload });
   const call = () =>
     new Promise((resolve, reject) => {
       const request = http.request(
-        { host: '127.0.0.1', port, path: '/v2/echo/runsync', method: 'POST', agent,
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v2/echo/runsync',
+          method: 'POST',
+          agent,
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (response) => {
           const chunks = [];
           response.on('data', (chunk) => chunks.push(chunk));

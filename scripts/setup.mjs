@@ -20,7 +20,13 @@ function upToDate(step, inputs, outputs) {
   const stamp = join(stampDir, `${step}.sha256`);
   const current = fingerprint(inputs);
   const fresh = outputs.every((path) => existsSync(join(root, path))) && existsSync(stamp) && readFileSync(stamp, 'utf8') === current;
-  return { fresh, record: () => { mkdirSync(stampDir, { recursive: true }); writeFileSync(stamp, current); } };
+  return {
+    fresh,
+    record: () => {
+      mkdirSync(stampDir, { recursive: true });
+      writeFileSync(stamp, current);
+    },
+  };
 }
 
 function run(command, args, env = {}) {

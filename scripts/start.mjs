@@ -31,9 +31,15 @@ function reachable(url) {
   return new Promise((resolve) => {
     const socket = connect({ host: hostname, port: Number(port || DEFAULT_PORTS[protocol]) });
     socket.setTimeout(2000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -69,13 +75,20 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 if (!(await reachable(redisUrl))) {
   const redisServer = spawnSync('redis-server', ['--version']).status === 0;
   if (!redisServer || process.env.REDIS_URL) {
-    console.error(`[switchyard] No Redis answers at ${redisUrl}. Start one, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) and run npm start again.`);
+    console.error(
+      `[switchyard] No Redis answers at ${redisUrl}. Start one, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) and run npm start again.`,
+    );
     process.exit(1);
   }
   const redisDir = join(stateDir, 'redis');
   mkdirSync(redisDir, { recursive: true });
   log('starting a local redis-server (AOF on, noeviction) in .switchyard/redis');
-  run('redis-server', 'redis-server', ['--port', '6379', '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', ''], {});
+  run(
+    'redis-server',
+    'redis-server',
+    ['--port', '6379', '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', ''],
+    {},
+  );
   for (let i = 0; i < 50 && !(await reachable(redisUrl)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
@@ -95,7 +108,9 @@ const modelEnv = {};
 const hubUrl = process.env.HF_ENDPOINT ?? 'https://huggingface.co';
 if (!process.env.MODEL_DIR && !(await reachable(hubUrl))) {
   modelEnv.MODEL_DIR = join(root, 'models/tiny');
-  log(`${hubUrl} is unreachable and MODEL_DIR is not set: model workers use the generated test models in models/tiny (random weights). Set MODEL_DIR to real weights; see docs/models.md.`);
+  log(
+    `${hubUrl} is unreachable and MODEL_DIR is not set: model workers use the generated test models in models/tiny (random weights). Set MODEL_DIR to real weights; see docs/models.md.`,
+  );
 }
 
 // This launcher is for trying the platform: development mode, unless told otherwise (tracebacks in job errors).

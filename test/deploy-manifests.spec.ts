@@ -114,11 +114,20 @@ describe('Dockerfile', () => {
   });
 
   it('copies from the build context only files that exist and that .dockerignore lets through', () => {
-    const ignored = new Set(readText('.dockerignore').split('\n').map((line) => line.trim()));
+    const ignored = new Set(
+      readText('.dockerignore')
+        .split('\n')
+        .map((line) => line.trim()),
+    );
     const sources = stages
       .flatMap((candidate) => argsOf(candidate, 'COPY'))
       .filter((args) => !args.startsWith('--from'))
-      .flatMap((args) => args.replace(/--\S+\s+/g, '').split(/\s+/).slice(0, -1))
+      .flatMap((args) =>
+        args
+          .replace(/--\S+\s+/g, '')
+          .split(/\s+/)
+          .slice(0, -1),
+      )
       .filter((source) => source !== '.');
     expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'scripts', 'prisma', 'apps', 'libs']));
     for (const source of sources) {
@@ -128,7 +137,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps dependencies, build output, models and local state out of the build context', () => {
-    const ignored = readText('.dockerignore').split('\n').map((line) => line.trim());
+    const ignored = readText('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     for (const pattern of ['node_modules', 'dist', '.git', 'models', '.switchyard']) {
       expect(ignored.some((line) => line === pattern || line === `**/${pattern}`) ? pattern : `${pattern} (not ignored)`).toBe(pattern);
     }
@@ -267,23 +278,22 @@ describe('docker-compose.yml', () => {
     expect(worker.depends_on?.['minio-init'].condition).toBe('service_completed_successfully');
   });
 
-  it.each(MODEL_WORKERS)(
-    'has a GPU variant of %s in the gpu profile that reserves an NVIDIA device and uses CUDA first',
-    (app) => {
-      const gpu = service(`${app}-gpu`);
-      expect(gpu.profiles).toEqual(['gpu']);
-      expect(gpu.command).toEqual(appCommand(app));
-      expect(gpu.deploy?.resources?.reservations?.devices).toEqual([expect.objectContaining({ driver: 'nvidia', capabilities: ['gpu'] })]);
-      expect(gpu.build?.args?.ONNXRUNTIME_NODE_INSTALL).toBe('cuda12');
-      expect(interpolate(gpu.image!)).not.toBe(interpolate(service(app).image!));
-      const environment = composeEnvironment(gpu);
-      expect(loadModelRuntimeConfig(environment).sessions.executionProviders).toEqual(['cuda', 'cpu']);
-      expect(loadWorkerConfig(app, [], environment).WORKER_QUEUES).toEqual(loadWorkerConfig(app, [], composeEnvironment(service(app))).WORKER_QUEUES);
-    },
-  );
+  it.each(MODEL_WORKERS)('has a GPU variant of %s in the gpu profile that reserves an NVIDIA device and uses CUDA first', (app) => {
+    const gpu = service(`${app}-gpu`);
+    expect(gpu.profiles).toEqual(['gpu']);
+    expect(gpu.command).toEqual(appCommand(app));
+    expect(gpu.deploy?.resources?.reservations?.devices).toEqual([expect.objectContaining({ driver: 'nvidia', capabilities: ['gpu'] })]);
+    expect(gpu.build?.args?.ONNXRUNTIME_NODE_INSTALL).toBe('cuda12');
+    expect(interpolate(gpu.image!)).not.toBe(interpolate(service(app).image!));
+    const environment = composeEnvironment(gpu);
+    expect(loadModelRuntimeConfig(environment).sessions.executionProviders).toEqual(['cuda', 'cpu']);
+    expect(loadWorkerConfig(app, [], environment).WORKER_QUEUES).toEqual(loadWorkerConfig(app, [], composeEnvironment(service(app))).WORKER_QUEUES);
+  });
 
   it('keeps every service other than the GPU variants out of profiles, so `docker compose up` starts them', () => {
-    const profiled = Object.entries(compose.services).filter(([, candidate]) => candidate.profiles).map(([name]) => name);
+    const profiled = Object.entries(compose.services)
+      .filter(([, candidate]) => candidate.profiles)
+      .map(([name]) => name);
     expect(profiled.sort()).toEqual(MODEL_WORKERS.map(([app]) => `${app}-gpu`).sort());
   });
 });
@@ -425,7 +435,11 @@ describe('k8s/', () => {
     it.each(kustomizationFiles.map((path) => [relative(ROOT, path)]))('%s lists only files that exist', (file) => {
       const dir = dirname(join(ROOT, file));
       const kustomization = readKustomization(dir);
-      const listed = [...(kustomization.resources ?? []), ...(kustomization.components ?? []), ...(kustomization.patches ?? []).flatMap((patch) => (patch.path ? [patch.path] : []))];
+      const listed = [
+        ...(kustomization.resources ?? []),
+        ...(kustomization.components ?? []),
+        ...(kustomization.patches ?? []).flatMap((patch) => (patch.path ? [patch.path] : [])),
+      ];
       for (const entry of listed) {
         const path = join(dir, entry);
         const exists = existsSync(path) && (!statSync(path).isDirectory() || existsSync(join(path, 'kustomization.yaml')));
@@ -531,7 +545,10 @@ describe('k8s/', () => {
 
     it('gives the deployer its RunPod key', () => {
       const env = appContainer(find('Deployment', 'deployer')).env ?? [];
-      expect(env.find((variable) => variable.name === 'RUNPOD_API_KEY')?.valueFrom?.secretKeyRef).toEqual({ name: 'switchyard-secrets', key: 'RUNPOD_API_KEY' });
+      expect(env.find((variable) => variable.name === 'RUNPOD_API_KEY')?.valueFrom?.secretKeyRef).toEqual({
+        name: 'switchyard-secrets',
+        key: 'RUNPOD_API_KEY',
+      });
     });
 
     it('configures the gateway from the ConfigMap and Secret, with one recorder consumer per pod', () => {
@@ -647,7 +664,13 @@ describe('k8s/', () => {
   });
 
   describe('overlays', () => {
-    const workloadImages = [...new Set(base.filter((manifest) => ['Deployment', 'Job'].includes(manifest.kind)).flatMap((manifest) => podOf(manifest).containers.map((container) => container.image)))];
+    const workloadImages = [
+      ...new Set(
+        base
+          .filter((manifest) => ['Deployment', 'Job'].includes(manifest.kind))
+          .flatMap((manifest) => podOf(manifest).containers.map((container) => container.image)),
+      ),
+    ];
 
     it.each(OVERLAYS.map((dir) => [relative(ROOT, dir)]))('%s builds on the base and names an image for every workload', (folder) => {
       const kustomization = readKustomization(join(ROOT, folder));

@@ -8,7 +8,7 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export function uniquePrefix(name) {
-  return `bench-${name}-${randomBytes(3).toString("hex")}`;
+  return `bench-${name}-${randomBytes(3).toString('hex')}`;
 }
 
 export async function freePort() {

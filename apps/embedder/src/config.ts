@@ -90,7 +90,9 @@ export function loadEmbedderConfig(environment: NodeJS.ProcessEnv = process.env)
   // A job's items are queued all at once or not at all, so the largest job must fit an idle worker.
   const largestJob = Math.max(values.EMBEDDER_MAX_TEXTS, values.EMBEDDER_MAX_IMAGES);
   if (values.EMBEDDER_MAX_QUEUED_ITEMS < largestJob) {
-    throw new ConfigError(`embedder: invalid configuration\n  EMBEDDER_MAX_QUEUED_ITEMS: must be at least ${largestJob} (EMBEDDER_MAX_TEXTS, EMBEDDER_MAX_IMAGES)`);
+    throw new ConfigError(
+      `embedder: invalid configuration\n  EMBEDDER_MAX_QUEUED_ITEMS: must be at least ${largestJob} (EMBEDDER_MAX_TEXTS, EMBEDDER_MAX_IMAGES)`,
+    );
   }
   return {
     models: {

@@ -59,7 +59,10 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function describeIssue(issue: z.core.$ZodIssue): EmbeddingFailure {
   if (issue.code === 'custom' && issue.params) return { error: issue.message, ...issue.params };
-  const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '');
+  const path = issue.path
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+    .join('')
+    .replace(/^\./, '');
   return { error: path ? `${path}: ${issue.message}` : issue.message };
 }
 
@@ -87,13 +90,18 @@ export class EmbeddingService {
     ];
     for (const [key, encoder] of served) {
       if (encoder.dimensions !== EMBEDDING_MODELS[key].dimensions) {
-        throw new EmbeddingModelError(encoder.name, `it gives ${encoder.dimensions} dimensions; ${EMBEDDING_MODELS[key].id} has ${EMBEDDING_MODELS[key].dimensions}`);
+        throw new EmbeddingModelError(
+          encoder.name,
+          `it gives ${encoder.dimensions} dimensions; ${EMBEDDING_MODELS[key].id} has ${EMBEDDING_MODELS[key].dimensions}`,
+        );
       }
     }
     const { textBatchSize, textBatchTokens, textLookahead, imageBatchSize } = options.batching;
     for (const encoder of [models.miniLm, models.clip.text]) {
       if (encoder.tokenizer.maxLength > textBatchTokens) {
-        throw new RangeError(`A batch budget of ${textBatchTokens} tokens cannot hold one text of ${encoder.name} (up to ${encoder.tokenizer.maxLength} tokens)`);
+        throw new RangeError(
+          `A batch budget of ${textBatchTokens} tokens cannot hold one text of ${encoder.name} (up to ${encoder.tokenizer.maxLength} tokens)`,
+        );
       }
     }
     this.text = {
@@ -153,7 +161,10 @@ export class EmbeddingService {
       if (modality === 'text') {
         const { tokenizer, batcher } = this.text[model];
         const tokenized = await tokenizer.encodeAll(values);
-        vectors = await batcher.submitAll(tokenized.map((item) => ({ item, cost: item.ids.length })), { signal });
+        vectors = await batcher.submitAll(
+          tokenized.map((item) => ({ item, cost: item.ids.length })),
+          { signal },
+        );
         const truncated = tokenized.map((item) => item.truncated);
         textDetails = {
           tokens: tokenized.reduce((sum, item) => sum + item.ids.length, 0),

@@ -8,7 +8,10 @@ import { startServer, type TestServer } from '../../../libs/outbound/test/suppor
 import { loadEmbedderConfig } from '../src/config';
 import { EmbeddingService, type EmbeddingFailure } from '../src/embedding-service';
 
-const png = (colour: { r: number; g: number; b: number }) => sharp({ create: { width: 64, height: 48, channels: 3, background: colour } }).png().toBuffer();
+const png = (colour: { r: number; g: number; b: number }) =>
+  sharp({ create: { width: 64, height: 48, channels: 3, background: colour } })
+    .png()
+    .toBuffer();
 
 function norm(vector: readonly number[]): number {
   return Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0));
@@ -78,9 +81,13 @@ describe('EmbeddingService', () => {
   it('batches the items of concurrent jobs into shared runs, each getting its own vector', async () => {
     const texts = ['red shoes', 'a blue cotton jacket for winter', 'black bag', 'green tree', 'white sky', 'dog'];
     const alone = await Promise.all(texts.map(async (text) => succeeded(await embed({ text })).vector));
-    const before = (service.describe().batching as Record<string, { batchesRun: number; itemsRun: number }>)['sentence-transformers/all-MiniLM-L6-v2/onnx/model.onnx'];
+    const before = (service.describe().batching as Record<string, { batchesRun: number; itemsRun: number }>)[
+      'sentence-transformers/all-MiniLM-L6-v2/onnx/model.onnx'
+    ];
     const together = await Promise.all(texts.map(async (text) => succeeded(await embed({ text })).vector));
-    const after = (service.describe().batching as Record<string, { batchesRun: number; itemsRun: number }>)['sentence-transformers/all-MiniLM-L6-v2/onnx/model.onnx'];
+    const after = (service.describe().batching as Record<string, { batchesRun: number; itemsRun: number }>)[
+      'sentence-transformers/all-MiniLM-L6-v2/onnx/model.onnx'
+    ];
     expect(after.itemsRun - before.itemsRun).toBe(6);
     expect(after.batchesRun - before.batchesRun).toBe(1);
     together.forEach((vector, index) => vector!.forEach((value, i) => expect(value).toBeCloseTo(alone[index]![i], 5)));
@@ -137,7 +144,12 @@ describe('EmbeddingService', () => {
       // MODEL_INFERENCE_THREADS' default on this machine: one per four cores, at least one.
       inferenceThreads: Math.max(1, Math.floor(availableParallelism() / 4)),
       models: [
-        { graph: 'sentence-transformers/all-MiniLM-L6-v2/onnx/model.onnx', executionProvider: 'cpu', nodesByProvider: { cpu: expect.any(Number) }, dimensions: 384 },
+        {
+          graph: 'sentence-transformers/all-MiniLM-L6-v2/onnx/model.onnx',
+          executionProvider: 'cpu',
+          nodesByProvider: { cpu: expect.any(Number) },
+          dimensions: 384,
+        },
         { graph: 'openai/clip-vit-base-patch32/onnx/text_model.onnx', executionProvider: 'cpu', dimensions: 512 },
         { graph: 'openai/clip-vit-base-patch32/onnx/vision_model.onnx', executionProvider: 'cpu', dimensions: 512 },
       ],

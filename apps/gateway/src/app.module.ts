@@ -42,7 +42,9 @@ export class AppModule {
       imports: [InfraModule.forConfig(config)],
       controllers: [RunpodController, BlobsController, OperationsController, OpenAiController, AdminController, ...extraControllers],
       providers: [
-        ApiKeysService, RateLimiter, AuthGuard,
+        ApiKeysService,
+        RateLimiter,
+        AuthGuard,
         // The one guard of every route: only routes marked @Public() skip it.
         { provide: APP_GUARD, useExisting: AuthGuard },
         {
@@ -51,8 +53,19 @@ export class AppModule {
           useFactory: (database: Database, redis: Redis, keys: RedisKeys, keyring: SecretKeyring) =>
             new ApiKeyManager(database, { redis, keys }, (secret, id) => keyring.seal(secret, webhookSecretContext(id))),
         },
-        GatewayMetrics, JobWaiter, QueueAdmission, JobsService, JobEventFeeds, JobReconciler,
-        WebhookNotifier, EventRecorderService, OpenAiService, RetentionService, RetentionScheduler, BlobLinks, JobOutputs,
+        GatewayMetrics,
+        JobWaiter,
+        QueueAdmission,
+        JobsService,
+        JobEventFeeds,
+        JobReconciler,
+        WebhookNotifier,
+        EventRecorderService,
+        OpenAiService,
+        RetentionService,
+        RetentionScheduler,
+        BlobLinks,
+        JobOutputs,
         {
           // Blobs expire with their job: the retention sweep deletes them by the expiry their ids carry.
           provide: EXPIRED_RESOURCE_CLEANERS,

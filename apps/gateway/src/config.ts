@@ -3,85 +3,96 @@ import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
 import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
-export const gatewayConfigSchema = redisConfigSchema.extend({
-  ...blobConfigShape,
-  /**
-   * Signs the gateway's blob links (`?output=url`). Set the same value on every replica; unset, each
-   * process signs with a random key of its own and its links work only through it.
-   */
-  BLOB_URL_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
-  /** How long a blob link stays valid. */
-  BLOB_URL_TTL_MS: env.positiveInt(15 * 60_000),
-  /** Seals s3Config secrets for the workers (the same value on gateways and workers); unset, s3Config is refused. */
-  JOB_SECRETS_KEY: jobSecretsKeySchema,
-  /** Allow s3Config endpoints on loopback and private addresses (an on-prem MinIO, tests). */
-  S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
-  PORT: env.port(8080),
-  HOST: z.string().default('0.0.0.0'),
-  DATABASE_URL: env.url(['postgres:', 'postgresql:']).optional(),
-  PGLITE_DIR: z.string().default(resolve('.switchyard/pgdata')),
-  SWITCHYARD_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** Whether the SWITCHYARD_API_KEY key (read_write, default project) is also an admin key. */
-  SWITCHYARD_API_KEY_ADMIN: env.boolean(true),
-  SWITCHYARD_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, 'must be whsec_ followed by base64').optional(),
-  /**
-   * The master key that seals secrets at rest (32 bytes, base64). Required when NODE_ENV is
-   * production; elsewhere one is generated into SECRET_KEY_FILE. Rotate it by moving the old one
-   * to SWITCHYARD_SECRET_KEY_PREVIOUS and running `npm run keys -- rotate-secrets`.
-   */
-  SWITCHYARD_SECRET_KEY: z.string().optional(),
-  SWITCHYARD_SECRET_KEY_PREVIOUS: env.list(),
-  SECRET_KEY_FILE: z.string().default(resolve('.switchyard/secret-key')),
-  NODE_ENV: z.string().default('development'),
-  /** `alias=endpoint,…`: extra endpoint ids (for example RunPod ids clients already use). */
-  ENDPOINT_ALIASES: env.keyValues(),
-  /** Allow webhooks to loopback and private addresses (on-prem receivers, tests). */
-  WEBHOOK_ALLOW_PRIVATE: env.boolean(false),
-  WEBHOOK_TIMEOUT_MS: env.positiveInt(10_000),
-  /** Scales the Standard Webhooks retry schedule; tests shrink it, production keeps 1. */
-  WEBHOOK_RETRY_SCALE: z.coerce.number().positive().max(1).default(1),
-  RATE_LIMITS_ENABLED: env.boolean(true),
-  /**
-   * Key look-ups in the database (keys not in the cache: unknown ones, mostly) one client address
-   * may cause per 10 s, before any look-up; past it, 429 (0: no limit).
-   */
-  KEY_LOOKUPS_PER_IP: z.coerce.number().int().min(0).default(100),
-  /**
-   * Which proxies' X-Forwarded-For to believe for the client address: `false` (none, the default),
-   * `true` (any), a hop count, or a comma-separated list of addresses and CIDR ranges.
-   */
-  TRUST_PROXY: z
-    .string()
-    .default('false')
-    .transform((value): boolean | number | string[] => {
-      if (value === 'false' || value === '') return false;
-      if (value === 'true') return true;
-      if (/^\d+$/.test(value)) return Number(value);
-      return value.split(',').map((item) => item.trim()).filter(Boolean);
-    }),
-  /** Serve the OpenAPI UI at /docs, open to everyone (it describes the API, and holds no data). */
-  DOCS_ENABLED: env.boolean(true),
-  /** Multiplies RunPod's default per-key limits, for installs that need more (or benchmarks). */
-  RATE_LIMIT_MULTIPLIER: z.coerce.number().positive().default(1),
-  /** How often the retention sweep runs: one BullMQ job scheduler that every replica shares. */
-  RETENTION_SWEEP_INTERVAL_MS: env.positiveInt(600_000),
-  /** Rows one DELETE removes at most, so that no statement holds locks for long. */
-  RETENTION_BATCH_SIZE: env.positiveInt(1000),
-  /** Batches per table in one sweep; what is left waits for the next sweep. */
-  RETENTION_MAX_BATCHES_PER_SWEEP: env.positiveInt(100),
-  /** How long a job, its events, webhook deliveries and attempts stay past its `expires_at`. */
-  RETENTION_GRACE_MS: z.coerce.number().int().min(0).default(0),
-  /** Webhook attempts older than this go even while their job stays; unset: they go with the job. */
-  RETENTION_WEBHOOK_ATTEMPTS_MS: z.coerce.number().int().positive().optional(),
-  RECORDER_CONSUMER: z.string().min(1).default(`gateway-${process.env.HOSTNAME ?? 'local'}`),
-  /** /ready answers 503 once the oldest event not yet recorded is older than this (0: never). */
-  RECORDER_READY_MAX_LAG_MS: z.coerce.number().int().min(0).default(120_000),
-  /** Waiting jobs an endpoint's queue may hold before new ones are refused with 429 (0: no limit). */
-  MAX_QUEUED_JOBS_PER_ENDPOINT: z.coerce.number().int().min(0).default(10_000),
-  /** A job still queued this long after it was accepted, with no queue entry, is failed as lost (its gateway died before enqueueing it). */
-  RECONCILE_ENQUEUE_GRACE_MS: env.positiveInt(60_000),
-  LOG_LEVEL: env.logLevel(),
-}).superRefine(refineBlobConfig);
+export const gatewayConfigSchema = redisConfigSchema
+  .extend({
+    ...blobConfigShape,
+    /**
+     * Signs the gateway's blob links (`?output=url`). Set the same value on every replica; unset, each
+     * process signs with a random key of its own and its links work only through it.
+     */
+    BLOB_URL_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** How long a blob link stays valid. */
+    BLOB_URL_TTL_MS: env.positiveInt(15 * 60_000),
+    /** Seals s3Config secrets for the workers (the same value on gateways and workers); unset, s3Config is refused. */
+    JOB_SECRETS_KEY: jobSecretsKeySchema,
+    /** Allow s3Config endpoints on loopback and private addresses (an on-prem MinIO, tests). */
+    S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
+    PORT: env.port(8080),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: env.url(['postgres:', 'postgresql:']).optional(),
+    PGLITE_DIR: z.string().default(resolve('.switchyard/pgdata')),
+    SWITCHYARD_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Whether the SWITCHYARD_API_KEY key (read_write, default project) is also an admin key. */
+    SWITCHYARD_API_KEY_ADMIN: env.boolean(true),
+    SWITCHYARD_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, 'must be whsec_ followed by base64')
+      .optional(),
+    /**
+     * The master key that seals secrets at rest (32 bytes, base64). Required when NODE_ENV is
+     * production; elsewhere one is generated into SECRET_KEY_FILE. Rotate it by moving the old one
+     * to SWITCHYARD_SECRET_KEY_PREVIOUS and running `npm run keys -- rotate-secrets`.
+     */
+    SWITCHYARD_SECRET_KEY: z.string().optional(),
+    SWITCHYARD_SECRET_KEY_PREVIOUS: env.list(),
+    SECRET_KEY_FILE: z.string().default(resolve('.switchyard/secret-key')),
+    NODE_ENV: z.string().default('development'),
+    /** `alias=endpoint,…`: extra endpoint ids (for example RunPod ids clients already use). */
+    ENDPOINT_ALIASES: env.keyValues(),
+    /** Allow webhooks to loopback and private addresses (on-prem receivers, tests). */
+    WEBHOOK_ALLOW_PRIVATE: env.boolean(false),
+    WEBHOOK_TIMEOUT_MS: env.positiveInt(10_000),
+    /** Scales the Standard Webhooks retry schedule; tests shrink it, production keeps 1. */
+    WEBHOOK_RETRY_SCALE: z.coerce.number().positive().max(1).default(1),
+    RATE_LIMITS_ENABLED: env.boolean(true),
+    /**
+     * Key look-ups in the database (keys not in the cache: unknown ones, mostly) one client address
+     * may cause per 10 s, before any look-up; past it, 429 (0: no limit).
+     */
+    KEY_LOOKUPS_PER_IP: z.coerce.number().int().min(0).default(100),
+    /**
+     * Which proxies' X-Forwarded-For to believe for the client address: `false` (none, the default),
+     * `true` (any), a hop count, or a comma-separated list of addresses and CIDR ranges.
+     */
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((value): boolean | number | string[] => {
+        if (value === 'false' || value === '') return false;
+        if (value === 'true') return true;
+        if (/^\d+$/.test(value)) return Number(value);
+        return value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
+      }),
+    /** Serve the OpenAPI UI at /docs, open to everyone (it describes the API, and holds no data). */
+    DOCS_ENABLED: env.boolean(true),
+    /** Multiplies RunPod's default per-key limits, for installs that need more (or benchmarks). */
+    RATE_LIMIT_MULTIPLIER: z.coerce.number().positive().default(1),
+    /** How often the retention sweep runs: one BullMQ job scheduler that every replica shares. */
+    RETENTION_SWEEP_INTERVAL_MS: env.positiveInt(600_000),
+    /** Rows one DELETE removes at most, so that no statement holds locks for long. */
+    RETENTION_BATCH_SIZE: env.positiveInt(1000),
+    /** Batches per table in one sweep; what is left waits for the next sweep. */
+    RETENTION_MAX_BATCHES_PER_SWEEP: env.positiveInt(100),
+    /** How long a job, its events, webhook deliveries and attempts stay past its `expires_at`. */
+    RETENTION_GRACE_MS: z.coerce.number().int().min(0).default(0),
+    /** Webhook attempts older than this go even while their job stays; unset: they go with the job. */
+    RETENTION_WEBHOOK_ATTEMPTS_MS: z.coerce.number().int().positive().optional(),
+    RECORDER_CONSUMER: z
+      .string()
+      .min(1)
+      .default(`gateway-${process.env.HOSTNAME ?? 'local'}`),
+    /** /ready answers 503 once the oldest event not yet recorded is older than this (0: never). */
+    RECORDER_READY_MAX_LAG_MS: z.coerce.number().int().min(0).default(120_000),
+    /** Waiting jobs an endpoint's queue may hold before new ones are refused with 429 (0: no limit). */
+    MAX_QUEUED_JOBS_PER_ENDPOINT: z.coerce.number().int().min(0).default(10_000),
+    /** A job still queued this long after it was accepted, with no queue entry, is failed as lost (its gateway died before enqueueing it). */
+    RECONCILE_ENQUEUE_GRACE_MS: env.positiveInt(60_000),
+    LOG_LEVEL: env.logLevel(),
+  })
+  .superRefine(refineBlobConfig);
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

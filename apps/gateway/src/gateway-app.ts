@@ -41,11 +41,7 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   if (config.DOCS_ENABLED) {
     const document = SwaggerModule.createDocument(
       app,
-      new DocumentBuilder()
-        .setTitle('Switchyard')
-        .setDescription('Self-hosted GPU inference jobs with a RunPod-compatible API')
-        .addBearerAuth()
-        .build(),
+      new DocumentBuilder().setTitle('Switchyard').setDescription('Self-hosted GPU inference jobs with a RunPod-compatible API').addBearerAuth().build(),
     );
     SwaggerModule.setup('docs', app, document);
   }
@@ -55,7 +51,10 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   const queues = [...app.get(QueueRegistry).all(), app.get(WebhookNotifier).queueForDashboard(), app.get(RetentionScheduler).queueForDashboard()];
   // The dashboard can clean queues behind the state store's back: admin keys only.
   await mountQueueDashboard(fastify, queues, (authorization, clientAddress) =>
-    guard.authenticate(authorization, clientAddress).then((principal) => (principal.admin ? 'allowed' : 'forbidden'), () => 'unauthorized' as const),
+    guard.authenticate(authorization, clientAddress).then(
+      (principal) => (principal.admin ? 'allowed' : 'forbidden'),
+      () => 'unauthorized' as const,
+    ),
   );
   return app;
 }

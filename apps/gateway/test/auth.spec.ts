@@ -182,7 +182,9 @@ describe('webhook secrets at rest', () => {
   });
 
   it('refuses to start in production without a master key', () => {
-    expect(() => loadKeyring(gatewayConfig({ NODE_ENV: 'production', SWITCHYARD_SECRET_KEY: undefined }), () => undefined)).toThrow(/SWITCHYARD_SECRET_KEY is required/);
+    expect(() => loadKeyring(gatewayConfig({ NODE_ENV: 'production', SWITCHYARD_SECRET_KEY: undefined }), () => undefined)).toThrow(
+      /SWITCHYARD_SECRET_KEY is required/,
+    );
   });
 
   it('generates a development master key into its file once, and says so', () => {

@@ -23,12 +23,18 @@ describe('gateway configuration', () => {
 
   it('sweeps expired rows every 10 minutes, 1000 rows a statement, keeping webhook attempts as long as their job', () => {
     const config = loadGatewayConfig({});
-    expect(config).toMatchObject({ RETENTION_SWEEP_INTERVAL_MS: 600_000, RETENTION_BATCH_SIZE: 1000, RETENTION_MAX_BATCHES_PER_SWEEP: 100, RETENTION_GRACE_MS: 0 });
+    expect(config).toMatchObject({
+      RETENTION_SWEEP_INTERVAL_MS: 600_000,
+      RETENTION_BATCH_SIZE: 1000,
+      RETENTION_MAX_BATCHES_PER_SWEEP: 100,
+      RETENTION_GRACE_MS: 0,
+    });
     expect(config.RETENTION_WEBHOOK_ATTEMPTS_MS).toBeUndefined();
   });
 
   it('refuses retention settings that are not whole milliseconds or rows, naming each', () => {
-    const load = () => loadGatewayConfig({ RETENTION_SWEEP_INTERVAL_MS: '0', RETENTION_BATCH_SIZE: '-5', RETENTION_GRACE_MS: 'a day', RETENTION_WEBHOOK_ATTEMPTS_MS: '0' });
+    const load = () =>
+      loadGatewayConfig({ RETENTION_SWEEP_INTERVAL_MS: '0', RETENTION_BATCH_SIZE: '-5', RETENTION_GRACE_MS: 'a day', RETENTION_WEBHOOK_ATTEMPTS_MS: '0' });
     for (const variable of ['RETENTION_SWEEP_INTERVAL_MS', 'RETENTION_BATCH_SIZE', 'RETENTION_GRACE_MS', 'RETENTION_WEBHOOK_ATTEMPTS_MS']) {
       expect(load).toThrow(new RegExp(`^  ${variable}: `, 'm'));
     }

@@ -30,8 +30,12 @@ describe('embedder endpoint through the RunPod-compatible API', () => {
   };
 
   beforeAll(async () => {
-    photo = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 30, b: 40 } } }).jpeg().toBuffer();
-    transparent = await sharp({ create: { width: 100, height: 300, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.3 } } }).png().toBuffer();
+    photo = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 30, b: 40 } } })
+      .jpeg()
+      .toBuffer();
+    transparent = await sharp({ create: { width: 100, height: 300, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.3 } } })
+      .png()
+      .toBuffer();
     images = await startServer((request, response) => {
       const routes: Record<string, () => void> = {
         '/photo.jpg': () => response.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo),
@@ -165,7 +169,9 @@ describe('embedder endpoint through the RunPod-compatible API', () => {
       expect((await refused({ image_url: 'https://example.com/a.png', model: 'all-MiniLM-L6-v2' })).error).toBe(
         'input.model: sentence-transformers/all-MiniLM-L6-v2 cannot embed images; use openai/clip-vit-base-patch32',
       );
-      expect((await refused({ text: 'a', dimensions: 385 })).error).toBe('input.dimensions: must be at most 384, the dimensions of sentence-transformers/all-MiniLM-L6-v2');
+      expect((await refused({ text: 'a', dimensions: 385 })).error).toBe(
+        'input.dimensions: must be at most 384, the dimensions of sentence-transformers/all-MiniLM-L6-v2',
+      );
     });
   });
 
@@ -173,7 +179,9 @@ describe('embedder endpoint through the RunPod-compatible API', () => {
     it('reports an error status, an unreachable host, a non-image type and an oversized image', async () => {
       expect(await failed({ image_url: `${images.origin}/missing.png` })).toBe('Failed to download image: 404 Not Found');
       const port = await unusedPort();
-      expect(await failed({ image_url: `http://127.0.0.1:${port}/a.png` })).toMatch(/^Failed to download image: Connection to http:\/\/127\.0\.0\.1:\d+ failed/);
+      expect(await failed({ image_url: `http://127.0.0.1:${port}/a.png` })).toMatch(
+        /^Failed to download image: Connection to http:\/\/127\.0\.0\.1:\d+ failed/,
+      );
       expect(await failed({ image_url: `${images.origin}/page.html` })).toMatch(/^Failed to download image: .*content-type "text\/html"/);
       expect(await failed({ image_url: `${images.origin}/huge.png` })).toMatch(/^Image too large: .* sent more than the limit of 200000 bytes/);
     });

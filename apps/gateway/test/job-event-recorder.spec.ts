@@ -20,8 +20,19 @@ describe('recordJobEvents', () => {
   const createdAt = Date.UTC(2026, 10, 22, 12, 0, 0);
   function event(jobId: string, seq: number, type: JobEventType, status: JobStatus, extra: Partial<JobView> = {}, payload?: string): JobEvent {
     const view: JobView = {
-      id: jobId, endpointId: 'echo', queue: 'echo', status, createdAt, expiresAt: createdAt + 86_400_000, retentionMs: 60_000,
-      executionTimeout: 600_000, lowPriority: false, attempts: seq > 1 ? 1 : 0, seq, webhook: 'https://hooks.example/x', ...extra,
+      id: jobId,
+      endpointId: 'echo',
+      queue: 'echo',
+      status,
+      createdAt,
+      expiresAt: createdAt + 86_400_000,
+      retentionMs: 60_000,
+      executionTimeout: 600_000,
+      lowPriority: false,
+      attempts: seq > 1 ? 1 : 0,
+      seq,
+      webhook: 'https://hooks.example/x',
+      ...extra,
     };
     return { entryId: `${seq}-0`, jobId, seq, type, at: createdAt + seq, payload, view };
   }
@@ -35,9 +46,21 @@ describe('recordJobEvents', () => {
   it('records a job, its events and its webhook delivery, with RunPod’s times', async () => {
     const due = await recordJobEvents(database.prisma, lifecycle('job-a'));
     const job = await database.prisma.job.findUniqueOrThrow({ where: { id: 'job-a' }, include: { events: { orderBy: { seq: 'asc' } } } });
-    expect(job).toMatchObject({ status: 'COMPLETED', input: { prompt: 'hi' }, output: { echo: { prompt: 'hi' } }, delayTime: 5, executionTime: 20, lastSeq: 4 });
+    expect(job).toMatchObject({
+      status: 'COMPLETED',
+      input: { prompt: 'hi' },
+      output: { echo: { prompt: 'hi' } },
+      delayTime: 5,
+      executionTime: 20,
+      lastSeq: 4,
+    });
     expect(job.createdAt.getTime()).toBe(createdAt);
-    expect(job.events.map((row) => [row.seq, row.type, row.payload])).toEqual([[1, 'queued', null], [2, 'started', null], [3, 'stream', 'chunk'], [4, 'completed', null]]);
+    expect(job.events.map((row) => [row.seq, row.type, row.payload])).toEqual([
+      [1, 'queued', null],
+      [2, 'started', null],
+      [3, 'stream', 'chunk'],
+      [4, 'completed', null],
+    ]);
     expect(due).toEqual([{ deliveryId: 'msg_job-a_4', jobId: 'job-a' }]);
   });
 

@@ -15,12 +15,18 @@ class EventStreamTap {
 
   constructor(redis: Redis, stream: string) {
     this.loop = (async () => {
-      let last = (await redis.xinfo('STREAM', stream).then((info) => String((info as unknown[])[(info as unknown[]).indexOf('last-generated-id') + 1]), () => '0-0'));
+      let last = await redis.xinfo('STREAM', stream).then(
+        (info) => String((info as unknown[])[(info as unknown[]).indexOf('last-generated-id') + 1]),
+        () => '0-0',
+      );
       while (this.running) {
         const entries = (await redis.xrange(stream, `(${last}`, '+', 'COUNT', 100)) as [string, string[]][];
         for (const [id, fields] of entries) {
           last = id;
-          this.sizes.set(id, fields.reduce((sum, field) => sum + Buffer.byteLength(field), 0));
+          this.sizes.set(
+            id,
+            fields.reduce((sum, field) => sum + Buffer.byteLength(field), 0),
+          );
         }
         if (entries.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       }
@@ -43,7 +49,11 @@ function digest(text: string): { length: number; sha256: string } {
 
 /** An input whose text is random, so a copy that went wrong anywhere cannot look right. */
 function randomInput(bytes: number): { data: string } {
-  return { data: randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes) };
+  return {
+    data: randomBytes(Math.ceil((bytes * 3) / 4))
+      .toString('base64')
+      .slice(0, bytes),
+  };
 }
 
 describe('large outputs and inputs (claim check)', () => {

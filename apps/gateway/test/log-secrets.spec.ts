@@ -78,13 +78,25 @@ describe('log lines of a real run', () => {
     const created = await request('POST', '/admin/keys', { name: 'logged' });
     expect(created.status).toBe(201);
     // A handler error quoting a key and a base64 run, as a careless model might.
-    const failed = await request('POST', '/v2/echo/runsync?wait=20000', { input: { fail: `bad key ${created.body.key} ${rawBase64.slice(0, 400)}` }, webhook: `${baseUrl}/nowhere` });
+    const failed = await request('POST', '/v2/echo/runsync?wait=20000', {
+      input: { fail: `bad key ${created.body.key} ${rawBase64.slice(0, 400)}` },
+      webhook: `${baseUrl}/nowhere`,
+    });
     expect(failed.body.status).toBe('FAILED');
     expect((await request('GET', '/v2/echo/health', undefined, 'Bearer sy_wrongwrongwrongwrongwrong')).status).toBe(401);
     await eventually(async () => output.includes('"webhook attempt"'), 20_000);
 
     expect(output).toContain('"gateway listening"');
-    for (const secret of [API_KEY, webhookSecret, created.body.key, created.body.webhookSecret, 'iVBORw0KGgoAAAANSUhEUg', 'QmFzZTY0UGF5bG9hZA', 'hunter2-password', TEST_SECRET_KEY]) {
+    for (const secret of [
+      API_KEY,
+      webhookSecret,
+      created.body.key,
+      created.body.webhookSecret,
+      'iVBORw0KGgoAAAANSUhEUg',
+      'QmFzZTY0UGF5bG9hZA',
+      'hunter2-password',
+      TEST_SECRET_KEY,
+    ]) {
       expect(output.includes(secret) ? secret : 'absent').toBe('absent');
     }
   });

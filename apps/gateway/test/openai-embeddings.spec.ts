@@ -16,7 +16,9 @@ describe('OpenAI-compatible embeddings API', () => {
   let client: OpenAI;
 
   beforeAll(async () => {
-    photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 10, g: 120, b: 200 } } }).png().toBuffer();
+    photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 10, g: 120, b: 200 } } })
+      .png()
+      .toBuffer();
     images = await startServer((request, response) => {
       if (request.path === '/photo.png') response.writeHead(200, { 'content-type': 'image/png' }).end(photo);
       else response.writeHead(404).end();
@@ -66,7 +68,11 @@ describe('OpenAI-compatible embeddings API', () => {
     it('embeds text with CLIP, and images with CLIP through the `modality` extension', async () => {
       const text = await client.embeddings.create({ model: 'openai/clip-vit-base-patch32', input: 'a photo of a cat' });
       expect(text.data[0].embedding).toHaveLength(512);
-      const byUrl = await client.embeddings.create({ model: 'clip-vit-base-patch32', input: [`${images.origin}/photo.png`], modality: 'image' } as OpenAI.EmbeddingCreateParams);
+      const byUrl = await client.embeddings.create({
+        model: 'clip-vit-base-patch32',
+        input: [`${images.origin}/photo.png`],
+        modality: 'image',
+      } as OpenAI.EmbeddingCreateParams);
       const byDataUri = await client.embeddings.create({
         model: 'clip-vit-base-patch32',
         input: `data:image/png;base64,${photo.toString('base64')}`,
@@ -80,7 +86,10 @@ describe('OpenAI-compatible embeddings API', () => {
       const models = [];
       for await (const model of client.models.list()) models.push(model.id);
       expect(models).toEqual(['sentence-transformers/all-MiniLM-L6-v2', 'openai/clip-vit-base-patch32']);
-      expect(await client.models.retrieve('sentence-transformers/all-MiniLM-L6-v2')).toMatchObject({ id: 'sentence-transformers/all-MiniLM-L6-v2', object: 'model' });
+      expect(await client.models.retrieve('sentence-transformers/all-MiniLM-L6-v2')).toMatchObject({
+        id: 'sentence-transformers/all-MiniLM-L6-v2',
+        object: 'model',
+      });
       await expect(client.models.retrieve('gpt-4')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     });
 
@@ -115,7 +124,10 @@ describe('OpenAI-compatible embeddings API', () => {
 
     it('answers a bad image with a 400 carrying the worker’s reason', async () => {
       const response = await post({ model: 'clip-vit-base-patch32', input: `${images.origin}/missing.png`, modality: 'image' });
-      expect(response).toMatchObject({ status: 400, body: { error: { message: 'Failed to download image: 404 Not Found', type: 'invalid_request_error', param: 'input' } } });
+      expect(response).toMatchObject({
+        status: 400,
+        body: { error: { message: 'Failed to download image: 404 Not Found', type: 'invalid_request_error', param: 'input' } },
+      });
     });
 
     it('answers a missing key with 401 and an unknown model with 404', async () => {

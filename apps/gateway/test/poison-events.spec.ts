@@ -6,7 +6,16 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Client } from 'pg';
 import { echoContract, RedisKeys } from '@switchyard/shared';
 import { GatewayMetrics } from '../src/ops/gateway-metrics';
-import { eventually, gatewayConfig, GatewayUnderTest, queueStateOnly, startEchoWorker, startTestPlatform, startWorkerApp, type TestPlatform } from './support/platform';
+import {
+  eventually,
+  gatewayConfig,
+  GatewayUnderTest,
+  queueStateOnly,
+  startEchoWorker,
+  startTestPlatform,
+  startWorkerApp,
+  type TestPlatform,
+} from './support/platform';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 const runCli = promisify(execFile);
@@ -69,7 +78,10 @@ describe('no job event can stop recording', () => {
     try {
       const poisoned = await gateway.request('POST', '/v2/echo/runsync', { input: { n: 0 }, webhook: receiver.url });
       expect(poisoned.body.status).toBe('FAILED');
-      expect(JSON.parse(poisoned.body.error)).toMatchObject({ error_type: 'UnstorableValueError', error_message: expect.stringContaining('output.echo.decoded contains U+0000') });
+      expect(JSON.parse(poisoned.body.error)).toMatchObject({
+        error_type: 'UnstorableValueError',
+        error_message: expect.stringContaining('output.echo.decoded contains U+0000'),
+      });
     } finally {
       await careless.close();
       echoWorker = await startEchoWorker(platform.stores.prefix);

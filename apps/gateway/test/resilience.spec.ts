@@ -21,11 +21,15 @@ describe('resilience', () => {
     const store = new JobStateStore(stores.redis, new RedisKeys(stores.prefix).queue('echo'));
     const expected = new Map<string, number>();
     for (const id of jobIds) expected.set(id, (await store.get(id))!.seq);
-    await eventually(async () => {
-      const counts = await gateway.database.prisma.jobEvent.groupBy({ by: ['jobId'], where: { jobId: { in: jobIds } }, _count: true });
-      const recorded = new Map(counts.map((row) => [row.jobId, row._count]));
-      return jobIds.every((id) => recorded.get(id) === expected.get(id));
-    }, 30_000, 200);
+    await eventually(
+      async () => {
+        const counts = await gateway.database.prisma.jobEvent.groupBy({ by: ['jobId'], where: { jobId: { in: jobIds } }, _count: true });
+        const recorded = new Map(counts.map((row) => [row.jobId, row._count]));
+        return jobIds.every((id) => recorded.get(id) === expected.get(id));
+      },
+      30_000,
+      200,
+    );
     const rows = await gateway.database.prisma.job.findMany({ where: { id: { in: jobIds } } });
     expect(rows).toHaveLength(jobIds.length);
     expect(rows.every((row) => row.status === 'COMPLETED' && row.lastSeq === expected.get(row.id))).toBe(true);
@@ -168,10 +172,16 @@ describe('resilience', () => {
   it('marks FAILED a job that BullMQ failed without its worker recording the end', async () => {
     const gateway = await GatewayUnderTest.start(gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl }));
     // A consumer that fails jobs the way BullMQ does when workers keep dying on one: no Switchyard event.
-    const silent = new Worker('echo', async () => { throw new UnrecoverableError('job stalled more than allowable limit'); }, {
-      connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null },
-      prefix: new RedisKeys(stores.prefix).queue('echo').bullPrefix,
-    });
+    const silent = new Worker(
+      'echo',
+      async () => {
+        throw new UnrecoverableError('job stalled more than allowable limit');
+      },
+      {
+        connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null },
+        prefix: new RedisKeys(stores.prefix).queue('echo').bullPrefix,
+      },
+    );
     try {
       const run = await gateway.request('POST', '/v2/echo/run', { input: {} });
       const closed = await eventually(async () => {

@@ -124,7 +124,12 @@ describe('retention sweep', () => {
     const deleted = await retention({ RETENTION_WEBHOOK_ATTEMPTS_MS: String(24 * HOUR), RETENTION_BATCH_SIZE: '1' }).sweep(NOW);
 
     expect(deleted).toEqual({ jobs: 0, job_events: 0, webhook_deliveries: 0, webhook_attempts: 2 });
-    expect(await remaining(database)).toEqual({ jobs: ['live-old-attempts', 'live-recent-attempts'], job_events: 6, webhook_deliveries: 2, webhook_attempts: 2 });
+    expect(await remaining(database)).toEqual({
+      jobs: ['live-old-attempts', 'live-recent-attempts'],
+      job_events: 6,
+      webhook_deliveries: 2,
+      webhook_attempts: 2,
+    });
   });
 
   it('keeps webhook attempts as long as their job when no attempt retention is configured', async () => {

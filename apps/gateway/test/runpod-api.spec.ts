@@ -155,9 +155,7 @@ describe('RunPod-compatible job API', () => {
     const low = await gateway.request('POST', '/v2/echo/run', { input: { tag: 'low' }, policy: { lowPriority: true } });
     const normal = await gateway.request('POST', '/v2/echo/run', { input: { tag: 'normal' } });
     await ensureWorker(1);
-    const [lowDone, normalDone] = await Promise.all(
-      [low, normal].map(({ body }) => gateway.request('GET', `/v2/echo/status-sync/${body.id}?wait=5000`)),
-    );
+    const [lowDone, normalDone] = await Promise.all([low, normal].map(({ body }) => gateway.request('GET', `/v2/echo/status-sync/${body.id}?wait=5000`)));
     expect(lowDone.body.status).toBe('COMPLETED');
     // Submitted first, the low-priority job still starts last.
     expect(lowDone.body.delayTime).toBeGreaterThan(normalDone.body.delayTime);
@@ -177,10 +175,14 @@ describe('RunPod-compatible job API', () => {
   it('forgets a job after its policy.ttl: 404', async () => {
     const response = await gateway.request('POST', '/v2/echo/runsync', { input: {}, policy: { ttl: 10_000 } });
     expect((await gateway.request('GET', `/v2/echo/status/${response.body.id}`)).status).toBe(200);
-    const gone = await eventually(async () => {
-      const status = await gateway.request('GET', `/v2/echo/status/${response.body.id}`);
-      return status.status === 404 && status;
-    }, 15_000, 250);
+    const gone = await eventually(
+      async () => {
+        const status = await gateway.request('GET', `/v2/echo/status/${response.body.id}`);
+        return status.status === 404 && status;
+      },
+      15_000,
+      250,
+    );
     expect(gone.body).toMatchObject({ code: 'not_found' });
   }, 20_000);
 

@@ -33,7 +33,10 @@ describe("RunPod's s3Config", () => {
 
   it('uploads the file outputs to the caller’s bucket and answers their URLs; the secret is nowhere in Redis or Postgres', async () => {
     const file = randomBytes(200_000);
-    const response = await platform.gateway.request('POST', '/v2/echo/runsync?wait=30000', { input: { file_base64: file.toString('base64') }, s3Config: s3Config() });
+    const response = await platform.gateway.request('POST', '/v2/echo/runsync?wait=30000', {
+      input: { file_base64: file.toString('base64') },
+      s3Config: s3Config(),
+    });
     expect(response.body.status).toBe('COMPLETED');
     const url = response.body.output.echo.file_base64 as string;
     expect(url).toBe(`${s3.endpoint}/caller-outputs/${response.body.id}/echo.file_base64`);

@@ -14,7 +14,11 @@ export const blobConfigShape = {
   BLOB_STORE: z.enum(['local', 's3']).default('local'),
   BLOB_DIR: z.string().default(resolve('.switchyard/blobs')),
   /** Inputs, outputs and stream chunks larger than this (JSON bytes) are stored once as a blob and referenced. */
-  BLOB_THRESHOLD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  BLOB_THRESHOLD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
   /** Larger values fail their job (or their request, 413) instead of being stored or truncated. */
   BLOB_MAX_BYTES: env.positiveInt(256 * 1024 * 1024),
   BLOB_S3_BUCKET: z.string().min(3).optional(),
@@ -26,8 +30,7 @@ export const blobConfigShape = {
   BLOB_S3_FORCE_PATH_STYLE: env.boolean(false),
 };
 
-const blobConfigSchema = z.object(blobConfigShape);
-export type BlobConfig = z.infer<typeof blobConfigSchema>;
+export type BlobConfig = z.infer<z.ZodObject<typeof blobConfigShape>>;
 
 /** Checks what zod's per-field rules cannot: the variables `BLOB_STORE=s3` needs. */
 export function blobConfigIssues(config: BlobConfig): { path: string; message: string }[] {

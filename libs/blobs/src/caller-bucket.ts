@@ -65,7 +65,13 @@ function describeFailure(error: unknown): CallerBucketError {
  * Uploads the output's file fields (dotted paths, each a base64 string) to the caller's bucket as
  * `<jobId>/<path>` and answers the output with each replaced by its object's URL.
  */
-export async function uploadFileOutputs(output: unknown, paths: readonly string[], config: CallerS3Config, jobId: string, policy: AddressPolicy): Promise<unknown> {
+export async function uploadFileOutputs(
+  output: unknown,
+  paths: readonly string[],
+  config: CallerS3Config,
+  jobId: string,
+  policy: AddressPolicy,
+): Promise<unknown> {
   const files = paths.flatMap((path) => {
     const parts = path.split('.');
     let parent: unknown = output;

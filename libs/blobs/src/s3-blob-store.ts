@@ -91,9 +91,7 @@ export class S3BlobStore implements BlobStore {
 
   async deleteExpired(before: Date, limit: number): Promise<number> {
     // ListObjects (v1): the first page is all a call needs, and s3rver cannot page ListObjectsV2 on Node 24.
-    const listed = await this.client.send(
-      new ListObjectsCommand({ Bucket: this.options.bucket, Prefix: this.prefix, MaxKeys: Math.min(limit, 1000) }),
-    );
+    const listed = await this.client.send(new ListObjectsCommand({ Bucket: this.options.bucket, Prefix: this.prefix, MaxKeys: Math.min(limit, 1000) }));
     const doomed: string[] = [];
     for (const { Key } of listed.Contents ?? []) {
       const expiry = Key ? blobExpiry(Key.slice(this.prefix.length)) : undefined;

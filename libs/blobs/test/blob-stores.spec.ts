@@ -26,7 +26,14 @@ describe.each(['local', 's3'] as const)('the %s blob store', (kind) => {
   beforeEach(() => {
     const place = randomBytes(4).toString('hex');
     store = s3
-      ? new S3BlobStore({ bucket: 'blobs', prefix: `claims/${place}`, endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials, forcePathStyle: true })
+      ? new S3BlobStore({
+          bucket: 'blobs',
+          prefix: `claims/${place}`,
+          endpoint: s3.endpoint,
+          region: s3.region,
+          credentials: s3.credentials,
+          forcePathStyle: true,
+        })
       : new LocalBlobStore(join(directory!, place));
   });
 

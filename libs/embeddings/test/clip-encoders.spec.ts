@@ -30,10 +30,11 @@ describe.each(TinyModels.placements)('CLIP encoders (tiny clip-vit-base-patch32)
   });
 
   it('embeds each image of a batch as it would alone, normalized to length 1', async () => {
-    const pixels = await Promise.all([
-      pngOf(320, 240, (x, y) => [x % 256, y % 256, 90]),
-      pngOf(240, 320, (x, y) => [200, (x * y) % 256, 30]),
-    ].map(async (image) => clip.vision.preprocessor.preprocess(await image)));
+    const pixels = await Promise.all(
+      [pngOf(320, 240, (x, y) => [x % 256, y % 256, 90]), pngOf(240, 320, (x, y) => [200, (x * y) % 256, 30])].map(async (image) =>
+        clip.vision.preprocessor.preprocess(await image),
+      ),
+    );
     const batched = await clip.vision.embedBatch(pixels);
     const alone = await clip.vision.embedBatch([pixels[1]]);
     expect(maxDifference(batched[1], alone[0])).toBeLessThan(1e-5);
@@ -51,7 +52,12 @@ describe.each(TinyModels.placements)('CLIP encoders (tiny clip-vit-base-patch32)
         const { text_embeds: embeds } = await reference.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
         const raw = Array.from(embeds.data as Float32Array);
         const length = norm(raw);
-        expect(maxDifference(vector, raw.map((value) => value / length))).toBeLessThan(1e-5);
+        expect(
+          maxDifference(
+            vector,
+            raw.map((value) => value / length),
+          ),
+        ).toBeLessThan(1e-5);
       }
     } finally {
       await reference.release();

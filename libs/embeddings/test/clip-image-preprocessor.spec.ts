@@ -47,14 +47,26 @@ describe('CLIP image preprocessing', () => {
     const image = await pngOf(672, 224, (x) => (x < 224 ? RED : x < 448 ? GREEN : BLUE));
     const values = await preprocessor.preprocess(image);
     expect(values).toHaveLength(3 * 224 * 224);
-    for (const [x, y] of [[0, 0], [223, 0], [111, 111], [0, 223], [223, 223]]) expectPixel(values, x, y, GREEN);
+    for (const [x, y] of [
+      [0, 0],
+      [223, 0],
+      [111, 111],
+      [0, 223],
+      [223, 223],
+    ])
+      expectPixel(values, x, y, GREEN);
   });
 
   it('resizes the shorter side to 224 before the crop, keeping uniform regions exact', async () => {
     // 448×896 halves to 224×448; the crop takes rows 112–335, i.e. rows 224–671 of the original (green).
     const image = await pngOf(448, 896, (_, y) => (y < 224 ? RED : y < 672 ? GREEN : BLUE));
     const values = await preprocessor.preprocess(image);
-    for (const [x, y] of [[0, 10], [111, 111], [223, 213]]) expectPixel(values, x, y, GREEN);
+    for (const [x, y] of [
+      [0, 10],
+      [111, 111],
+      [223, 213],
+    ])
+      expectPixel(values, x, y, GREEN);
     // The crop's first row lies on the red/green edge: bicubic resampling blends it.
     const edge = pixelAt(values, 100, 0);
     expect(edge[0]).toBeGreaterThan(clipValue(0, 0) + 0.05);
@@ -74,24 +86,35 @@ describe('CLIP image preprocessing', () => {
 
   // CLIPImageProcessor's convert_to_rgb is Pillow's convert("RGB"), which drops alpha: the model was trained on that.
   it('drops transparency by default, keeping the colour under transparent pixels, as CLIPImageProcessor does', async () => {
-    const transparentRed = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const transparentRed = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toBuffer();
     expectPixel(await preprocessor.preprocess(transparentRed), 50, 50, RED);
-    const halfBlue = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } }).png().toBuffer();
+    const halfBlue = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
     expectPixel(await preprocessor.preprocess(halfBlue), 50, 50, BLUE);
   });
 
   it('flattens transparency onto a colour when told to', async () => {
     const flattening = new ClipImagePreprocessor(SETTINGS, { maxPixels: 40_000_000, alpha: { flatten: '#ffffff' } });
-    const transparent = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const transparent = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toBuffer();
     expectPixel(await flattening.preprocess(transparent), 50, 50, [255, 255, 255]);
-    const halfRed = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer();
+    const halfRed = await sharp({ create: { width: 224, height: 224, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
     // 50 % red over white: red stays 255, green and blue become about half of 255.
     expectPixel(await flattening.preprocess(halfRed), 50, 50, [255, 127.5, 127.5], 0.5 / 255 / 0.26);
     expect(() => new ClipImagePreprocessor(SETTINGS, { maxPixels: 1, alpha: { flatten: 'white' } })).toThrow(/#rrggbb/);
   });
 
   it('gives a grey image three equal channels', async () => {
-    const grey = await sharp(Buffer.alloc(300 * 300, 100), { raw: { width: 300, height: 300, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    const grey = await sharp(Buffer.alloc(300 * 300, 100), { raw: { width: 300, height: 300, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
     expect((await sharp(grey).metadata()).channels).toBe(1);
     expectPixel(await preprocessor.preprocess(grey), 10, 10, [100, 100, 100]);
   });
@@ -104,7 +127,9 @@ describe('CLIP image preprocessing', () => {
 
   it('refuses bytes that are not an image, and a truncated image', async () => {
     await expect(preprocessor.preprocess(Buffer.from('<html>not an image</html>'))).rejects.toThrow(InvalidImageError);
-    const jpeg = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 10, g: 20, b: 30 } } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 10, g: 20, b: 30 } } })
+      .jpeg()
+      .toBuffer();
     await expect(preprocessor.preprocess(jpeg.subarray(0, jpeg.length / 2))).rejects.toThrow(InvalidImageError);
   });
 });

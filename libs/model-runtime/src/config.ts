@@ -108,7 +108,9 @@ export function loadModelRuntimeConfig(
             },
     },
     sessions: {
-      executionProviders: values.MODEL_EXECUTION_PROVIDERS.split(',').map((name) => name.trim()).filter(Boolean),
+      executionProviders: values.MODEL_EXECUTION_PROVIDERS.split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
       ...(Object.keys(cuda).length > 0 && { cuda }),
       inferenceThreads,
       // onnxruntime's own default is a thread per core for every session, which threads running at once would oversubscribe.

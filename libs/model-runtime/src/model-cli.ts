@@ -48,10 +48,7 @@ async function pull(store: ModelStore, args: string[], output: CliOutput): Promi
   });
   if (positionals.length !== 1) throw new UsageError('pull takes exactly one model id');
   if (!values.file?.length) throw new UsageError('name the files to pull with --file');
-  const model = await store.resolve(
-    { repo: positionals[0], revision: values.revision, files: values.file },
-    { onProgress: progressPrinter(output) },
-  );
+  const model = await store.resolve({ repo: positionals[0], revision: values.revision, files: values.file }, { onProgress: progressPrinter(output) });
   output.out(`${model.repo} @ ${model.revision ?? 'model folder'}`);
   for (const file of model.files) output.out(`  ${file.file}\t${formatBytes(file.size)}\t${file.source}\t${file.path}`);
 }
@@ -67,11 +64,7 @@ async function list(store: ModelStore, output: CliOutput): Promise<void> {
 }
 
 /** Runs the model CLI; returns the exit status (0 done, 1 failed, 2 usage). */
-export async function runModelCli(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-  output: CliOutput,
-): Promise<number> {
+export async function runModelCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, output: CliOutput): Promise<number> {
   const [command, ...args] = argv;
   let store: ModelStore | undefined;
   try {

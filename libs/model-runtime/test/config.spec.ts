@@ -26,7 +26,10 @@ describe('loadModelRuntimeConfig', () => {
     expect(loadModelRuntimeConfig({}, '/srv/app', 16).sessions).toMatchObject({ inferenceThreads: 4, intraOpNumThreads: 4 });
     expect(loadModelRuntimeConfig({ MODEL_INFERENCE_THREADS: '3' }, '/srv/app', 16).sessions).toMatchObject({ inferenceThreads: 3, intraOpNumThreads: 5 });
     // 0: on the event loop, with onnxruntime's own default of a thread per core.
-    expect(loadModelRuntimeConfig({ MODEL_INFERENCE_THREADS: '0' }, '/srv/app', 16).sessions).toMatchObject({ inferenceThreads: 0, intraOpNumThreads: undefined });
+    expect(loadModelRuntimeConfig({ MODEL_INFERENCE_THREADS: '0' }, '/srv/app', 16).sessions).toMatchObject({
+      inferenceThreads: 0,
+      intraOpNumThreads: undefined,
+    });
   });
 
   it('warns at start-up when inference threads × intra-op threads exceed the cores', () => {
@@ -43,7 +46,12 @@ describe('loadModelRuntimeConfig', () => {
 
   it('reads the CUDA provider’s options, and warns about those onnxruntime-node does not apply', () => {
     const config = loadModelRuntimeConfig(
-      { MODEL_EXECUTION_PROVIDERS: 'cuda,cpu', MODEL_CUDA_DEVICE_ID: '1', MODEL_CUDA_GPU_MEM_LIMIT: '8589934592', MODEL_CUDA_ARENA_EXTEND_STRATEGY: 'kSameAsRequested' },
+      {
+        MODEL_EXECUTION_PROVIDERS: 'cuda,cpu',
+        MODEL_CUDA_DEVICE_ID: '1',
+        MODEL_CUDA_GPU_MEM_LIMIT: '8589934592',
+        MODEL_CUDA_ARENA_EXTEND_STRATEGY: 'kSameAsRequested',
+      },
       '/srv/app',
       8,
     );
@@ -133,7 +141,16 @@ describe('loadModelRuntimeConfig', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    for (const variable of ['HF_TOKEN', 'HF_HUB_OFFLINE', 'S3_ENDPOINT', 'AWS_SECRET_ACCESS_KEY', 'MODEL_INTRA_OP_THREADS', 'MODEL_INFERENCE_THREADS', 'MODEL_GRAPH_OPTIMIZATION', 'MODEL_CUDA_ARENA_EXTEND_STRATEGY']) {
+    for (const variable of [
+      'HF_TOKEN',
+      'HF_HUB_OFFLINE',
+      'S3_ENDPOINT',
+      'AWS_SECRET_ACCESS_KEY',
+      'MODEL_INTRA_OP_THREADS',
+      'MODEL_INFERENCE_THREADS',
+      'MODEL_GRAPH_OPTIMIZATION',
+      'MODEL_CUDA_ARENA_EXTEND_STRATEGY',
+    ]) {
       expect(message).toContain(variable);
     }
     expect(message).toContain('a Hugging Face token starts with "hf_"');

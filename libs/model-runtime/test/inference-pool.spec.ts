@@ -85,7 +85,10 @@ describe('ModelSessions in inference threads', () => {
 
     expect(session.inputs).toEqual([{ name: 'input_ids', isTensor: true, type: 'int64', shape: ['batch', 'sequence'] }]);
     expect(() =>
-      session.checkSignature({ inputs: [{ name: 'input_ids', type: 'int64', shape: ['batch', 'sequence'] }], outputs: [{ name: 'embeddings', type: 'float32', shape: ['batch', 'sequence', 5] }] }),
+      session.checkSignature({
+        inputs: [{ name: 'input_ids', type: 'int64', shape: ['batch', 'sequence'] }],
+        outputs: [{ name: 'embeddings', type: 'float32', shape: ['batch', 'sequence', 5] }],
+      }),
     ).toThrow('output "embeddings" has size 4 on axis 2, expected 5');
   });
 

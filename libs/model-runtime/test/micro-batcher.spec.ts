@@ -228,9 +228,7 @@ describe('MicroBatcher', () => {
 
     it('runs the oldest item at once when enough is queued for a full batch, even if its own batch is not full', async () => {
       const held = gate();
-      const { batcher, batches } = recordingBatcher({ maxBatchSize: 2, maxWaitMs: 10_000, lookahead: 8 }, (batch) =>
-        batch === 0 ? held.promise : undefined,
-      );
+      const { batcher, batches } = recordingBatcher({ maxBatchSize: 2, maxWaitMs: 10_000, lookahead: 8 }, (batch) => (batch === 0 ? held.promise : undefined));
       const running = [batcher.submit(0), batcher.submit(1)];
       // Items 2..4 cost 9, 1, 2: in order of cost 3, 4 | 2. Item 2's batch holds only it, but three items could fill one.
       const queued = [batcher.submit(2, { cost: 9 }), batcher.submit(3, { cost: 1 }), batcher.submit(4, { cost: 2 })];

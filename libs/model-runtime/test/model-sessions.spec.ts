@@ -3,13 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Tensor, listSupportedBackends } from 'onnxruntime-node';
-import {
-  ExecutionProviderUnavailableError,
-  ModelLoadError,
-  type ModelSignature,
-  ModelSignatureMismatchError,
-  ModelSessions,
-} from '@switchyard/model-runtime';
+import { ExecutionProviderUnavailableError, ModelLoadError, type ModelSignature, ModelSignatureMismatchError, ModelSessions } from '@switchyard/model-runtime';
 import { writeEmbeddingModel, writeLinearModel } from './support/onnx-models';
 
 const LINEAR_SIGNATURE: ModelSignature = {

@@ -264,9 +264,7 @@ describe('ModelStore with an S3 cache', () => {
     expect(sha256(await readFile(second.files[0].path))).toBe(sha256(MODEL_BYTES));
     expect(sha256(await readFile(second.files[1].path))).toBe(sha256(CONFIG_BYTES));
     expect(hub.requests).toHaveLength(0);
-    const marker = await s3Client.send(
-      new GetObjectCommand({ Bucket: 'models', Key: `${prefix}/models--acme--tiny-encoder/markers/${first.revision}.json` }),
-    );
+    const marker = await s3Client.send(new GetObjectCommand({ Bucket: 'models', Key: `${prefix}/models--acme--tiny-encoder/markers/${first.revision}.json` }));
     expect(JSON.parse(await marker.Body!.transformToString())).toMatchObject({
       repo: REPO,
       revision: first.revision,
@@ -307,9 +305,7 @@ describe('ModelStore with an S3 cache', () => {
       marker.files['model.onnx'].size = MODEL_BYTES.length + 2 * MIB;
     });
 
-    await expect(makeStore({ withS3: prefix, offline: true }).resolve({ repo: REPO, files: FILES })).rejects.toThrow(
-      ModelFileSizeMismatchError,
-    );
+    await expect(makeStore({ withS3: prefix, offline: true }).resolve({ repo: REPO, files: FILES })).rejects.toThrow(ModelFileSizeMismatchError);
   });
 
   it('falls back to the Hub when the S3 cache is unreachable, and says so', async () => {

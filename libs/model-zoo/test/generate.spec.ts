@@ -10,7 +10,9 @@ async function listFiles(directory: string): Promise<string[]> {
 }
 
 async function digest(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 describe('generateModels', () => {
@@ -60,7 +62,11 @@ describe('generateModels', () => {
 
     const fresh = await TinyZoo.generate(['miniLm', 'spai']);
     try {
-      for (const [model, graph] of [['miniLm', 'onnx/model.onnx'], ['spai', 'onnx/patch_encoder.onnx'], ['miniLm', 'tokenizer.json']] as const) {
+      for (const [model, graph] of [
+        ['miniLm', 'onnx/model.onnx'],
+        ['spai', 'onnx/patch_encoder.onnx'],
+        ['miniLm', 'tokenizer.json'],
+      ] as const) {
         expect(await digest(fresh.path(model, graph))).toBe(await digest(zoo.path(model, graph)));
       }
     } finally {

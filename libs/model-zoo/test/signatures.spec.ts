@@ -7,7 +7,9 @@ function describeValue(metadata: InferenceSession.ValueMetadata): TensorSignatur
   return { name: metadata.name, type: metadata.type as TensorSignature['type'], dims: metadata.shape };
 }
 
-const tinyGraphs = MODEL_KEYS.flatMap((model) => (GENERATED_MODELS[model].graphs as readonly GraphSignature[]).map((graph) => [model, graph.file, graph] as const));
+const tinyGraphs = MODEL_KEYS.flatMap((model) =>
+  (GENERATED_MODELS[model].graphs as readonly GraphSignature[]).map((graph) => [model, graph.file, graph] as const),
+);
 
 describe('tiny models, as onnxruntime-node loads them', () => {
   let zoo: TinyZoo;

@@ -41,7 +41,15 @@ describe('BERT WordPiece tokenizer files', () => {
     expect(definition.padding).toMatchObject({ strategy: { Fixed: 128 }, pad_id: 0, pad_token: '[PAD]' });
     const lines = (await readFile(zoo.path('miniLm', 'vocab.txt'), 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(BERT_VOCAB_SIZE);
-    expect([lines[0], lines[1], lines[100], lines[101], lines[102], lines[103], lines[29612]]).toEqual(['[PAD]', '[unused0]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', '##!']);
+    expect([lines[0], lines[1], lines[100], lines[101], lines[102], lines[103], lines[29612]]).toEqual([
+      '[PAD]',
+      '[unused0]',
+      '[UNK]',
+      '[CLS]',
+      '[SEP]',
+      '[MASK]',
+      '##!',
+    ]);
     expect(new Set(loadBertVocabulary()).size).toBe(BERT_VOCAB_SIZE);
   });
 

@@ -144,8 +144,7 @@ export class AddressPolicy {
     if (classification.range === 'public') return true;
     if (this.allowPrivate && PRIVATE_RANGES.has(classification.range)) return true;
     if (hostname !== undefined && this.isAllowedHostname(hostname)) return true;
-    return this.isInAllowedCidr(classification.address) ||
-      (classification.embeddedIPv4 !== undefined && this.isInAllowedCidr(classification.embeddedIPv4));
+    return this.isInAllowedCidr(classification.address) || (classification.embeddedIPv4 !== undefined && this.isInAllowedCidr(classification.embeddedIPv4));
   }
 
   private isInAllowedCidr(address: string): boolean {

@@ -61,11 +61,7 @@ export function checkUrl(input: string | URL, policy: AddressPolicy = AddressPol
  * Resolves the destination once and checks every address: one refused address refuses them all,
  * since the connection could go to any of them. Connect only to the addresses returned.
  */
-export async function resolveDestination(
-  destination: Destination,
-  policy: AddressPolicy,
-  resolver: HostResolver,
-): Promise<readonly ResolvedAddress[]> {
+export async function resolveDestination(destination: Destination, policy: AddressPolicy, resolver: HostResolver): Promise<readonly ResolvedAddress[]> {
   const { hostname, literalAddress, target } = destination;
   if (literalAddress) return [{ address: literalAddress, family: isIP(literalAddress) === 6 ? 6 : 4 }];
 

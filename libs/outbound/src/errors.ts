@@ -9,12 +9,7 @@ export abstract class OutboundError extends Error {
   }
 }
 
-export type UnsafeUrlReason =
-  | 'invalid-url'
-  | 'unsupported-scheme'
-  | 'credentials-in-url'
-  | 'blocked-hostname'
-  | 'blocked-address';
+export type UnsafeUrlReason = 'invalid-url' | 'unsupported-scheme' | 'credentials-in-url' | 'blocked-hostname' | 'blocked-address';
 
 /** The URL, its host name or one of the addresses it resolves to is not an allowed destination. */
 export class UnsafeUrlError extends OutboundError {
@@ -57,10 +52,7 @@ export class UnexpectedContentTypeError extends OutboundError {
     readonly contentType: string | undefined,
     readonly accepted: readonly string[],
   ) {
-    super(
-      `Response from ${target} has content-type ${contentType ? `"${contentType}"` : '(none)'}, ` +
-        `expected one of: ${accepted.join(', ')}`,
-    );
+    super(`Response from ${target} has content-type ${contentType ? `"${contentType}"` : '(none)'}, ` + `expected one of: ${accepted.join(', ')}`);
   }
 }
 
@@ -97,12 +89,7 @@ export class InvalidWebhookSecretError extends OutboundError {
   }
 }
 
-export type WebhookVerificationReason =
-  | 'missing-headers'
-  | 'invalid-timestamp'
-  | 'timestamp-too-old'
-  | 'timestamp-too-new'
-  | 'no-matching-signature';
+export type WebhookVerificationReason = 'missing-headers' | 'invalid-timestamp' | 'timestamp-too-old' | 'timestamp-too-new' | 'no-matching-signature';
 
 export class WebhookVerificationError extends OutboundError {
   constructor(

@@ -3,14 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { LookupFunction } from 'node:net';
 import { SecureContextOptions } from 'node:tls';
 import { AddressPolicy } from './address-policy';
-import {
-  checkUrl,
-  Destination,
-  HostResolver,
-  resolveDestination,
-  ResolvedAddress,
-  systemResolver,
-} from './destination';
+import { checkUrl, Destination, HostResolver, resolveDestination, ResolvedAddress, systemResolver } from './destination';
 import {
   OutboundError,
   RequestTimeoutError,
@@ -73,9 +66,7 @@ interface Hop {
   body?: string | Uint8Array;
 }
 
-type Settings = Required<
-  Pick<SafeRequestOptions, 'timeoutMs' | 'maxResponseBytes' | 'overflow' | 'redirects' | 'addressPolicy' | 'lookup'>
-> &
+type Settings = Required<Pick<SafeRequestOptions, 'timeoutMs' | 'maxResponseBytes' | 'overflow' | 'redirects' | 'addressPolicy' | 'lookup'>> &
   Pick<SafeRequestOptions, 'acceptContentTypes' | 'ca'>;
 
 /**
@@ -151,9 +142,7 @@ function resolveLocation(location: string, from: Destination): URL {
 
 /** The request for the next hop, following the Fetch standard's rules for method changes. */
 function redirectedHop(previous: Hop, status: number, from: URL, to: URL): Hop {
-  const becomesGet =
-    (status === 303 && previous.method !== 'HEAD') ||
-    ((status === 301 || status === 302) && previous.method === 'POST');
+  const becomesGet = (status === 303 && previous.method !== 'HEAD') || ((status === 301 || status === 302) && previous.method === 'POST');
   const crossOrigin = to.origin !== from.origin;
   let headers = previous.headers;
   let body = previous.body;
@@ -168,7 +157,11 @@ function redirectedHop(previous: Hop, status: number, from: URL, to: URL): Hop {
 /** A `lookup` for http.request that answers with the already checked addresses and never asks DNS again. */
 function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
   return (_hostname, options, callback) => {
-    if (options.all) callback(null, addresses.map(({ address, family }) => ({ address, family })));
+    if (options.all)
+      callback(
+        null,
+        addresses.map(({ address, family }) => ({ address, family })),
+      );
     else callback(null, addresses[0].address, addresses[0].family);
   };
 }
@@ -238,12 +231,7 @@ function matchesContentType(contentType: string | undefined, accepted: readonly 
   });
 }
 
-async function readResponse(
-  destination: Destination,
-  response: IncomingMessage,
-  settings: Settings,
-  signal: AbortSignal,
-): Promise<SafeResponse> {
+async function readResponse(destination: Destination, response: IncomingMessage, settings: Settings, signal: AbortSignal): Promise<SafeResponse> {
   const { target } = destination;
   const status = response.statusCode ?? 0;
   const onAbort = () => response.destroy(new RequestTimeoutError(target, settings.timeoutMs));

@@ -72,11 +72,7 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   return date === undefined ? undefined : Math.max(0, date - now);
 }
 
-export function classifyDeliveryResponse(
-  status: number,
-  headers: IncomingHeaders,
-  options: ClassifyDeliveryOptions = {},
-): DeliveryClassification {
+export function classifyDeliveryResponse(status: number, headers: IncomingHeaders, options: ClassifyDeliveryOptions = {}): DeliveryClassification {
   if (status >= 200 && status < 300) return { outcome: 'delivered' };
   if (status === 410) return { outcome: 'disable' };
   const retryAfterMs = parseRetryAfter(headerValue(headers, 'retry-after'), options.now);

@@ -73,9 +73,7 @@ export function signWebhook(message: WebhookMessage & { secrets: WebhookSecrets 
   if (!Number.isSafeInteger(message.timestamp) || message.timestamp < 0) {
     throw new TypeError(`A webhook timestamp must be whole unix seconds, got ${message.timestamp}`);
   }
-  const signatures = secretKeys(message.secrets).map(
-    (key) => `${SIGNATURE_VERSION},${hmac(key, message).toString('base64')}`,
-  );
+  const signatures = secretKeys(message.secrets).map((key) => `${SIGNATURE_VERSION},${hmac(key, message).toString('base64')}`);
   return {
     'webhook-id': message.id,
     'webhook-timestamp': String(message.timestamp),
@@ -115,9 +113,7 @@ export function verifyWebhook(input: WebhookVerificationInput): { id: string; ti
     .map((entry) => entry.split(','))
     .filter(([version, value]) => version === SIGNATURE_VERSION && value !== undefined && BASE64.test(value))
     .map(([, value]) => Buffer.from(value, 'base64'));
-  const matches = received.some((signature) =>
-    expected.some((wanted) => wanted.length === signature.length && timingSafeEqual(wanted, signature)),
-  );
+  const matches = received.some((signature) => expected.some((wanted) => wanted.length === signature.length && timingSafeEqual(wanted, signature)));
   if (!matches) throw new WebhookVerificationError('no-matching-signature', 'no signature matches the secret(s)');
   return { id, timestamp };
 }

@@ -24,16 +24,12 @@ describe('AddressPolicy', () => {
     it('refuses a private address and says which name resolved to it and why', () => {
       const error = refusal(() => policy.checkAddress('10.0.0.7', 'hooks.example.com', TARGET));
       expect(error.reason).toBe('blocked-address');
-      expect(error.message).toBe(
-        'Refused http://example.test: hooks.example.com resolves to 10.0.0.7, which is private (blocked-address)',
-      );
+      expect(error.message).toBe('Refused http://example.test: hooks.example.com resolves to 10.0.0.7, which is private (blocked-address)');
     });
 
     it('names the IPv4 address carried by an IPv6 one', () => {
       const error = refusal(() => policy.checkAddress('::ffff:127.0.0.1', undefined, TARGET));
-      expect(error.message).toBe(
-        'Refused http://example.test: ::ffff:7f00:1 (carrying 127.0.0.1) is loopback (blocked-address)',
-      );
+      expect(error.message).toBe('Refused http://example.test: ::ffff:7f00:1 (carrying 127.0.0.1) is loopback (blocked-address)');
     });
 
     it.each(['localhost', 'api.localhost', 'printer.local', 'db.internal', 'router.home.arpa', 'nas.lan', 'localhost.'])(
@@ -52,20 +48,14 @@ describe('AddressPolicy', () => {
   describe('with allowPrivate', () => {
     const policy = new AddressPolicy({ allowPrivate: true });
 
-    it.each(['127.0.0.1', '10.1.2.3', '172.20.0.5', '192.168.0.10', '100.64.0.1', '::1', 'fd12::1', '::ffff:127.0.0.1'])(
-      'accepts %s',
-      (address) => {
-        expect(() => policy.checkAddress(address, undefined, TARGET)).not.toThrow();
-      },
-    );
+    it.each(['127.0.0.1', '10.1.2.3', '172.20.0.5', '192.168.0.10', '100.64.0.1', '::1', 'fd12::1', '::ffff:127.0.0.1'])('accepts %s', (address) => {
+      expect(() => policy.checkAddress(address, undefined, TARGET)).not.toThrow();
+    });
 
     const stillRefused = ['169.254.169.254', 'fd00:ec2::254', '100.100.100.200', '0.0.0.0', '::', '169.254.10.1'];
-    it.each([...stillRefused, 'fe80::1', '224.0.0.1', '192.0.2.1'])(
-      'still refuses %s',
-      (address) => {
-        expect(refusal(() => policy.checkAddress(address, undefined, TARGET)).reason).toBe('blocked-address');
-      },
-    );
+    it.each([...stillRefused, 'fe80::1', '224.0.0.1', '192.0.2.1'])('still refuses %s', (address) => {
+      expect(refusal(() => policy.checkAddress(address, undefined, TARGET)).reason).toBe('blocked-address');
+    });
 
     it('accepts local-network names', () => {
       expect(() => policy.checkHostname('localhost', TARGET)).not.toThrow();
@@ -74,15 +64,12 @@ describe('AddressPolicy', () => {
   });
 
   const metadataNames = ['metadata.google.internal', 'METADATA.GOOGLE.INTERNAL.', 'metadata', 'metadata.goog'];
-  it.each([...metadataNames, 'instance-data', 'metadata.tencentyun.com'])(
-    'refuses the metadata service name %s whatever the policy',
-    (hostname) => {
-      const permissive = new AddressPolicy({ allowPrivate: true, allow: ['metadata.google.internal', 'metadata'] });
-      const error = refusal(() => permissive.checkHostname(hostname, TARGET));
-      expect(error.reason).toBe('blocked-hostname');
-      expect(error.message).toContain('is a cloud metadata service');
-    },
-  );
+  it.each([...metadataNames, 'instance-data', 'metadata.tencentyun.com'])('refuses the metadata service name %s whatever the policy', (hostname) => {
+    const permissive = new AddressPolicy({ allowPrivate: true, allow: ['metadata.google.internal', 'metadata'] });
+    const error = refusal(() => permissive.checkHostname(hostname, TARGET));
+    expect(error.reason).toBe('blocked-hostname');
+    expect(error.message).toContain('is a cloud metadata service');
+  });
 
   it('refuses metadata addresses even when an allow-list entry covers them', () => {
     const policy = new AddressPolicy({ allowPrivate: true, allow: ['169.254.0.0/16', 'fd00::/8', 'hooks.corp.example'] });
@@ -130,10 +117,7 @@ describe('AddressPolicy', () => {
     });
   });
 
-  it.each(['not a host', '10.0.0.0/33', 'http://example.com', '10.0.0.0/', 'fd00::/129', 'a..b', ''])(
-    'rejects the allow-list entry %j when built',
-    (entry) => {
-      expect(() => new AddressPolicy({ allow: [entry] })).toThrow(InvalidAddressPolicyError);
-    },
-  );
+  it.each(['not a host', '10.0.0.0/33', 'http://example.com', '10.0.0.0/', 'fd00::/129', 'a..b', ''])('rejects the allow-list entry %j when built', (entry) => {
+    expect(() => new AddressPolicy({ allow: [entry] })).toThrow(InvalidAddressPolicyError);
+  });
 });

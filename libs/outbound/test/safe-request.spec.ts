@@ -360,9 +360,7 @@ describe('safeRequest', () => {
 
     it.each([['text/html'], ['application/jsonp'], [undefined]])('refuses %s', async (contentType) => {
       const other = await serving(contentType);
-      const error = await failure(
-        safeRequest(`${other.origin}/`, { addressPolicy: LOCAL, acceptContentTypes: ['image/', 'application/json'] }),
-      );
+      const error = await failure(safeRequest(`${other.origin}/`, { addressPolicy: LOCAL, acceptContentTypes: ['image/', 'application/json'] }));
       expect(error).toBeInstanceOf(UnexpectedContentTypeError);
       expect(error.message).toContain('expected one of: image/, application/json');
     });

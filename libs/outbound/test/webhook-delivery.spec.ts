@@ -42,13 +42,9 @@ describe('parseRetryAfter', () => {
     'Sun, 22 Nov 2026 12:01:30 PST',
     'Sun, 22 Nov 2026 24:00:00 GMT',
     'Sun Nov 22 12:01:30 2026 GMT',
-  ])(
-    'ignores %j',
-    (value) => {
-      expect(parseRetryAfter(value, NOW)).toBeUndefined();
-    },
-  );
-
+  ])('ignores %j', (value) => {
+    expect(parseRetryAfter(value, NOW)).toBeUndefined();
+  });
 });
 
 describe('classifyDeliveryResponse', () => {

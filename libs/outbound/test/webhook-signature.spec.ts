@@ -1,12 +1,5 @@
 import { Webhook, WebhookVerificationError as PackageVerificationError } from 'standardwebhooks';
-import {
-  generateWebhookSecret,
-  InvalidWebhookSecretError,
-  signWebhook,
-  verifyWebhook,
-  WebhookVerificationError,
-  WebhookVerificationReason,
-} from '../src';
+import { generateWebhookSecret, InvalidWebhookSecretError, signWebhook, verifyWebhook, WebhookVerificationError, WebhookVerificationReason } from '../src';
 
 const BODY = JSON.stringify({ id: 'job-1', status: 'COMPLETED', output: { text: 'héllo ✓' } });
 const ID = 'msg_2b7f1c';
@@ -138,18 +131,15 @@ describe('verifyWebhook', () => {
   it('refuses a changed body, a changed id and another secret', () => {
     const headers = signWebhook({ id: ID, timestamp: nowSeconds(), body: BODY, secrets: secret });
     expect(verificationFailure(() => verifyWebhook({ headers, body: `${BODY} `, secrets: secret }))).toBe('no-matching-signature');
-    expect(
-      verificationFailure(() => verifyWebhook({ headers: { ...headers, 'webhook-id': 'msg_other' }, body: BODY, secrets: secret })),
-    ).toBe('no-matching-signature');
-    expect(verificationFailure(() => verifyWebhook({ headers, body: BODY, secrets: generateWebhookSecret() }))).toBe(
+    expect(verificationFailure(() => verifyWebhook({ headers: { ...headers, 'webhook-id': 'msg_other' }, body: BODY, secrets: secret }))).toBe(
       'no-matching-signature',
     );
+    expect(verificationFailure(() => verifyWebhook({ headers, body: BODY, secrets: generateWebhookSecret() }))).toBe('no-matching-signature');
   });
 
   it('refuses timestamps outside the tolerance, both ways', () => {
     const now = Date.now();
-    const at = (offsetSeconds: number) =>
-      signWebhook({ id: ID, timestamp: Math.floor(now / 1000) + offsetSeconds, body: BODY, secrets: secret });
+    const at = (offsetSeconds: number) => signWebhook({ id: ID, timestamp: Math.floor(now / 1000) + offsetSeconds, body: BODY, secrets: secret });
     expect(() => verifyWebhook({ headers: at(-299), body: BODY, secrets: secret, now })).not.toThrow();
     expect(verificationFailure(() => verifyWebhook({ headers: at(-301), body: BODY, secrets: secret, now }))).toBe('timestamp-too-old');
     expect(verificationFailure(() => verifyWebhook({ headers: at(301), body: BODY, secrets: secret, now }))).toBe('timestamp-too-new');
@@ -161,9 +151,7 @@ describe('verifyWebhook', () => {
     const { 'webhook-signature': _signature, ...unsigned } = headers;
     expect(verificationFailure(() => verifyWebhook({ headers: unsigned, body: BODY, secrets: secret }))).toBe('missing-headers');
     expect(
-      verificationFailure(() =>
-        verifyWebhook({ headers: { ...headers, 'webhook-timestamp': new Date().toISOString() }, body: BODY, secrets: secret }),
-      ),
+      verificationFailure(() => verifyWebhook({ headers: { ...headers, 'webhook-timestamp': new Date().toISOString() }, body: BODY, secrets: secret })),
     ).toBe('invalid-timestamp');
   });
 });

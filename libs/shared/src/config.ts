@@ -25,18 +25,26 @@ export const env = {
       .default(fallback ? 'true' : 'false')
       .transform((value) => value === 'true' || value === '1' || value === 'yes'),
   url: (protocols: string[]) =>
-    z.string().refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL with protocol ${protocols.join(' or ')}`),
+    z.string().refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL with protocol ${protocols.join(' or ')}`,
+    ),
   list: () =>
     z
       .string()
       .default('')
-      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** `key=value,key=value` as a record. */
   keyValues: () =>
@@ -45,7 +53,10 @@ export const env = {
       .default('')
       .transform((value, ctx) => {
         const pairs: Record<string, string> = {};
-        for (const item of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+        for (const item of value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean)) {
           const [key, target, ...rest] = item.split('=');
           if (!key || !target || rest.length) ctx.addIssue({ code: 'custom', message: `"${item}" is not key=value` });
           else pairs[key] = target;
@@ -67,5 +78,8 @@ export const jobSecretsKeySchema = z
 /** Settings every app shares: where Redis is and how keys are prefixed. */
 export const redisConfigSchema = z.object({
   REDIS_URL: env.url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-  REDIS_PREFIX: z.string().regex(/^[^:\s{}]+$/, 'must not contain ":", braces or spaces (each queue adds its own hash tag)').default('sy'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[^:\s{}]+$/, 'must not contain ":", braces or spaces (each queue adds its own hash tag)')
+    .default('sy'),
 });

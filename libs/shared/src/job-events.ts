@@ -1,18 +1,7 @@
 import type { JobStatus } from './job-status';
 
 /** Every kind of state change a job goes through; each becomes one event with a sequence number. */
-export const JOB_EVENT_TYPES = [
-  'queued',
-  'started',
-  'progress',
-  'stream',
-  'completed',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'retried',
-  'requeued',
-] as const;
+export const JOB_EVENT_TYPES = ['queued', 'started', 'progress', 'stream', 'completed', 'failed', 'timed_out', 'cancelled', 'retried', 'requeued'] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
 /**

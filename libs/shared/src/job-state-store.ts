@@ -156,16 +156,26 @@ export class JobStateStore {
 
   async queue(job: NewJob): Promise<QueueResult> {
     const fields: (string | number)[] = [
-      'id', job.id,
-      'projectId', job.projectId,
-      'endpointId', job.endpointId,
-      'queue', job.queue,
-      'createdAt', job.createdAt,
-      'expiresAt', job.expiresAt,
-      'retentionMs', job.retentionMs,
-      'executionTimeout', job.executionTimeout,
-      'lowPriority', job.lowPriority ? 1 : 0,
-      'attempts', 0,
+      'id',
+      job.id,
+      'projectId',
+      job.projectId,
+      'endpointId',
+      job.endpointId,
+      'queue',
+      job.queue,
+      'createdAt',
+      job.createdAt,
+      'expiresAt',
+      job.expiresAt,
+      'retentionMs',
+      job.retentionMs,
+      'executionTimeout',
+      job.executionTimeout,
+      'lowPriority',
+      job.lowPriority ? 1 : 0,
+      'attempts',
+      0,
     ];
     if (job.webhook) fields.push('webhook', job.webhook);
     if (job.apiKeyId) fields.push('apiKeyId', job.apiKeyId);
@@ -235,10 +245,12 @@ export class JobStateStore {
   /** The chunks produced since the last call, with those held in the blob store fetched. */
   async drainChunks(jobId: string): Promise<unknown[]> {
     const items = await this.redis.jobDrainChunks(this.keys.jobChunks(jobId));
-    return Promise.all(items.map(async (item) => {
-      const ref = parseClaim(item);
-      return JSON.parse(ref ? await this.payloads.load(ref) : item);
-    }));
+    return Promise.all(
+      items.map(async (item) => {
+        const ref = parseClaim(item);
+        return JSON.parse(ref ? await this.payloads.load(ref) : item);
+      }),
+    );
   }
 
   /** Sends a large value to the blob store, to expire with its job; a job that is gone keeps it inline (the transition is refused anyway). */
@@ -255,13 +267,7 @@ export class JobStateStore {
     return this.transition(jobId, kind, '', fields, now);
   }
 
-  private async transition(
-    jobId: string,
-    kind: JobEventType,
-    payload: string,
-    fields: (string | number)[],
-    now = this.clock(),
-  ): Promise<TransitionResult> {
+  private async transition(jobId: string, kind: JobEventType, payload: string, fields: (string | number)[], now = this.clock()): Promise<TransitionResult> {
     const [applied, seqOrStatus, status, lostRuns] = await this.redis.jobTransition(
       this.keys.jobView(jobId),
       this.keys.events,
@@ -279,7 +285,6 @@ export class JobStateStore {
       : { applied: false, status: seqOrStatus as JobStatus | 'MISSING' };
   }
 }
-
 
 /** One JobStateStore per queue, on one connection: a job's state lives with its queue's keys. */
 export class JobStateStores {

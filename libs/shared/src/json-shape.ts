@@ -27,6 +27,7 @@ export interface JsonShapeViolation {
   message: string;
 }
 
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this looks for
 const SUSPECT_CHARACTERS = /[\u0000\ud800-\udfff]/;
 
 /**

@@ -10,8 +10,7 @@ export const POLICY_LIMITS = {
   ttl: { min: 10 * SECOND, max: 7 * DAY, default: 1 * DAY },
 } as const;
 
-const boundedMillis = (limits: { min: number; max: number }) =>
-  z.number().int().min(limits.min).max(limits.max);
+const boundedMillis = (limits: { min: number; max: number }) => z.number().int().min(limits.min).max(limits.max);
 
 export const jobPolicySchema = z
   .object({

@@ -39,8 +39,17 @@ describe('JobStateStore', () => {
   const newJob = (overrides: Partial<NewJob> = {}): NewJob => {
     const now = Date.now();
     return {
-      id: randomUUID(), projectId: 'default', endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
-      retentionMs: 60_000, executionTimeout: 60_000, lowPriority: false, input: { hello: 'world' }, ...overrides,
+      id: randomUUID(),
+      projectId: 'default',
+      endpointId: 'echo',
+      queue: 'echo',
+      createdAt: now,
+      expiresAt: now + 3_600_000,
+      retentionMs: 60_000,
+      executionTimeout: 60_000,
+      lowPriority: false,
+      input: { hello: 'world' },
+      ...overrides,
     };
   };
 

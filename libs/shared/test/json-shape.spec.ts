@@ -12,7 +12,11 @@ describe('JSON shape limits', () => {
     expect(findJsonShapeViolation({ a: { b: { c: { d: 1 } } } }, limits)).toMatchObject({ limit: 'maxDepth', path: ['a', 'b', 'c'] });
     expect(findJsonShapeViolation({ a: [1, 2, 3, 4, 5] }, limits)).toMatchObject({ limit: 'maxKeys', path: ['a'] });
     expect(findJsonShapeViolation({ a: ['ok', 'too long'] }, limits)).toMatchObject({ limit: 'maxStringLength', path: ['a', 1] });
-    expect(findJsonShapeViolation({ 'long key': 1 }, limits)).toMatchObject({ limit: 'maxStringLength', path: ['long key'], message: expect.stringMatching(/^has a key that/) });
+    expect(findJsonShapeViolation({ 'long key': 1 }, limits)).toMatchObject({
+      limit: 'maxStringLength',
+      path: ['long key'],
+      message: expect.stringMatching(/^has a key that/),
+    });
   });
 
   it('walks a value nested far deeper than the call stack allows, without recursion', () => {

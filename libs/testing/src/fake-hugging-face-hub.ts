@@ -376,13 +376,22 @@ export class FakeHuggingFaceHub {
   private async snapshot(repo: string): Promise<RepoSnapshot | undefined> {
     if (repo.split('/').some((segment) => segment === '..' || segment === '.' || segment === '')) return undefined;
     const root = join(this.reposDir, ...repo.split('/'));
-    if (!(await stat(root).then((stats) => stats.isDirectory(), () => false))) return undefined;
+    if (
+      !(await stat(root).then(
+        (stats) => stats.isDirectory(),
+        () => false,
+      ))
+    )
+      return undefined;
 
     const files = new Map<string, RepoFile>();
     const directories = new Set<string>();
     for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
       const absolutePath = join(entry.parentPath, entry.name);
-      const path = absolutePath.slice(root.length + 1).split('\\').join('/');
+      const path = absolutePath
+        .slice(root.length + 1)
+        .split('\\')
+        .join('/');
       if (entry.isDirectory()) directories.add(path);
       if (entry.isFile()) files.set(path, await this.describeFile(path, absolutePath));
     }

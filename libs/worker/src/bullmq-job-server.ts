@@ -89,7 +89,11 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     clearInterval(this.presenceTimer);
     await Promise.all([...this.workers.values()].map((worker) => worker.close()));
-    await Promise.all([...this.workers.keys()].map((queue) => this.presences?.withdraw(this.options.keys.queue(queue), this.options.workerId).catch(() => undefined)));
+    const presences = this.presences;
+    if (presences)
+      await Promise.all(
+        [...this.workers.keys()].map((queue) => presences.withdraw(this.options.keys.queue(queue), this.options.workerId).catch(() => undefined)),
+      );
     this.workers.clear();
     await Promise.all(this.connections.splice(0).map((connection) => connection.quit().catch(() => undefined)));
   }
@@ -161,7 +165,11 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     if (!this.presences) return;
     await Promise.all(
       [...this.workers.keys()].map((queue) =>
-        this.presences!.announce(this.options.keys.queue(queue), { workerId: this.options.workerId, concurrency: this.concurrencyOf(queue), active: this.active.get(queue) ?? 0 }),
+        this.presences!.announce(this.options.keys.queue(queue), {
+          workerId: this.options.workerId,
+          concurrency: this.concurrencyOf(queue),
+          active: this.active.get(queue) ?? 0,
+        }),
       ),
     );
   }

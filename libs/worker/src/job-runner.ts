@@ -25,9 +25,12 @@ export interface JobRunnerOptions {
 
 export const DEFAULT_JOB_RUNNER_OPTIONS: JobRunnerOptions = { errorTracebacks: false, abortGraceMs: 10_000, maxLostRuns: 2 };
 
-const settled = (work: Promise<unknown>) => work.then(() => true, () => true);
-const within = (done: Promise<boolean>, ms: number) =>
-  Promise.race([done, new Promise<false>((resolve) => setTimeout(resolve, ms, false).unref())]);
+const settled = (work: Promise<unknown>) =>
+  work.then(
+    () => true,
+    () => true,
+  );
+const within = (done: Promise<boolean>, ms: number) => Promise.race([done, new Promise<false>((resolve) => setTimeout(resolve, ms, false).unref())]);
 
 /**
  * Runs one job around its handler: claims it in the state store, enforces the execution timeout

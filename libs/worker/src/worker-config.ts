@@ -4,26 +4,36 @@ import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
 import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema, type QueueContract } from '@switchyard/shared';
 
 export function loadWorkerConfig(appName: string, defaultQueues: string[], environment: NodeJS.ProcessEnv = process.env) {
-  const schema = redisConfigSchema.extend({
-    ...blobConfigShape,
-    WORKER_QUEUES: env.list().transform((queues) => (queues.length ? queues : defaultQueues)),
-    /** Jobs run at once on every queue; unset, each queue's default (see queueConcurrency). */
-    WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
-    /** `queue=n,…`: jobs run at once on the named queues, above WORKER_CONCURRENCY. */
-    WORKER_QUEUE_CONCURRENCY: env.keyValues().pipe(z.record(z.string(), z.string().regex(/^[1-9]\d*$/, 'must be a positive whole number').transform(Number))),
-    WORKER_ID: z.string().min(1).default(`${appName}-${hostname()}-${process.pid}`),
-    WORKER_STALLED_INTERVAL_MS: env.positiveInt(30_000),
-    WORKER_LOCK_DURATION_MS: env.positiveInt(30_000),
-    /** How long a cancelled or timed-out handler may take to stop before its model runs are cut off. */
-    WORKER_ABORT_GRACE_MS: env.positiveInt(10_000),
-    HEALTH_PORT: env.port(0),
-    /** RunPod's `error_traceback` in failed jobs' errors; on by default only in development. */
-    ERROR_TRACEBACKS: env.boolean(environment.NODE_ENV === 'development'),
-    /** Opens the s3Config secrets the gateway sealed (the gateway's JOB_SECRETS_KEY). */
-    JOB_SECRETS_KEY: jobSecretsKeySchema,
-    S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
-    LOG_LEVEL: env.logLevel(),
-  }).superRefine(refineBlobConfig);
+  const schema = redisConfigSchema
+    .extend({
+      ...blobConfigShape,
+      WORKER_QUEUES: env.list().transform((queues) => (queues.length ? queues : defaultQueues)),
+      /** Jobs run at once on every queue; unset, each queue's default (see queueConcurrency). */
+      WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
+      /** `queue=n,…`: jobs run at once on the named queues, above WORKER_CONCURRENCY. */
+      WORKER_QUEUE_CONCURRENCY: env.keyValues().pipe(
+        z.record(
+          z.string(),
+          z
+            .string()
+            .regex(/^[1-9]\d*$/, 'must be a positive whole number')
+            .transform(Number),
+        ),
+      ),
+      WORKER_ID: z.string().min(1).default(`${appName}-${hostname()}-${process.pid}`),
+      WORKER_STALLED_INTERVAL_MS: env.positiveInt(30_000),
+      WORKER_LOCK_DURATION_MS: env.positiveInt(30_000),
+      /** How long a cancelled or timed-out handler may take to stop before its model runs are cut off. */
+      WORKER_ABORT_GRACE_MS: env.positiveInt(10_000),
+      HEALTH_PORT: env.port(0),
+      /** RunPod's `error_traceback` in failed jobs' errors; on by default only in development. */
+      ERROR_TRACEBACKS: env.boolean(environment.NODE_ENV === 'development'),
+      /** Opens the s3Config secrets the gateway sealed (the gateway's JOB_SECRETS_KEY). */
+      JOB_SECRETS_KEY: jobSecretsKeySchema,
+      S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
+      LOG_LEVEL: env.logLevel(),
+    })
+    .superRefine(refineBlobConfig);
   return parseConfig(appName, schema, environment);
 }
 

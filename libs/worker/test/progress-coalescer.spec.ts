@@ -71,7 +71,12 @@ describe('progress coalescing', () => {
   });
 
   it('reports a deferred write that fails, since no caller is left to hear it', async () => {
-    const failing = new ProgressCoalescer<number>(250, async () => Promise.reject(new Error('redis down')), (error) => deferredErrors.push(error), () => clock);
+    const failing = new ProgressCoalescer<number>(
+      250,
+      async () => Promise.reject(new Error('redis down')),
+      (error) => deferredErrors.push(error),
+      () => clock,
+    );
     await expect(failing.offer(1)).rejects.toThrow('redis down');
     await failing.offer(2);
     advance(250);

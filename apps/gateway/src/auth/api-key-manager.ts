@@ -43,7 +43,18 @@ function expiryOf(value: string | undefined, now: number): Date | undefined {
   return at;
 }
 
-const LISTED = { id: true, name: true, prefix: true, projectId: true, permission: true, endpoints: true, admin: true, createdAt: true, expiresAt: true, revokedAt: true } as const;
+const LISTED = {
+  id: true,
+  name: true,
+  prefix: true,
+  projectId: true,
+  permission: true,
+  endpoints: true,
+  admin: true,
+  createdAt: true,
+  expiresAt: true,
+  revokedAt: true,
+} as const;
 
 /** Projects and API keys, managed by `npm run keys` and the admin HTTP API alike. */
 export class ApiKeyManager {
@@ -104,7 +115,7 @@ export class ApiKeyManager {
   async rotateSecrets(keyring: SecretKeyring, context: (apiKeyId: string) => string): Promise<{ rotated: number; checked: number }> {
     let rotated = 0;
     let checked = 0;
-    for (let cursor: string | undefined; ; ) {
+    for (let cursor: string | undefined; ;) {
       const page = await this.database.prisma.apiKey.findMany({
         take: 500,
         ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),

@@ -98,7 +98,8 @@ export class ApiKeysService {
 
   /** The webhook secret a job's owner verifies signatures with; stored sealed (rows from before sealing: in clear until `rotate-secrets`). */
   async webhookSecretFor(apiKeyId: string | undefined): Promise<string | undefined> {
-    if (!apiKeyId) return this.config.SWITCHYARD_API_KEY ? (this.config.SWITCHYARD_WEBHOOK_SECRET ?? deriveWebhookSecret(this.config.SWITCHYARD_API_KEY)) : undefined;
+    if (!apiKeyId)
+      return this.config.SWITCHYARD_API_KEY ? (this.config.SWITCHYARD_WEBHOOK_SECRET ?? deriveWebhookSecret(this.config.SWITCHYARD_API_KEY)) : undefined;
     const row = await this.database.prisma.apiKey.findUnique({ where: { id: apiKeyId } });
     if (!row) return undefined;
     return isSealed(row.webhookSecret) ? this.keyring.open(row.webhookSecret, webhookSecretContext(row.id)) : row.webhookSecret;

@@ -36,7 +36,11 @@ export class BlobLinks {
 
   link(baseUrl: string, endpointId: string, ref: BlobRef, now = Date.now()): BlobLink {
     const expires = now + this.ttlMs;
-    const query = new URLSearchParams({ expires: String(expires), type: ref.contentType, signature: this.sign(endpointId, ref.blob, ref.contentType, expires) });
+    const query = new URLSearchParams({
+      expires: String(expires),
+      type: ref.contentType,
+      signature: this.sign(endpointId, ref.blob, ref.contentType, expires),
+    });
     const url = `${baseUrl}/v2/${encodeURIComponent(endpointId)}/blobs/${ref.blob}?${query}`;
     return { url, expiresAt: expires, bytes: ref.bytes, sha256: ref.sha256, contentType: ref.contentType };
   }

@@ -46,14 +46,19 @@ async function main(argv: string[]): Promise<number> {
   const keyring = loadKeyring(config, (message) => console.error(message));
   const database = await openDatabase(databaseTarget(config.DATABASE_URL, config.PGLITE_DIR));
   const redis = command === 'revoke' ? await reachRedis(config.REDIS_URL) : undefined;
-  const manager = new ApiKeyManager(database, redis && { redis, keys: new RedisKeys(config.REDIS_PREFIX) }, (secret, id) => keyring.seal(secret, webhookSecretContext(id)));
+  const manager = new ApiKeyManager(database, redis && { redis, keys: new RedisKeys(config.REDIS_PREFIX) }, (secret, id) =>
+    keyring.seal(secret, webhookSecretContext(id)),
+  );
   try {
     if (command === 'create') {
       const created = await manager.create({
         name: argument,
         projectId: values.project,
         permission: values.permission as never,
-        endpoints: values.endpoints?.split(',').map((id) => id.trim()).filter(Boolean),
+        endpoints: values.endpoints
+          ?.split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
         admin: values.admin ?? false,
         expiresAt: values.expires,
       });
@@ -100,7 +105,11 @@ async function reachRedis(url: string) {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    console.error(error instanceof ConfigError || error instanceof KeyManagementError || error instanceof SecretDecryptionError || error instanceof TypeError ? error.message : error);
+    console.error(
+      error instanceof ConfigError || error instanceof KeyManagementError || error instanceof SecretDecryptionError || error instanceof TypeError
+        ? error.message
+        : error,
+    );
     process.exit(1);
   },
 );

@@ -58,7 +58,11 @@ export class DeadLetters {
       for (let i = 0; i < fields.length; i += 2) {
         if (!(DEAD_LETTER_FIELDS as readonly string[]).includes(fields[i])) original.push(fields[i], fields[i + 1]);
       }
-      await this.redis.multi().xadd(this.eventStream, '*', ...original).xdel(this.deadLetterStream, id).exec();
+      await this.redis
+        .multi()
+        .xadd(this.eventStream, '*', ...original)
+        .xdel(this.deadLetterStream, id)
+        .exec();
     }
     return entries.length;
   }

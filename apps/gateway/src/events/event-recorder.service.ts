@@ -49,7 +49,15 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
       const deadLetters = new DeadLetters(this.redis, keys);
       const consumer = new EventStreamConsumer(
         connectRedis(this.config.REDIS_URL, 'blocking', `gateway:recorder:${queue}`),
-        { stream: keys.events, group: RECORDER_GROUP, consumer: this.config.RECORDER_CONSUMER, batchSize: 500, maxBatchBytes: MAX_BATCH_BYTES, claimIdleMs: 60_000, lingerMs: 50 },
+        {
+          stream: keys.events,
+          group: RECORDER_GROUP,
+          consumer: this.config.RECORDER_CONSUMER,
+          batchSize: 500,
+          maxBatchBytes: MAX_BATCH_BYTES,
+          claimIdleMs: 60_000,
+          lingerMs: 50,
+        },
         (events) => this.record(events),
         logger.child({ queue }),
         {
@@ -59,7 +67,10 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
             const reason = error instanceof Error ? error.message : String(error);
             const deadLetterId = await deadLetters.add(id, fields, error);
             this.metrics.eventsDeadLettered.inc();
-            logger.error({ err: error, jobId: event.jobId, seq: event.seq, type: event.type, entryId: id, deadLetterId, queue }, 'event could not be recorded; moved to the dead-letter stream');
+            logger.error(
+              { err: error, jobId: event.jobId, seq: event.seq, type: event.type, entryId: id, deadLetterId, queue },
+              'event could not be recorded; moved to the dead-letter stream',
+            );
             await markJobUnrecorded(this.database.prisma, event, reason.slice(0, 500)).catch((markError: unknown) =>
               logger.error({ err: markError, jobId: event.jobId }, 'could not mark the job of a dead-lettered event as failed'),
             );
@@ -73,7 +84,9 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
 
   /** How long the oldest event not yet recorded, of any queue, has waited, in ms. */
   async lagMs(): Promise<number> {
-    const lags = await Promise.all(this.endpoints.contracts().map(({ queue }) => consumerGroupLagMs(this.redis, this.keys.queue(queue).events, RECORDER_GROUP)));
+    const lags = await Promise.all(
+      this.endpoints.contracts().map(({ queue }) => consumerGroupLagMs(this.redis, this.keys.queue(queue).events, RECORDER_GROUP)),
+    );
     return Math.max(0, ...lags);
   }
 

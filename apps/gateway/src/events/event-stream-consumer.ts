@@ -84,9 +84,11 @@ export class EventStreamConsumer {
           if (await this.claimAbandoned()) readPending = true;
           await this.trimAcknowledged();
         }
-        const reply = (readPending
-          ? await this.redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', stream, '0')
-          : await this.redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', 2_000, 'STREAMS', stream, '>')) as StreamReply;
+        const reply = (
+          readPending
+            ? await this.redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', stream, '0')
+            : await this.redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', 2_000, 'STREAMS', stream, '>')
+        ) as StreamReply;
         const entries = reply?.[0]?.[1] ?? [];
         if (entries.length === 0) {
           readPending = false;

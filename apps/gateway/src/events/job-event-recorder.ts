@@ -44,7 +44,18 @@ function isEndEvent(event: JobEvent): boolean {
 }
 
 /** Columns that follow the newest event; `input` is only ever filled in, by whichever event brings it. */
-const JOB_STATE_COLUMNS = ['status', 'output', 'output_blob', 'error', 'attempts', 'started_at', 'finished_at', 'delay_time_ms', 'execution_time_ms', 'last_seq'];
+const JOB_STATE_COLUMNS = [
+  'status',
+  'output',
+  'output_blob',
+  'error',
+  'attempts',
+  'started_at',
+  'finished_at',
+  'delay_time_ms',
+  'execution_time_ms',
+  'last_seq',
+];
 
 function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma.Sql {
   const rows = latest.map(({ jobId, view }) => {
@@ -87,7 +98,10 @@ function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma
 function insertEvents(events: JobEvent[]): Prisma.Sql {
   const rows = events.map((event) =>
     // The input lives on the job row and the output in the job's final state; events keep the rest.
-    withRawJson({ job_id: event.jobId, seq: event.seq, type: event.type, at: new Date(event.at) }, jsonOrBlob('payload', event.type === 'queued' ? undefined : event.payload)),
+    withRawJson(
+      { job_id: event.jobId, seq: event.seq, type: event.type, at: new Date(event.at) },
+      jsonOrBlob('payload', event.type === 'queued' ? undefined : event.payload),
+    ),
   );
   return Prisma.sql`INSERT INTO job_events (job_id, seq, type, payload, payload_blob, at)
     SELECT job_id, seq, type, payload, payload_blob, at
@@ -118,7 +132,10 @@ function toDate(epochMs: number | undefined): Date | null {
  */
 export async function markJobUnrecorded(prisma: PrismaClient, event: JobEvent, reason: string): Promise<void> {
   const { view } = event;
-  const error = JSON.stringify({ error_type: 'EventNotRecorded', error_message: `Event ${event.seq} (${event.type}) of this job could not be recorded: ${reason}` });
+  const error = JSON.stringify({
+    error_type: 'EventNotRecorded',
+    error_message: `Event ${event.seq} (${event.type}) of this job could not be recorded: ${reason}`,
+  });
   const finishedAt = new Date(event.at);
   await prisma.job.upsert({
     where: { id: event.jobId },

@@ -34,7 +34,9 @@ export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   const message = error instanceof Error ? error.message : 'Bad request';
   // Nest's Fastify adapter wraps Fastify's client errors in an HttpException, keeping the original as the cause.
-  const fastifyCode = [error, (error as { cause?: unknown } | null)?.cause].map((candidate) => (candidate as { code?: unknown } | null)?.code).find((code) => typeof code === 'string');
+  const fastifyCode = [error, (error as { cause?: unknown } | null)?.cause]
+    .map((candidate) => (candidate as { code?: unknown } | null)?.code)
+    .find((code) => typeof code === 'string');
   if (typeof fastifyCode === 'string' && FASTIFY_ERRORS[fastifyCode]) return FASTIFY_ERRORS[fastifyCode](message);
   if (error instanceof NotFoundException) return new NotFoundError('Route');
   const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown } | null)?.statusCode;
@@ -61,7 +63,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const apiError = toApiError(error);
     if (!apiError) this.logger.error({ err: error }, 'unhandled error');
     const { status, body } = this.writerFor(http.getRequest<FastifyRequest>().url)(apiError);
-    reply.headers(apiError?.headers ?? {}).status(status).send(body);
+    reply
+      .headers(apiError?.headers ?? {})
+      .status(status)
+      .send(body);
   }
 
   private writerFor(url: string): ErrorBodyWriter {

@@ -141,7 +141,7 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
       if ((row && row.lastSeq >= upToSeq) || Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
     }
-    for (let after = afterSeq; !feed.isEnded; ) {
+    for (let after = afterSeq; !feed.isEnded;) {
       const rows = await prisma.jobEvent.findMany({
         where: { jobId, seq: { gt: after, lte: upToSeq }, type: { in: ['progress', 'stream'] } },
         orderBy: { seq: 'asc' },

@@ -59,7 +59,10 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
           confirmed.push(jobId);
           continue;
         }
-        const result = await store.fail(jobId, lostJobError('EnqueueLost', 'The job was accepted but never reached its queue (the gateway stopped before enqueueing it)'));
+        const result = await store.fail(
+          jobId,
+          lostJobError('EnqueueLost', 'The job was accepted but never reached its queue (the gateway stopped before enqueueing it)'),
+        );
         if (result.applied) {
           closed.push(jobId);
           this.logger.warn({ jobId }, 'job accepted but never enqueued; marked FAILED');

@@ -1,6 +1,16 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { connectRedis, EndpointRegistry, eventJobId, isFinalStatus, parseJobEvent, RedisKeys, type JobEvent, type JobView, type Logger } from '@switchyard/shared';
+import {
+  connectRedis,
+  EndpointRegistry,
+  eventJobId,
+  isFinalStatus,
+  parseJobEvent,
+  RedisKeys,
+  type JobEvent,
+  type JobView,
+  type Logger,
+} from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { CONFIG, LOGGER } from '../infra/tokens';
 
@@ -82,8 +92,7 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     this.subscribe(jobId, resolveWaiter);
     let timer: NodeJS.Timeout | undefined;
     return {
-      until: (timeoutMs) =>
-        Promise.race([ended, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
+      until: (timeoutMs) => Promise.race([ended, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
       stop: () => {
         clearTimeout(timer);
         this.unsubscribe(jobId, resolveWaiter);
@@ -136,9 +145,7 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     let lastId = '$';
     while (this.running) {
       try {
-        const result = (await reader.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', stream, lastId)) as
-          | [string, [string, string[]][]][]
-          | null;
+        const result = (await reader.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', stream, lastId)) as [string, [string, string[]][]][] | null;
         for (const [, entries] of result ?? []) {
           for (const [entryId, fields] of entries) {
             lastId = entryId;

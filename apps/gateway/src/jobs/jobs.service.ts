@@ -22,7 +22,15 @@ import {
   type QueueContract,
 } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
-import { ConflictError, ForbiddenError, NotFoundError, OverloadedError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../http/api-errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  OverloadedError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../http/api-errors';
 import { checkJsonShape, parseOrThrow } from '../http/zod-validation';
 import { QueueRegistry } from '../infra/queue-registry';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
@@ -127,7 +135,10 @@ export class JobsService {
         removeOnFail: { age: Math.ceil(policy.ttl / 1000) },
       });
     } catch (error) {
-      await this.stores.of(contract.queue).fail(id, 'The job could not be enqueued').catch(() => undefined);
+      await this.stores
+        .of(contract.queue)
+        .fail(id, 'The job could not be enqueued')
+        .catch(() => undefined);
       throw new ServiceUnavailableError(`Queue ${contract.queue} is unavailable: ${(error as Error).message}`);
     }
     return { id, status: queued.status };
@@ -163,7 +174,13 @@ export class JobsService {
   }
 
   /** Waits up to `waitMs` for the job to end, then answers its status as it is. */
-  async waitForStatus(endpointId: string, jobId: string, waitMs: number, principal: Principal, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
+  async waitForStatus(
+    endpointId: string,
+    jobId: string,
+    waitMs: number,
+    principal: Principal,
+    delivery: OutputDelivery = INLINE_OUTPUT,
+  ): Promise<JobStatusResponse> {
     // Watching before reading means an end between the read and the wait cannot be missed.
     const watch = this.waiter.watch(jobId);
     try {
@@ -236,7 +253,7 @@ export class JobsService {
     let removed = 0;
     // Aliases and projects share a queue, so other endpoints' and projects' jobs are stepped over, page by page.
     for (const state of ['wait', 'prioritized', 'delayed'] as const) {
-      for (let start = 0; ; ) {
+      for (let start = 0; ;) {
         const page = await queue.getJobs([state], start, start + PURGE_PAGE_SIZE - 1);
         if (page.length === 0) break;
         const mine = page.filter((job) => isMine(job.data));

@@ -37,5 +37,9 @@ export const waitQuerySchema = z.object({
   wait: z.coerce.number().int().min(WAIT_LIMITS.min).max(WAIT_LIMITS.max).default(WAIT_LIMITS.default),
 });
 
-export const purgeQuerySchema = z
-  .object({ allProjects: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') });
+export const purgeQuerySchema = z.object({
+  allProjects: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+});

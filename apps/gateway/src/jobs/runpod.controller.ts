@@ -95,7 +95,8 @@ export class RunpodController {
   }
 
   @ApiOperation({
-    summary: 'Stream chunks produced since the last call: {status, stream: [{output}]}; or, with Accept: text/event-stream, follow the job as Server-Sent Events',
+    summary:
+      'Stream chunks produced since the last call: {status, stream: [{output}]}; or, with Accept: text/event-stream, follow the job as Server-Sent Events',
     description:
       'As JSON, answers the chunks produced since the last call and forgets them (RunPod). As Server-Sent Events, sends what the job ' +
       'produced so far and then as it happens, until it ends: `progress` events ({output: value}), `chunk` events ({output: chunk}, one per ' +

@@ -96,7 +96,11 @@ export class OpenAiService {
     if (!modelKey) throw new ModelNotFoundError(request.model);
     const inputs = inputsOf(request.input);
     const [key, content] = jobContent(request, inputs);
-    const input: JobInput = { [key]: content, model: EMBEDDING_MODELS[modelKey].id, ...(request.dimensions !== undefined && { dimensions: request.dimensions }) };
+    const input: JobInput = {
+      [key]: content,
+      model: EMBEDDING_MODELS[modelKey].id,
+      ...(request.dimensions !== undefined && { dimensions: request.dimensions }),
+    };
     const contract = this.jobs.endpoint(EMBEDDER_ENDPOINT);
     const shape = findJsonShapeViolation(input, inputShapeLimits(contract));
     if (shape) throw contractIssue(shape, Array.isArray(inputs));

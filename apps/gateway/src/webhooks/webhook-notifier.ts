@@ -18,7 +18,10 @@ export interface WebhookDeliveryJob {
 }
 
 class RetryLater extends Error {
-  constructor(readonly retryAfterMs: number | undefined, reason: string) {
+  constructor(
+    readonly retryAfterMs: number | undefined,
+    reason: string,
+  ) {
     super(reason);
   }
 }
@@ -77,13 +80,17 @@ export class WebhookNotifier implements OnModuleInit, OnApplicationShutdown {
 
   /** Idempotent: the delivery id is the BullMQ job id, so a redelivered event enqueues nothing new. */
   async enqueue(deliveryId: string): Promise<void> {
-    await this.queue.add('deliver', { deliveryId }, {
-      jobId: deliveryId,
-      attempts: this.schedule.maxAttempts,
-      backoff: { type: 'custom' },
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    await this.queue.add(
+      'deliver',
+      { deliveryId },
+      {
+        jobId: deliveryId,
+        attempts: this.schedule.maxAttempts,
+        backoff: { type: 'custom' },
+        removeOnComplete: true,
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    );
   }
 
   queueForDashboard(): Queue {
@@ -109,10 +116,23 @@ export class WebhookNotifier implements OnModuleInit, OnApplicationShutdown {
     });
     const lastAttempt = attempt >= this.schedule.maxAttempts;
     const status =
-      result.outcome === 'delivered' ? 'DELIVERED' : result.outcome === 'disable' ? 'DISABLED' : result.outcome === 'refused' || lastAttempt ? 'FAILED' : 'PENDING';
+      result.outcome === 'delivered'
+        ? 'DELIVERED'
+        : result.outcome === 'disable'
+          ? 'DISABLED'
+          : result.outcome === 'refused' || lastAttempt
+            ? 'FAILED'
+            : 'PENDING';
     await prisma.$transaction([
       prisma.webhookAttempt.create({
-        data: { deliveryId: delivery.id, attempt, at: new Date(), statusCode: result.statusCode, error: result.error, durationMs: Math.round(result.durationMs) },
+        data: {
+          deliveryId: delivery.id,
+          attempt,
+          at: new Date(),
+          statusCode: result.statusCode,
+          error: result.error,
+          durationMs: Math.round(result.durationMs),
+        },
       }),
       prisma.webhookDelivery.update({
         where: { id: delivery.id },

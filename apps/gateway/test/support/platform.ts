@@ -94,12 +94,7 @@ export interface WorkerOptions {
 }
 
 /** An in-process worker app, serving `contracts`, on the same Redis and prefix as the gateway under test. */
-export async function startWorkerApp(
-  module: Type,
-  contracts: QueueContract[],
-  prefix: string,
-  options: WorkerOptions = {},
-): Promise<INestMicroservice> {
+export async function startWorkerApp(module: Type, contracts: QueueContract[], prefix: string, options: WorkerOptions = {}): Promise<INestMicroservice> {
   const workerConfig = loadWorkerConfig('test-worker', [], { BLOB_DIR: TEST_BLOB_DIR, ...options.blobs });
   const server = new BullMqJobServer({
     redisUrl: TEST_REDIS_URL,
@@ -177,8 +172,16 @@ export async function createTestStores() {
 export async function queueStateOnly(stores: { redis: Redis; prefix: string }, id: string, input: unknown): Promise<void> {
   const now = Date.now();
   await new JobStateStore(stores.redis, new RedisKeys(stores.prefix).queue('echo')).queue({
-    id, projectId: 'default', endpointId: 'echo', queue: 'echo', createdAt: now, expiresAt: now + 3_600_000,
-    retentionMs: 60_000, executionTimeout: 60_000, lowPriority: false, input,
+    id,
+    projectId: 'default',
+    endpointId: 'echo',
+    queue: 'echo',
+    createdAt: now,
+    expiresAt: now + 3_600_000,
+    retentionMs: 60_000,
+    executionTimeout: 60_000,
+    lowPriority: false,
+    input,
   });
 }
 

@@ -16,6 +16,7 @@ export class WebhookReceiver {
   ) {}
 
   static async start(script: number[] = []): Promise<WebhookReceiver> {
+    // eslint-disable-next-line prefer-const -- the server's handler needs it, and it exists only once the server listens
     let receiver!: WebhookReceiver;
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];

@@ -11,9 +11,7 @@ const INLINE_MAX_WORK = 500_000;
 
 // A worker thread cannot load TypeScript: where this module runs from its source (under Jest), the
 // thread runs the built file, which `npm test` builds first.
-const THREAD_ENTRY = __filename.endsWith('.ts')
-  ? resolve(__dirname, '../../dist/clip/bicubic-thread.js')
-  : join(__dirname, 'bicubic-thread.js');
+const THREAD_ENTRY = __filename.endsWith('.ts') ? resolve(__dirname, '../../dist/clip/bicubic-thread.js') : join(__dirname, 'bicubic-thread.js');
 
 export interface ResizeRequest {
   id: number;

@@ -115,7 +115,13 @@ export async function loadClipEncoders(store: ModelStore, sessions: ModelSession
   });
 
   const vision = new ClipVisionEncoder(visionName, visionSession, preprocessor, dimensions);
-  const text = new ClipTextEncoder(textName, textSession, new TextTokenizer({ tokenizer, config: tokenizerConfig }, Math.min(...lengths)), dimensions, textInputs);
+  const text = new ClipTextEncoder(
+    textName,
+    textSession,
+    new TextTokenizer({ tokenizer, config: tokenizerConfig }, Math.min(...lengths)),
+    dimensions,
+    textInputs,
+  );
   await vision.embedBatch([new Float32Array(preprocessor.size)]);
   await text.embedBatch([text.tokenizer.encode('warm-up')]);
   return { vision, text };

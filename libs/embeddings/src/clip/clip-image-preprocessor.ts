@@ -105,7 +105,8 @@ export class ClipImagePreprocessor {
     private readonly options: ClipImageOptions,
   ) {
     this.alpha = options.alpha ?? 'drop';
-    if (this.alpha !== 'drop' && !HEX_COLOUR.test(this.alpha.flatten)) throw new RangeError(`Cannot flatten onto "${this.alpha.flatten}": give a colour as #rrggbb`);
+    if (this.alpha !== 'drop' && !HEX_COLOUR.test(this.alpha.flatten))
+      throw new RangeError(`Cannot flatten onto "${this.alpha.flatten}": give a colour as #rrggbb`);
   }
 
   /** Values per image: 3 × crop height × crop width. */

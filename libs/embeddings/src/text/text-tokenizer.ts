@@ -26,9 +26,7 @@ const THREAD_THRESHOLD_CHARS = 16_384;
 
 // A worker thread cannot load TypeScript: where this module runs from its source (under Jest), the
 // thread runs the built file, which `npm test` builds first.
-const THREAD_ENTRY = __filename.endsWith('.ts')
-  ? resolve(__dirname, '../../dist/text/tokenizer-thread.js')
-  : join(__dirname, 'tokenizer-thread.js');
+const THREAD_ENTRY = __filename.endsWith('.ts') ? resolve(__dirname, '../../dist/text/tokenizer-thread.js') : join(__dirname, 'tokenizer-thread.js');
 
 /**
  * A model's own tokenizer (its tokenizer.json, run by Hugging Face's tokenizers.js) with

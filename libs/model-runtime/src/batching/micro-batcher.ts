@@ -208,10 +208,13 @@ export class MicroBatcher<Item, Result> {
       return;
     }
     // The timer may fire for an item that was aborted since; schedule() then re-arms it for the new oldest one.
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.schedule();
-    }, Math.ceil(this.options.maxWaitMs - waited));
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        this.schedule();
+      },
+      Math.ceil(this.options.maxWaitMs - waited),
+    );
   }
 
   private async runBatch(batch: QueuedItem<Item, Result>[]): Promise<void> {

@@ -10,9 +10,7 @@ import type { InferenceThreadData, InferenceThreadStart, ThreadOperation, Thread
 
 // A worker thread cannot load TypeScript: where this module runs from its source (under Jest), the
 // thread runs the built file, which `npm test` builds first.
-const THREAD_ENTRY = __filename.endsWith('.ts')
-  ? resolve(__dirname, '../../dist/sessions/inference-thread.js')
-  : join(__dirname, 'inference-thread.js');
+const THREAD_ENTRY = __filename.endsWith('.ts') ? resolve(__dirname, '../../dist/sessions/inference-thread.js') : join(__dirname, 'inference-thread.js');
 
 interface Pending {
   resolve: (result: never) => void;
@@ -152,16 +150,19 @@ export class InferencePool {
     const failure = loads.find((outcome) => outcome.status === 'rejected');
     if (failure) {
       await this.unload(path).catch(() => undefined);
-      throw failure.reason instanceof InferencePoolClosedError
-        ? failure.reason
-        : sessionCreationError(failure.reason, name, this.options.executionProviders);
+      throw failure.reason instanceof InferencePoolClosedError ? failure.reason : sessionCreationError(failure.reason, name, this.options.executionProviders);
     }
     const { inputs, outputs } = (loads[0] as PromiseFulfilledResult<ThreadOperations['load']['result']>).value;
     return new PooledSession(this, path, inputs, outputs);
   }
 
   /** Runs the model in the least busy thread (which creates its session first if it has none). */
-  async run(path: string, feeds: InferenceSession.FeedsType, options?: InferenceSession.RunOptions, control?: RunControl): Promise<ThreadOperations['run']['result']> {
+  async run(
+    path: string,
+    feeds: InferenceSession.FeedsType,
+    options?: InferenceSession.RunOptions,
+    control?: RunControl,
+  ): Promise<ThreadOperations['run']['result']> {
     this.assertOpen();
     const transfer: ArrayBuffer[] = [];
     const wire = tensorsToWire(feeds as Record<string, Tensor>, copyToWire, transfer);

@@ -46,7 +46,10 @@ async function handle(request: ThreadRequest, transfer: ArrayBuffer[]): Promise<
     case 'release': {
       const session = sessions.get(request.path);
       sessions.delete(request.path);
-      await session?.then((created) => created.release(), () => undefined);
+      await session?.then(
+        (created) => created.release(),
+        () => undefined,
+      );
       return null;
     }
   }

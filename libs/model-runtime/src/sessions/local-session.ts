@@ -121,8 +121,8 @@ export class LocalSession implements SessionBackend {
   /** An unreadable profile leaves the usage unknown; it never fails the run. */
   private async readProfile(profileDir: string): Promise<ProviderUsage | undefined> {
     try {
-      // onnxruntime-node's endProfiling returns nothing, although it is typed as a promise.
-      await this.session.endProfiling();
+      // Synchronous: the profile file is written when it returns.
+      this.session.endProfiling();
       const [file] = (await readdir(profileDir)).filter((name) => name.endsWith('.json'));
       if (file === undefined) return undefined;
       return providerUsageOf(JSON.parse(await readFile(join(profileDir, file), 'utf8')) as ProfileEvent[]);

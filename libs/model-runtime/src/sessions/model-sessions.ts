@@ -21,10 +21,7 @@ export interface WarmUpOptions {
 }
 
 /** The library's own list of what the binary can do; a provider missing from it can never load. */
-export function assertExecutionProvidersSupported(
-  requested: readonly string[],
-  supported: readonly { name: string }[] = listSupportedBackends(),
-): void {
+export function assertExecutionProvidersSupported(requested: readonly string[], supported: readonly { name: string }[] = listSupportedBackends()): void {
   if (requested.length === 0) throw new TypeError('At least one execution provider must be configured');
   const names = supported.map((backend) => backend.name);
   for (const provider of requested) {
@@ -123,7 +120,10 @@ export class ModelSession {
         const fromSignature = expected?.[axis];
         return options.dims?.[dim] ?? (typeof fromSignature === 'number' ? fromSignature : 1);
       });
-      const data = zeros(input.type, dims.reduce((product, dim) => product * dim, 1));
+      const data = zeros(
+        input.type,
+        dims.reduce((product, dim) => product * dim, 1),
+      );
       if (!data) throw new WarmUpUnsupportedError(this.name, input.name, `has element type ${input.type}, which has no dummy value`);
       feeds[input.name] = new Tensor(input.type, data, dims);
     }
@@ -186,7 +186,7 @@ export class ModelSessions {
     this.pool = undefined;
     const settled = await Promise.allSettled(pending);
     if (pool) await pool.close();
-    else await Promise.all(settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.release() : undefined)));
+    else await Promise.all(settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value.release()] : [])));
   }
 
   private async create(path: string, name: string): Promise<ModelSession> {

@@ -19,11 +19,7 @@ type ValueMetadata = InferenceSession.ValueMetadata;
 
 const formatShape = (shape: readonly Dim[]) => `[${shape.join(', ')}]`;
 
-function compareValues(
-  kind: 'input' | 'output',
-  actual: readonly ValueMetadata[],
-  expected: readonly TensorSignature[],
-): string[] {
+function compareValues(kind: 'input' | 'output', actual: readonly ValueMetadata[], expected: readonly TensorSignature[]): string[] {
   const problems: string[] = [];
   const actualByName = new Map(actual.map((value) => [value.name, value]));
   for (const want of expected) {
@@ -39,8 +35,7 @@ function compareValues(
     if (have.type !== want.type) problems.push(`${kind} "${want.name}" has type ${have.type}, expected ${want.type}`);
     if (have.shape.length !== want.shape.length) {
       problems.push(
-        `${kind} "${want.name}" has rank ${have.shape.length} ${formatShape(have.shape)}, ` +
-          `expected rank ${want.shape.length} ${formatShape(want.shape)}`,
+        `${kind} "${want.name}" has rank ${have.shape.length} ${formatShape(have.shape)}, ` + `expected rank ${want.shape.length} ${formatShape(want.shape)}`,
       );
       continue;
     }
@@ -67,8 +62,5 @@ export function signatureMismatches(
   model: { inputMetadata: readonly ValueMetadata[]; outputMetadata: readonly ValueMetadata[] },
   expected: ModelSignature,
 ): string[] {
-  return [
-    ...compareValues('input', model.inputMetadata, expected.inputs),
-    ...compareValues('output', model.outputMetadata, expected.outputs),
-  ];
+  return [...compareValues('input', model.inputMetadata, expected.inputs), ...compareValues('output', model.outputMetadata, expected.outputs)];
 }

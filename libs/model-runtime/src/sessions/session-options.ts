@@ -48,9 +48,7 @@ export function unappliedProviderOptions(options: Pick<ModelSessionsOptions, 'ex
 export function inferenceSessionOptions(options: ModelSessionsOptions): InferenceSession.SessionOptions {
   const { executionProviders, cuda, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel } = options;
   return {
-    executionProviders: executionProviders.map((name) =>
-      name === 'cuda' && cuda?.deviceId !== undefined ? { name: 'cuda', deviceId: cuda.deviceId } : name,
-    ),
+    executionProviders: executionProviders.map((name) => (name === 'cuda' && cuda?.deviceId !== undefined ? { name: 'cuda', deviceId: cuda.deviceId } : name)),
     ...(intraOpNumThreads !== undefined && { intraOpNumThreads }),
     // onnxruntime uses inter-op threads only in parallel execution mode.
     ...(interOpNumThreads !== undefined && { interOpNumThreads, executionMode: interOpNumThreads > 1 ? 'parallel' : 'sequential' }),

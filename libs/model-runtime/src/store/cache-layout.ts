@@ -64,12 +64,7 @@ export function parseCacheMarker(text: string, repo: string, revision: string): 
   return parsed.data;
 }
 
-export function mergeCacheMarker(
-  previous: CacheMarker | undefined,
-  repo: string,
-  revision: string,
-  files: Readonly<Record<string, FileDigest>>,
-): CacheMarker {
+export function mergeCacheMarker(previous: CacheMarker | undefined, repo: string, revision: string, files: Readonly<Record<string, FileDigest>>): CacheMarker {
   return {
     repo,
     revision,

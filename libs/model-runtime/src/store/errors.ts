@@ -29,9 +29,7 @@ export class UnsafeModelIdError extends ModelStoreError {
   ) {
     super(
       repo,
-      part === 'repo'
-        ? `Refusing model id ${JSON.stringify(value)}: ${reason}`
-        : `Refusing ${part} ${JSON.stringify(value)} of model "${repo}": ${reason}`,
+      part === 'repo' ? `Refusing model id ${JSON.stringify(value)}: ${reason}` : `Refusing ${part} ${JSON.stringify(value)} of model "${repo}": ${reason}`,
     );
   }
 }
@@ -89,11 +87,7 @@ export class ModelFileChecksumMismatchError extends ModelIntegrityError {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(
-      repo,
-      `File "${file}" of model "${repo}"${describeRevision(revision)} from ${source} has ${algorithm} ${actual}, ` +
-        `expected ${expected}`,
-    );
+    super(repo, `File "${file}" of model "${repo}"${describeRevision(revision)} from ${source} has ${algorithm} ${actual}, ` + `expected ${expected}`);
   }
 }
 
@@ -106,8 +100,7 @@ export class ModelNotCachedOfflineError extends ModelStoreError {
   ) {
     super(
       repo,
-      `Model "${repo}"${describeRevision(revision)} is not cached (missing: ${files.join(', ')}) ` +
-        'and offline mode forbids contacting the Hugging Face Hub',
+      `Model "${repo}"${describeRevision(revision)} is not cached (missing: ${files.join(', ')}) ` + 'and offline mode forbids contacting the Hugging Face Hub',
     );
   }
 }
@@ -120,8 +113,7 @@ export class ModelAccessDeniedError extends ModelStoreError {
   ) {
     super(
       repo,
-      `The Hugging Face Hub refused access to model "${repo}" (HTTP ${status}); ` +
-        'check that the access token (HF_TOKEN) is set and may read this model',
+      `The Hugging Face Hub refused access to model "${repo}" (HTTP ${status}); ` + 'check that the access token (HF_TOKEN) is set and may read this model',
     );
   }
 }

@@ -1,10 +1,5 @@
 import { HubApiError, downloadFile, fileDownloadInfo, modelInfo, pathsInfo } from '@huggingface/hub';
-import {
-  ModelAccessDeniedError,
-  ModelFetchError,
-  ModelFileMissingError,
-  UnknownModelError,
-} from './errors';
+import { ModelAccessDeniedError, ModelFetchError, ModelFileMissingError, UnknownModelError } from './errors';
 import type { RangeReader } from './ranged-download';
 
 export interface HubOptions {
@@ -54,24 +49,18 @@ export class HubModelSource {
   }
 
   async describeFiles(repo: string, sha: string, files: readonly string[], signal: AbortSignal): Promise<HubFile[]> {
-    const infos = await this.call(repo, sha, 'list the files', signal, () =>
-      pathsInfo({ ...this.params(signal), repo, revision: sha, paths: [...files] }),
-    );
+    const infos = await this.call(repo, sha, 'list the files', signal, () => pathsInfo({ ...this.params(signal), repo, revision: sha, paths: [...files] }));
     const byPath = new Map(infos.filter((info) => info.type === 'file').map((info) => [info.path, info]));
     return files.map((file) => {
       const info = byPath.get(file);
       if (!info) throw new ModelFileMissingError(repo, sha, file, 'hub');
-      return info.lfs
-        ? { file, size: info.lfs.size, sha256: info.lfs.oid }
-        : { file, size: info.size, gitSha1: info.oid };
+      return info.lfs ? { file, size: info.lfs.size, sha256: info.lfs.oid } : { file, size: info.size, gitSha1: info.oid };
     });
   }
 
   async fileReader(repo: string, sha: string, file: string, signal: AbortSignal): Promise<RangeReader> {
     const location = { repo, path: file, revision: sha, xet: false as const };
-    const info = await this.call(repo, sha, `locate "${file}"`, signal, () =>
-      fileDownloadInfo({ ...this.params(signal), ...location }),
-    );
+    const info = await this.call(repo, sha, `locate "${file}"`, signal, () => fileDownloadInfo({ ...this.params(signal), ...location }));
     if (!info) throw new ModelFileMissingError(repo, sha, file, 'hub');
     return {
       size: info.size,

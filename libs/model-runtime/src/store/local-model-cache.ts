@@ -91,7 +91,10 @@ export class LocalModelCache {
       const digest = marker.files[file];
       if (!digest) continue;
       const path = this.filePath(repo, sha, file);
-      const size = await stat(path).then((stats) => stats.size, () => undefined);
+      const size = await stat(path).then(
+        (stats) => stats.size,
+        () => undefined,
+      );
       if (size === digest.size) found.set(file, { ...digest, path });
     }
     return found;

@@ -141,11 +141,7 @@ export class ModelStore {
     this.s3?.destroy();
   }
 
-  private async resolveCached(
-    ref: ValidModelRef,
-    signal: AbortSignal,
-    emit: (progress: DownloadProgress) => void,
-  ): Promise<ResolvedModel> {
+  private async resolveCached(ref: ValidModelRef, signal: AbortSignal, emit: (progress: DownloadProgress) => void): Promise<ResolvedModel> {
     const { sha, pinnedLocally } = await this.resolveRevision(ref, signal);
     const resolved = new Map<string, ResolvedModelFile>();
     for (const [file, cached] of await this.cache.completeFiles(ref.repo, sha, ref.files)) {
@@ -172,10 +168,7 @@ export class ModelStore {
     return { sha: await this.hub.resolveRevision(ref.repo, ref.revision, signal), pinnedLocally: false };
   }
 
-  private async fetchMissing(
-    context: FetchContext,
-    missing: readonly string[],
-  ): Promise<{ source: 's3' | 'hub'; files: Map<string, CachedFile> }> {
+  private async fetchMissing(context: FetchContext, missing: readonly string[]): Promise<{ source: 's3' | 'hub'; files: Map<string, CachedFile> }> {
     const { ref, sha, signal } = context;
     const s3 = this.s3;
     const marker = await this.tryS3(ref, signal, (cache) => cache.readMarker(ref.repo, sha, signal));

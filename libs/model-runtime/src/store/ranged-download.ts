@@ -39,11 +39,7 @@ function splitIntoRanges(size: number, rangeBytes: number): ByteRange[] {
  * Writes a remote file to `destination`, each range at its offset. Stops at the first failing range
  * (aborting the others) and rethrows its error; the caller owns cleaning up `destination`.
  */
-export async function downloadInRanges(
-  reader: RangeReader,
-  destination: string,
-  options: RangedDownloadOptions,
-): Promise<RangedDownloadResult> {
+export async function downloadInRanges(reader: RangeReader, destination: string, options: RangedDownloadOptions): Promise<RangedDownloadResult> {
   const pending = splitIntoRanges(reader.size, Math.max(1, options.rangeBytes));
   const stopOthers = new AbortController();
   const signal = AbortSignal.any([options.signal, stopOthers.signal]);

@@ -9,15 +9,7 @@ import {
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import {
-  type CacheMarker,
-  type FileDigest,
-  markerKey,
-  mergeCacheMarker,
-  parseCacheMarker,
-  refKey,
-  snapshotKey,
-} from './cache-layout';
+import { type CacheMarker, type FileDigest, markerKey, mergeCacheMarker, parseCacheMarker, refKey, snapshotKey } from './cache-layout';
 import { KeyedLock } from './keyed-lock';
 import type { RangeReader } from './ranged-download';
 
@@ -113,10 +105,9 @@ export class S3ModelCache {
       size,
       openRange: async (start, end, signal) => {
         try {
-          const response = await this.client.send(
-            new GetObjectCommand({ Bucket: this.options.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }),
-            { abortSignal: signal },
-          );
+          const response = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }), {
+            abortSignal: signal,
+          });
           return asByteStream(response.Body);
         } catch (error) {
           // A range past the end of a shorter object: no bytes, which the download reports as truncated.
@@ -144,10 +135,7 @@ export class S3ModelCache {
 
   private async readText(relative: string, signal?: AbortSignal): Promise<string | undefined> {
     try {
-      const response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(relative) }),
-        { abortSignal: signal },
-      );
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(relative) }), { abortSignal: signal });
       return await response.Body?.transformToString('utf8');
     } catch (error) {
       if (isMissingObject(error)) return undefined;
@@ -161,9 +149,7 @@ export class S3ModelCache {
 
   private async putFile(key: string, path: string, size: number): Promise<void> {
     if (size <= this.partBytes) {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: createReadStream(path), ContentLength: size }),
-      );
+      await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: createReadStream(path), ContentLength: size }));
       return;
     }
     await this.putFileInParts(key, path, size);
@@ -198,9 +184,7 @@ export class S3ModelCache {
       const failure = outcomes.find((outcome) => outcome.status === 'rejected');
       if (failure) throw failure.reason;
       parts.sort((a, b) => a.PartNumber - b.PartNumber);
-      await this.client.send(
-        new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
-      );
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
     } catch (error) {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
       throw error;

@@ -18,11 +18,7 @@ export interface JoinOptions<Event> {
 export class SingleFlight<T, Event> {
   private readonly flights = new Map<string, Flight<T, Event>>();
 
-  run(
-    key: string,
-    task: (signal: AbortSignal, emit: (event: Event) => void) => Promise<T>,
-    { signal, onEvent }: JoinOptions<Event> = {},
-  ): Promise<T> {
+  run(key: string, task: (signal: AbortSignal, emit: (event: Event) => void) => Promise<T>, { signal, onEvent }: JoinOptions<Event> = {}): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const flight = this.flights.get(key) ?? this.start(key, task);
     flight.waiters += 1;

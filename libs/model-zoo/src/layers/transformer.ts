@@ -39,14 +39,7 @@ export interface AttentionShape {
  * Multi-head scaled dot-product attention of `query` [B,S,width] over `source` [B,T,sourceWidth].
  * `scoreBias` (broadcastable to [B,heads,S,T]) carries padding and causal masks.
  */
-export function multiHeadAttention(
-  g: GraphBuilder,
-  query: string,
-  source: string,
-  prefix: string,
-  shape: AttentionShape,
-  scoreBias?: string,
-): string {
+export function multiHeadAttention(g: GraphBuilder, query: string, source: string, prefix: string, shape: AttentionShape, scoreBias?: string): string {
   const { width, heads } = shape;
   const sourceWidth = shape.sourceWidth ?? width;
   const headWidth = width / heads;

@@ -46,7 +46,13 @@ export function patchEmbedding(
   prefix: string,
   shape: { readonly channels: number; readonly width: number; readonly patch: number; readonly bias: boolean },
 ): string {
-  const features = conv2d(g, pixels, prefix, { inChannels: shape.channels, outChannels: shape.width, kernel: shape.patch, stride: shape.patch, bias: shape.bias });
+  const features = conv2d(g, pixels, prefix, {
+    inChannels: shape.channels,
+    outChannels: shape.width,
+    kernel: shape.patch,
+    stride: shape.patch,
+    bias: shape.bias,
+  });
   return g.op('Transpose', [g.op('Reshape', [features, g.int64s([0, shape.width, -1])])], { perm: attr.ints([0, 2, 1]) });
 }
 

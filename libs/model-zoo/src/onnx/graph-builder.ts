@@ -2,11 +2,7 @@ import { InvalidGraphError } from '../errors';
 import type { GraphSignature, TensorSignature } from '../signature';
 import type { ElementType, InitializerSpec, TensorInit } from './tensor-spec';
 
-export type AttributeValue =
-  | { readonly int: number }
-  | { readonly float: number }
-  | { readonly ints: readonly number[] }
-  | { readonly string: string };
+export type AttributeValue = { readonly int: number } | { readonly float: number } | { readonly ints: readonly number[] } | { readonly string: string };
 
 export const attr = {
   int: (value: number): AttributeValue => ({ int: value }),
@@ -115,7 +111,9 @@ export class GraphBuilder {
       }
     }
     const id = this.nextId++;
-    const outputs = outputNames ? [...outputNames] : Array.from({ length: outputCount }, (_, i) => `${opType.toLowerCase()}_${id}${outputCount > 1 ? `_${i}` : ''}`);
+    const outputs = outputNames
+      ? [...outputNames]
+      : Array.from({ length: outputCount }, (_, i) => `${opType.toLowerCase()}_${id}${outputCount > 1 ? `_${i}` : ''}`);
     for (const output of outputs) {
       if (this.produced.has(output)) throw new InvalidGraphError(this.name, `"${output}" is produced twice`);
       this.produced.add(output);

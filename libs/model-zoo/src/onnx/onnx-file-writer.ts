@@ -53,14 +53,13 @@ export async function writeOnnxFile(path: string, graph: GraphSpec, producerVers
     return { spec, head, rawLength, tensorLength };
   });
   const graphLength =
-    graphHead.length +
-    initializers.reduce((sum, { tensorLength }) => sum + fieldPrefix(GRAPH_INITIALIZER_FIELD, tensorLength).length + tensorLength, 0);
+    graphHead.length + initializers.reduce((sum, { tensorLength }) => sum + fieldPrefix(GRAPH_INITIALIZER_FIELD, tensorLength).length + tensorLength, 0);
 
   const temporaryPath = `${path}.${process.pid}.tmp`;
   const file = await open(temporaryPath, 'w');
   let written = 0;
   const write = async (bytes: Uint8Array): Promise<void> => {
-    for (let offset = 0; offset < bytes.length; ) {
+    for (let offset = 0; offset < bytes.length;) {
       const { bytesWritten } = await file.write(bytes, offset);
       offset += bytesWritten;
     }

@@ -5,8 +5,7 @@ export type ElementType = 'float32' | 'int64';
 
 /** How an initializer's values are made: drawn from the seeded generator, or given outright. */
 export type TensorInit =
-  | { readonly kind: 'uniform'; readonly low: number; readonly high: number }
-  | { readonly kind: 'values'; readonly values: readonly number[] };
+  { readonly kind: 'uniform'; readonly low: number; readonly high: number } | { readonly kind: 'values'; readonly values: readonly number[] };
 
 /**
  * An initializer described, not materialised: its values are produced only when the file is

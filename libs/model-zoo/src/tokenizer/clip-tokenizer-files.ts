@@ -12,8 +12,32 @@ const END_OF_WORD = '</w>';
  * or single bytes, which a byte-level vocabulary can always encode.
  */
 const VOCABULARY_WORDS = [
-  'a', 'an', 'the', 'of', 'on', 'in', 'and', 'with', 'photo', 'picture', 'cat', 'cats', 'dog', 'dogs',
-  'red', 'blue', 'black', 'white', 'green', 'leather', 'cotton', 'shoes', 'jacket', 'bag', 'sky', 'tree',
+  'a',
+  'an',
+  'the',
+  'of',
+  'on',
+  'in',
+  'and',
+  'with',
+  'photo',
+  'picture',
+  'cat',
+  'cats',
+  'dog',
+  'dogs',
+  'red',
+  'blue',
+  'black',
+  'white',
+  'green',
+  'leather',
+  'cotton',
+  'shoes',
+  'jacket',
+  'bag',
+  'sky',
+  'tree',
 ];
 
 /**
@@ -22,8 +46,7 @@ const VOCABULARY_WORDS = [
  * moved to U+0100 and up. In the order of the map, as CLIP's vocabulary lists them.
  */
 export function byteLevelAlphabet(): string[] {
-  const printable = (from: string, to: string) =>
-    Array.from({ length: to.charCodeAt(0) - from.charCodeAt(0) + 1 }, (_, i) => from.charCodeAt(0) + i);
+  const printable = (from: string, to: string) => Array.from({ length: to.charCodeAt(0) - from.charCodeAt(0) + 1 }, (_, i) => from.charCodeAt(0) + i);
   const direct = [...printable('!', '~'), ...printable('¡', '¬'), ...printable('®', 'ÿ')];
   const directSet = new Set(direct);
   const moved = Array.from({ length: 256 }, (_, byte) => byte).filter((byte) => !directSet.has(byte));

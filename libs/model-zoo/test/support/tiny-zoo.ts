@@ -32,7 +32,11 @@ export class TinyZoo {
 }
 
 export function int64Tensor(rows: readonly (readonly number[])[]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from(rows.flat(), (value) => BigInt(value)), [rows.length, rows[0].length]);
+  return new ort.Tensor(
+    'int64',
+    BigInt64Array.from(rows.flat(), (value) => BigInt(value)),
+    [rows.length, rows[0].length],
+  );
 }
 
 /** Values in [0,1) that differ from element to element, reproducibly. */

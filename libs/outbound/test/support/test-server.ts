@@ -47,15 +47,13 @@ export async function startServer(handler: Handler, options: ServerOptions = {})
         path: request.url ?? '',
         headers: request.headers,
         body: Buffer.concat(chunks).toString('utf8'),
-        servername: request.socket instanceof TLSSocket ? (request.socket.servername || undefined) : undefined,
+        servername: request.socket instanceof TLSSocket ? request.socket.servername || undefined : undefined,
       };
       requests.push(recorded);
       handler(recorded, response);
     });
   };
-  const server: Server = options.tls
-    ? createHttpsServer({ cert: SECURE_TEST_CERT, key: SECURE_TEST_KEY }, onRequest)
-    : createHttpServer(onRequest);
+  const server: Server = options.tls ? createHttpsServer({ cert: SECURE_TEST_CERT, key: SECURE_TEST_KEY }, onRequest) : createHttpServer(onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, resolve);

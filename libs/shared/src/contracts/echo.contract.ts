@@ -9,7 +9,8 @@ import { defineQueueContract } from './queue-contract';
  */
 export const echoContract = defineQueueContract({
   queue: 'echo',
-  description: 'Returns its input; sleep_ms, progress, stream and fail make it behave like a slow, progress-reporting, streaming or failing model; repeat makes its output larger.',
+  description:
+    'Returns its input; sleep_ms, progress, stream and fail make it behave like a slow, progress-reporting, streaming or failing model; repeat makes its output larger.',
   input: z
     .object({
       sleep_ms: z.number().int().min(0).max(600_000).optional(),

@@ -34,9 +34,7 @@ export function inputShapeLimits(contract: QueueContract): JsonShapeLimits {
 export type ContractInput<C extends QueueContract> = z.infer<C['input']>;
 export type ContractOutput<C extends QueueContract> = z.infer<C['output']>;
 
-export function defineQueueContract<Input extends z.ZodType, Output extends z.ZodType>(
-  contract: QueueContract<Input, Output>,
-): QueueContract<Input, Output> {
+export function defineQueueContract<Input extends z.ZodType, Output extends z.ZodType>(contract: QueueContract<Input, Output>): QueueContract<Input, Output> {
   if (!/^[a-z][a-z0-9-]*$/.test(contract.queue)) {
     throw new Error(`Queue name "${contract.queue}" must be lowercase letters, digits and dashes`);
   }
