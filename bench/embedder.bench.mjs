@@ -17,7 +17,18 @@ import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import embeddings from '@switchyard/embeddings';
 import runtime from '@switchyard/model-runtime';
-import { fmt, freePort, load, percentile, REDIS_URL, seededRandom, startProcess, stopProcess, temporaryDatabase, uniquePrefix } from './support/harness.mjs';
+import {
+  fmt,
+  freePort,
+  load,
+  percentile,
+  REDIS_URL,
+  seededRandom,
+  startGatewayProcess,
+  stopProcess,
+  temporaryDatabase,
+  uniquePrefix,
+} from './support/harness.mjs';
 
 // CommonJS packages whose exports Node cannot name statically.
 const { SentenceEncoder, loadClipEncoders } = embeddings;
@@ -110,24 +121,10 @@ async function deleteKeys(prefix) {
 async function startPlatform() {
   const prefix = uniquePrefix('embedder');
   const database = await temporaryDatabase();
-  const [port, healthPort] = [await freePort(), await freePort()];
-  const apiKey = `bench-${Date.now()}-embedder-key`;
+  const healthPort = await freePort();
   const modelCache = await mkdtemp(join(tmpdir(), 'sy-bench-models-'));
   const common = { REDIS_URL, REDIS_PREFIX: prefix };
-  const gateway = await startProcess(
-    join(root, 'apps/gateway/dist/index.js'),
-    {
-      ...common,
-      LOG_LEVEL: 'info',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      SWITCHYARD_API_KEY: apiKey,
-      // RunPod's limits (200 runsync/s per key) would cap the benchmark; the limiter still runs.
-      RATE_LIMIT_MULTIPLIER: '1000',
-    },
-    'gateway listening',
-  );
+  const { gateway, port, apiKey } = await startGatewayProcess({ ...common, DATABASE_URL: database.url });
   // At warn, the worker does not log every job.
   const worker = spawn(process.execPath, [join(root, 'apps/embedder/dist/index.js')], {
     env: {

@@ -12,7 +12,18 @@ import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { fmt, forkReady, freePort, load, REDIS_URL, startProcess, stopProcess, summarize, temporaryDatabase, uniquePrefix } from './support/harness.mjs';
+import {
+  fmt,
+  forkReady,
+  load,
+  REDIS_URL,
+  startGatewayProcess,
+  startProcess,
+  stopProcess,
+  summarize,
+  temporaryDatabase,
+  uniquePrefix,
+} from './support/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const MB = 1024 * 1024;
@@ -103,21 +114,8 @@ async function gatewayPath() {
   const prefix = uniquePrefix('gateway-large');
   const database = await temporaryDatabase();
   const blobDir = mkdtempSync(join(tmpdir(), 'sy-bench-blobs-'));
-  const port = await freePort();
-  const apiKey = `bench-${Date.now()}-key`;
   const common = { REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', BLOB_DIR: blobDir };
-  const gateway = await startProcess(
-    join(root, 'apps/gateway/dist/index.js'),
-    {
-      ...common,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      SWITCHYARD_API_KEY: apiKey,
-      RATE_LIMIT_MULTIPLIER: '1000',
-    },
-    'gateway listening',
-  );
+  const { gateway, port, apiKey } = await startGatewayProcess({ ...common, DATABASE_URL: database.url });
   const worker = await startProcess(
     join(root, 'apps/detector-worker/dist/index.js'),
     { ...common, WORKER_QUEUES: 'echo', WORKER_CONCURRENCY: '4' },

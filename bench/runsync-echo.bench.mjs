@@ -5,7 +5,18 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
-import { fmt, forkReady, freePort, load, REDIS_URL, startProcess, stopProcess, summarize, temporaryDatabase, uniquePrefix } from './support/harness.mjs';
+import {
+  fmt,
+  forkReady,
+  load,
+  REDIS_URL,
+  startGatewayProcess,
+  startProcess,
+  stopProcess,
+  summarize,
+  temporaryDatabase,
+  uniquePrefix,
+} from './support/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const WORKER_CONCURRENCY = 50;
@@ -43,22 +54,8 @@ async function rawBaseline() {
 async function gatewayPath() {
   const prefix = uniquePrefix('gateway');
   const database = await temporaryDatabase();
-  const port = await freePort();
-  const apiKey = `bench-${Date.now()}-key`;
   const common = { REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'info' };
-  const gateway = await startProcess(
-    join(root, 'apps/gateway/dist/index.js'),
-    {
-      ...common,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      SWITCHYARD_API_KEY: apiKey,
-      // RunPod's limits (200 runsync/s per key) would cap the benchmark; the limiter still runs.
-      RATE_LIMIT_MULTIPLIER: '1000',
-    },
-    'gateway listening',
-  );
+  const { gateway, port, apiKey } = await startGatewayProcess({ ...common, DATABASE_URL: database.url });
   const worker = await startProcess(
     join(root, 'apps/detector-worker/dist/index.js'),
     {

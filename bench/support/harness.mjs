@@ -2,7 +2,11 @@
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import databaseTesting from '@switchyard/db/dist/testing.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -38,6 +42,22 @@ export function startProcess(entry, env, readyText) {
     child.stdout.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${entry} exited with ${code}: ${output.slice(-2000)}`)));
   });
+}
+
+/**
+ * The gateway in its own process on a scratch port, with a key of its own and RunPod's rate limits
+ * lifted (200 runsync/s per key would cap a benchmark; the limiter still runs). Resolves with the
+ * process, its port and key.
+ */
+export async function startGatewayProcess(env) {
+  const port = await freePort();
+  const apiKey = `bench-${Date.now()}-key`;
+  const gateway = await startProcess(
+    join(root, 'apps/gateway/dist/index.js'),
+    { LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1', SWITCHYARD_API_KEY: apiKey, RATE_LIMIT_MULTIPLIER: '1000' },
+    'gateway listening',
+  );
+  return { gateway, port, apiKey };
 }
 
 export function forkReady(entry, args) {
