@@ -245,7 +245,12 @@ describe('docker-compose.yml', () => {
     expect(config.REDIS_URL).toBe('redis://redis:6379');
     expect(config.REDIS_PREFIX).toBe('sy');
     expect(interpolate(gateway.ports![0])).toBe('8080:8080');
-    expect(gateway.depends_on).toEqual({ redis: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
+    expect(gateway.depends_on).toEqual({
+      redis: { condition: 'service_healthy' },
+      postgres: { condition: 'service_healthy' },
+      // The blob bucket, where large inputs and outputs go.
+      'minio-init': { condition: 'service_completed_successfully' },
+    });
     expect(healthcheckUrl(gateway)).toBe('http://127.0.0.1:8080/ready');
   });
 
