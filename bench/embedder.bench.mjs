@@ -19,6 +19,7 @@ import embeddings from '@switchyard/embeddings';
 import runtime from '@switchyard/model-runtime';
 import {
   fmt,
+  postJson,
   freePort,
   load,
   percentile,
@@ -161,25 +162,11 @@ async function startPlatform() {
 function runsyncClient(platform) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   const url = new URL('/v2/embedder/runsync', platform.baseUrl);
-  return (input) =>
-    new Promise((resolve, reject) => {
-      const request = http.request(url, {
-        method: 'POST',
-        agent,
-        headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': 'application/json' },
-      });
-      request.on('error', reject);
-      request.on('response', (response) => {
-        const chunks = [];
-        response.on('data', (chunk) => chunks.push(chunk));
-        response.on('end', () => {
-          const body = JSON.parse(Buffer.concat(chunks).toString());
-          if (body.status !== 'COMPLETED') reject(new Error(`Job ended ${body.status}: ${body.error ?? JSON.stringify(body)}`));
-          else resolve(body.output);
-        });
-      });
-      request.end(JSON.stringify({ input }));
-    });
+  return async (input) => {
+    const body = JSON.parse(await postJson(agent, url, platform.apiKey, JSON.stringify({ input })));
+    if (body.status !== 'COMPLETED') throw new Error(`Job ended ${body.status}: ${body.error ?? JSON.stringify(body)}`);
+    return body.output;
+  };
 }
 
 /** Items/s of `run(batch)` over `items` cut into batches of `size`, repeated for about RAW_SECONDS. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import {
   fmt,
+  postJson,
   forkReady,
   load,
   REDIS_URL,
@@ -68,30 +69,11 @@ async function gatewayPath() {
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   const body = JSON.stringify({ input: payload });
-  const call = () =>
-    new Promise((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/v2/echo/runsync',
-          method: 'POST',
-          agent,
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (response) => {
-          const chunks = [];
-          response.on('data', (chunk) => chunks.push(chunk));
-          response.on('end', () => {
-            const result = JSON.parse(Buffer.concat(chunks).toString());
-            if (result.status !== 'COMPLETED') reject(new Error(`job ended ${JSON.stringify(result)}`));
-            else resolve();
-          });
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
-    });
+  const url = `http://127.0.0.1:${port}/v2/echo/runsync`;
+  const call = async () => {
+    const result = JSON.parse(await postJson(agent, url, apiKey, body));
+    if (result.status !== 'COMPLETED') throw new Error(`job ended ${JSON.stringify(result)}`);
+  };
   const results = [];
   for (const run of RUNS) {
     await load(call, { clients: run.clients, total: run.warmup });

@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: processes, load generation and statistics.
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +59,24 @@ export async function startGatewayProcess(env) {
     'gateway listening',
   );
   return { gateway, port, apiKey };
+}
+
+/** POSTs a JSON body (a string) with the API key and resolves with the answer's text. */
+export function postJson(agent, url, apiKey, body) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'POST',
+      agent,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    request.on('error', reject);
+    request.on('response', (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    });
+    request.end(body);
+  });
 }
 
 export function forkReady(entry, args) {

@@ -26,7 +26,7 @@ export function s3ClientFor(options: Omit<S3BlobStoreOptions, 'bucket' | 'prefix
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
     credentials: options.credentials,
-    // As in the model store: default checksums frame uploads as aws-chunked, which some S3-compatible stores keep verbatim.
+    // With the SDK's default checksums a streamed upload is framed as aws-chunked, which s3rver and some other S3-compatible stores keep verbatim.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     logger: silentLogger,

@@ -1,16 +1,9 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { centerCrop, ClipImagePreprocessor, ImageTooLargeError, InvalidImageError, resizedSize, type ClipImageSettings } from '../src';
-import { clipValue, pixelAt, pngOf, type Rgb } from './support/images';
+import { centerCrop, ClipImagePreprocessor, ImageTooLargeError, InvalidImageError, resizedSize } from '../src';
+import { CLIP_VIT_B32_SETTINGS, clipValue, pixelAt, pngOf, type Rgb } from './support/images';
 
-const SETTINGS: ClipImageSettings = {
-  shortestEdge: 224,
-  cropHeight: 224,
-  cropWidth: 224,
-  mean: [0.48145466, 0.4578275, 0.40821073],
-  std: [0.26862954, 0.26130258, 0.27577711],
-  rescaleFactor: 1 / 255,
-};
+const SETTINGS = CLIP_VIT_B32_SETTINGS;
 
 const RED: Rgb = [255, 0, 0];
 const GREEN: Rgb = [0, 255, 0];

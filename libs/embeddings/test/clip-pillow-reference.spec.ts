@@ -1,18 +1,13 @@
 import sharp from 'sharp';
-import { ClipImagePreprocessor, type ClipImageSettings } from '../src';
+import { ClipImagePreprocessor } from '../src';
+import { SeededRandom } from '@switchyard/model-zoo';
 import { BicubicResampler } from '../src/clip/bicubic-resampler';
+import { CLIP_VIT_B32_SETTINGS } from './support/images';
 
 // transformers' CLIPImageProcessor for openai/clip-vit-base-patch32, written out independently of
 // the code under test: Pillow's convert("RGB") (alpha dropped), resize of the shorter side to 224
 // with Pillow's BICUBIC (reducing_gap None), centre crop at (size − 224) // 2, /255, mean and std.
-const SETTINGS: ClipImageSettings = {
-  shortestEdge: 224,
-  cropHeight: 224,
-  cropWidth: 224,
-  mean: [0.48145466, 0.4578275, 0.40821073],
-  std: [0.26862954, 0.26130258, 0.27577711],
-  rescaleFactor: 1 / 255,
-};
+const SETTINGS = CLIP_VIT_B32_SETTINGS;
 
 /** An RGB image as the reference sees it, 8 bits per channel. */
 interface Rgb8 {
@@ -112,24 +107,13 @@ function maxDifference(actual: Float64Array, expected: Uint8Array): number {
   return max;
 }
 
-/** A deterministic generator (mulberry32), so every run sees the same images. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Samples of `channels` channels at full range `max`: smooth gradients with noise, a hard-edged
  * rectangle, and one-pixel stripes, so both the smooth response and ringing at edges are checked.
  */
 function testSamples(width: number, height: number, channels: number, max: number, seed: number): number[] {
-  const next = random(seed);
+  const generator = new SeededRandom(`clip-reference-${seed}`);
+  const next = () => generator.nextUint32() / 4294967296;
   const samples: number[] = new Array(width * height * channels);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

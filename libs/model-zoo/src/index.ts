@@ -12,3 +12,4 @@ export type { ElementType, InitializerSpec } from './onnx/tensor-spec';
 export { bertTokenizerDefinition, bertTokenizerFiles, type BertTokenizerOptions } from './tokenizer/bert-tokenizer-files';
 export { CLIP_SPECIAL_TOKENS, byteLevelAlphabet, clipTokenizerDefinition, clipTokenizerFiles } from './tokenizer/clip-tokenizer-files';
 export { BERT_SPECIAL_TOKENS, loadBertVocabulary } from './tokenizer/bert-vocabulary';
+export { SeededRandom } from './random/seeded-random';

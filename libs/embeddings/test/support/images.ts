@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import type { ClipImageSettings } from '../../src';
 
 export type Rgb = readonly [number, number, number];
 
@@ -15,10 +16,19 @@ export function pngOf(width: number, height: number, colourAt: (x: number, y: nu
   return (options.orientation ? image.withMetadata({ orientation: options.orientation }) : image).png().toBuffer();
 }
 
+/** openai/clip-vit-base-patch32's preprocessor_config.json, written out: shorter side to 224, a 224×224 crop, CLIP's mean and std. */
+export const CLIP_VIT_B32_SETTINGS: ClipImageSettings = {
+  shortestEdge: 224,
+  cropHeight: 224,
+  cropWidth: 224,
+  mean: [0.48145466, 0.4578275, 0.40821073],
+  std: [0.26862954, 0.26130258, 0.27577711],
+  rescaleFactor: 1 / 255,
+};
+
 /** The value CLIP preprocessing gives a channel value, computed by hand: (v/255 − mean)/std. */
 export function clipValue(value: number, channel: 0 | 1 | 2): number {
-  const mean = [0.48145466, 0.4578275, 0.40821073];
-  const std = [0.26862954, 0.26130258, 0.27577711];
+  const { mean, std } = CLIP_VIT_B32_SETTINGS;
   return (value / 255 - mean[channel]) / std[channel];
 }
 

@@ -5,10 +5,11 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { s3ClientFor } from '@switchyard/blobs';
 import { type CacheMarker, type FileDigest, markerKey, mergeCacheMarker, parseCacheMarker, refKey, snapshotKey } from './cache-layout';
 import { KeyedLock } from './keyed-lock';
 import type { RangeReader } from './ranged-download';
@@ -37,8 +38,6 @@ export interface S3UploadFile {
   digest: FileDigest;
 }
 
-const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
 const DEFAULT_PART_BYTES = 64 * 1024 * 1024;
 const UPLOAD_CONCURRENCY = 4;
 
@@ -64,18 +63,9 @@ export class S3ModelCache {
   private readonly markerLock = new KeyedLock();
 
   constructor(private readonly options: S3CacheOptions) {
-    this.client = new S3Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      forcePathStyle: options.forcePathStyle,
-      credentials: options.credentials,
-      // With the SDK's default checksums a streamed upload is sent with aws-chunked framing, which
-      // s3rver (and some other S3-compatible stores) store verbatim; our markers carry sha256 instead.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      // Failures reach the caller as errors (and the store's logger); the SDK's own console warnings would repeat them.
-      logger: silentLogger,
-    });
+    // The settings every S3-compatible store of ours needs: checksums only where required (s3rver and
+    // others keep aws-chunked framing verbatim; our markers carry sha256), and no SDK console warnings.
+    this.client = s3ClientFor(options);
     this.prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
     this.writeBack = options.writeBack ?? true;
