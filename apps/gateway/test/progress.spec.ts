@@ -102,6 +102,18 @@ describe('progress you can read', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
   });
 
+  it('sends chunks and outputs held as blobs (over the claim-check threshold) in full over SSE, live and replayed', async () => {
+    const large = 'x'.repeat(300_000);
+    const run = await platform.gateway.request('POST', '/v2/echo/run', { input: { stream: [large, 'small'], sleep_ms: 600 } });
+    const live = await readUntilClosed(await openEventStream(platform, `/v2/echo/stream/${run.body.id}`));
+    expect(outputs(live, 'chunk')).toEqual([large, 'small']);
+    expect(live.at(-1)).toMatchObject({ event: 'status', data: { status: 'COMPLETED', output: { echo: { stream: [large, 'small'] } } } });
+
+    const replayed = await readUntilClosed(await openEventStream(platform, `/v2/echo/stream/${run.body.id}`));
+    expect(outputs(replayed, 'chunk')).toEqual([large, 'small']);
+    expect(replayed.at(-1)!.data.output.echo.stream[0]).toHaveLength(large.length);
+  });
+
   it('answers a job that already ended with what it produced and its final status at once, leaving the JSON stream its chunks', async () => {
     const { gateway } = platform;
     const done = await gateway.request('POST', '/v2/echo/runsync?wait=20000', { input: { stream: ['x', 'y'] } });

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { INLINE_PAYLOADS, parseClaim, type BlobRef, type PayloadOffload } from './claim-check';
+import { INLINE_PAYLOADS, parseClaim, resolveStored, type BlobRef, type PayloadOffload } from './claim-check';
 import { parseJobView, type JobEventType, type JobView } from './job-events';
 import type { JobStatus } from './job-status';
 import { toStorableText } from './json-shape';
@@ -245,12 +245,7 @@ export class JobStateStore {
   /** The chunks produced since the last call, with those held in the blob store fetched. */
   async drainChunks(jobId: string): Promise<unknown[]> {
     const items = await this.redis.jobDrainChunks(this.keys.jobChunks(jobId));
-    return Promise.all(
-      items.map(async (item) => {
-        const ref = parseClaim(item);
-        return JSON.parse(ref ? await this.payloads.load(ref) : item);
-      }),
-    );
+    return Promise.all(items.map(async (item) => JSON.parse(await resolveStored(item, this.payloads))));
   }
 
   /** Sends a large value to the blob store, to expire with its job; a job that is gone keeps it inline (the transition is refused anyway). */

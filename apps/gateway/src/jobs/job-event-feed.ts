@@ -1,10 +1,12 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Database } from '@switchyard/db';
-import { isFinalStatus, type JobEvent, type Logger } from '@switchyard/shared';
+import { BlobClaimCheck } from '@switchyard/blobs';
+import { isFinalStatus, resolveStored, type BlobRef, type JobEvent, type Logger } from '@switchyard/shared';
 import { NotFoundError } from '../http/api-errors';
 import { DATABASE, LOGGER } from '../infra/tokens';
 import type { Principal } from '../auth/principal';
-import { toStatusResponse, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
+import { JobOutputs } from './job-outputs';
+import { viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
 import { JobWaiter } from './job-waiter';
 import { JobsService } from './jobs.service';
 
@@ -81,6 +83,8 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly jobs: JobsService,
     private readonly waiter: JobWaiter,
+    private readonly outputs: JobOutputs,
+    @Inject(BlobClaimCheck) private readonly claimCheck: BlobClaimCheck,
   ) {}
 
   /** Opens a feed of the job after event `afterSeq` (0: from the start); unknown jobs throw NotFoundError. */
@@ -104,10 +108,14 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
     void this.start(feed, endpointId, job, afterSeq).then(
       (sent) => {
         let last = sent;
+        // Items are resolved one after another (a claim-checked value is fetched), so they keep their order.
+        let pushed = Promise.resolve();
         hear = (event) => {
           if (event.seq <= last) return;
           last = event.seq;
-          this.pushEvent(feed, event);
+          pushed = pushed
+            .then(() => this.pushEvent(feed, endpointId, event))
+            .catch((error: unknown) => this.logger.warn({ err: error, jobId, seq: event.seq }, 'job feed could not send an event'));
         };
         for (const event of early.splice(0)) hear(event);
         this.keepAlive(feed, endpointId, jobId, principal, () => last);
@@ -128,7 +136,7 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
   private async start(feed: JobFeed, endpointId: string, job: JobRecordLike, afterSeq: number): Promise<number> {
     const neverStarted = job.status === 'IN_QUEUE' && job.attempts === 0;
     if (job.seq > afterSeq && !neverStarted) await this.replay(feed, job.id, afterSeq, job.seq);
-    feed.push({ type: 'status', seq: job.seq, data: toStatusResponse(job) });
+    feed.push({ type: 'status', seq: job.seq, data: await this.outputs.statusOf(endpointId, job) });
     if (isFinalStatus(job.status)) feed.end();
     return Math.max(job.seq, afterSeq);
   }
@@ -145,24 +153,26 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
       const rows = await prisma.jobEvent.findMany({
         where: { jobId, seq: { gt: after, lte: upToSeq }, type: { in: ['progress', 'stream'] } },
         orderBy: { seq: 'asc' },
-        select: { seq: true, type: true, payload: true },
+        select: { seq: true, type: true, payload: true, payloadBlob: true },
         take: REPLAY_PAGE_SIZE,
       });
       for (const row of rows) {
-        feed.push({ type: row.type === 'stream' ? 'chunk' : 'progress', seq: row.seq, data: { output: row.payload ?? null } });
+        const output = row.payloadBlob ? JSON.parse(await this.claimCheck.load(row.payloadBlob as unknown as BlobRef)) : (row.payload ?? null);
+        feed.push({ type: row.type === 'stream' ? 'chunk' : 'progress', seq: row.seq, data: { output } });
       }
       if (rows.length < REPLAY_PAGE_SIZE) return;
       after = rows[rows.length - 1].seq;
     }
   }
 
-  private pushEvent(feed: JobFeed, event: JobEvent): void {
+  /** Sends one live event; values held as blobs (large chunks, outputs) are fetched, as the JSON routes inline them. */
+  private async pushEvent(feed: JobFeed, endpointId: string, event: JobEvent): Promise<void> {
     if (event.type === 'progress' || event.type === 'stream') {
-      const output = event.payload === undefined ? null : JSON.parse(event.payload);
+      const output = event.payload === undefined ? null : JSON.parse(await resolveStored(event.payload, this.claimCheck));
       feed.push({ type: event.type === 'stream' ? 'chunk' : 'progress', seq: event.seq, data: { output } });
       return;
     }
-    feed.push({ type: 'status', seq: event.seq, data: toStatusResponse(viewToRecord(event.view)) });
+    feed.push({ type: 'status', seq: event.seq, data: await this.outputs.statusOf(endpointId, viewToRecord(event.view)) });
     if (isFinalStatus(event.view.status)) feed.end();
   }
 
@@ -173,16 +183,16 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
   private keepAlive(feed: JobFeed, endpointId: string, jobId: string, principal: Principal, lastSent: () => number): void {
     const timer = setInterval(() => {
       feed.push({ type: 'ping' });
-      this.jobs.find(endpointId, jobId, principal).then(
-        (job) => {
-          if (!isFinalStatus(job.status) || feed.isEnded) return;
-          feed.push({ type: 'status', seq: Math.max(job.seq, lastSent()), data: toStatusResponse(job) });
-          feed.end();
-        },
-        (error: unknown) => {
-          if (error instanceof NotFoundError) feed.end();
-        },
-      );
+      const check = async () => {
+        const job = await this.jobs.find(endpointId, jobId, principal);
+        if (!isFinalStatus(job.status) || feed.isEnded) return;
+        feed.push({ type: 'status', seq: Math.max(job.seq, lastSent()), data: await this.outputs.statusOf(endpointId, job) });
+        feed.end();
+      };
+      check().catch((error: unknown) => {
+        if (error instanceof NotFoundError) feed.end();
+        else this.logger.warn({ err: error, jobId }, 'job feed could not check the job');
+      });
     }, HEARTBEAT_MS);
     timer.unref();
     feed.onEnd(() => clearInterval(timer));
