@@ -1,16 +1,21 @@
 // Issue 2's benchmark: `runsync` of echo jobs through the whole gateway (HTTP, auth, rate limit,
 // validation, job state, queue, worker process, status events, response) against raw BullMQ
 // add→completed on the same Redis, with its worker in its own process too. Prints p50/p99 latency
-// and jobs/s at 1 and 64 concurrent clients, and the ratios.
+// and jobs/s at 1 and 64 concurrent clients, and the ratios, and the CPU each process spends per
+// job (from its kernel counters; the benchmark's own client process is not counted).
 import http from 'node:http';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import {
+  cpuMeter,
+  cpuPerJobLine,
   fmt,
   postJson,
   forkReady,
   load,
   REDIS_URL,
+  redisServerPid,
   startGatewayProcess,
   startProcess,
   stopProcess,
@@ -26,6 +31,24 @@ const RUNS = [
   { clients: 64, total: 12000, warmup: 2000 },
 ];
 const payload = { prompt: 'a lighthouse at dusk, oil painting', steps: 25, seed: 42 };
+const redisPid = await (async () => {
+  const redis = new Redis(REDIS_URL);
+  const pid = await redisServerPid(redis);
+  await redis.quit();
+  return pid;
+})();
+
+/** Warms up, then measures each run: latency, throughput and the CPU the named processes spent. */
+async function measure(call, pids) {
+  const results = [];
+  for (const run of RUNS) {
+    await load(call, { clients: run.clients, total: run.warmup });
+    const meter = cpuMeter({ ...pids, redis: redisPid });
+    const result = summarize(await load(call, run));
+    results.push({ ...result, cpu: meter.take() });
+  }
+  return results;
+}
 
 async function rawBaseline() {
   const prefix = uniquePrefix('raw');
@@ -41,11 +64,7 @@ async function rawBaseline() {
     const job = await queue.add('echo', payload, { removeOnComplete: { age: 60 }, removeOnFail: true });
     await job.waitUntilFinished(events, 30_000);
   };
-  const results = [];
-  for (const run of RUNS) {
-    await load(call, { clients: run.clients, total: run.warmup });
-    results.push(summarize(await load(call, run)));
-  }
+  const results = await measure(call, { worker: worker.pid });
   await queue.obliterate({ force: true });
   await Promise.all([queue.close(), events.close()]);
   await stopProcess(worker);
@@ -74,11 +93,7 @@ async function gatewayPath() {
     const result = JSON.parse(await postJson(agent, url, apiKey, body));
     if (result.status !== 'COMPLETED') throw new Error(`job ended ${JSON.stringify(result)}`);
   };
-  const results = [];
-  for (const run of RUNS) {
-    await load(call, { clients: run.clients, total: run.warmup });
-    results.push(summarize(await load(call, run)));
-  }
+  const results = await measure(call, { gateway: gateway.pid, worker: worker.pid });
   agent.destroy();
   await stopProcess(worker);
   await stopProcess(gateway);
@@ -97,4 +112,6 @@ RUNS.forEach((run, i) => {
       `gateway: p50 ${fmt(o.p50)} ms p99 ${fmt(o.p99)} ms ${fmt(o.perSecond, 0)} jobs/s | ` +
       `p50 ratio ${fmt(o.p50 / r.p50)}x (target ≤ 1.5x)  throughput ratio ${fmt(o.perSecond / r.perSecond)}x${run.clients === 64 ? ' (target ≥ 0.7x)' : ''}`,
   );
+  console.log(`clients=${String(run.clients).padStart(2)}  raw     ${cpuPerJobLine(r.cpu, run.total)}`);
+  console.log(`clients=${String(run.clients).padStart(2)}  gateway ${cpuPerJobLine(o.cpu, run.total)} (target ≤ 1.5)`);
 });

@@ -2,6 +2,7 @@
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,9 +28,12 @@ export async function freePort() {
 /** A scratch database on the Postgres server (the tests' helper), dropped by its `drop()`. */
 export const temporaryDatabase = () => databaseTesting.createTemporaryPostgresDatabase(DATABASE_URL);
 
+/** With BENCH_CPU_PROF=<folder>, every Node process a benchmark starts writes a V8 CPU profile there when it exits. */
+const profileFlags = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+
 /** Starts a Node program and resolves once a line of its output contains `readyText`. */
 export function startProcess(entry, env, readyText) {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profileFlags, entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk) => {
@@ -80,7 +84,7 @@ export function postJson(agent, url, apiKey, body) {
 }
 
 export function forkReady(entry, args) {
-  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, args, { execArgv: profileFlags, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`${entry} exited with ${code}`)));
@@ -137,4 +141,59 @@ export function seededRandom(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+const CLOCK_TICKS_PER_MS = 100 / 1000;
+
+/** CPU time (user + system, ms) a process has used so far, from its own kernel counters. */
+function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces; the fields after it are space-separated (utime is field 14, stime 15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_MS;
+  } catch {
+    return 0; // gone since it was listed
+  }
+}
+
+/** Pids whose command name is `name` (every Postgres backend, say). */
+function pidsNamed(name) {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** The pid of the Redis server the benchmarks use, from its own INFO. */
+export async function redisServerPid(redis) {
+  const info = await redis.info('server');
+  return Number(/process_id:(\d+)/.exec(info)[1]);
+}
+
+/**
+ * Samples the CPU time of named processes: `{ gateway: pid, ... }`, plus every process called
+ * `postgres` (its backends come and go). `take()` answers the CPU ms each used since `cpuMeter` was made.
+ */
+export function cpuMeter(pids) {
+  const read = () => {
+    const times = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid)]));
+    times.postgres = pidsNamed('postgres').reduce((sum, pid) => sum + processCpuMs(pid), 0);
+    return times;
+  };
+  const start = read();
+  return { take: () => Object.fromEntries(Object.entries(read()).map(([name, ms]) => [name, ms - (start[name] ?? 0)])) };
+}
+
+/** One line of CPU ms per job, by process, and their total. */
+export function cpuPerJobLine(used, jobs) {
+  const parts = Object.entries(used).map(([name, ms]) => `${name} ${fmt(ms / jobs)}`);
+  const total = Object.values(used).reduce((sum, ms) => sum + ms, 0);
+  return `CPU ms/job: ${parts.join(', ')} | total ${fmt(total / jobs)}`;
 }
