@@ -71,6 +71,22 @@ async function rawBaseline() {
   return results;
 }
 
+/** The floor of any HTTP path on this machine: the same client against a bare Fastify route. */
+async function bareFastify() {
+  const server = await forkReady(join(import.meta.dirname, 'support/bare-fastify-server.mjs'), []);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  const body = JSON.stringify({ input: payload });
+  const url = `http://127.0.0.1:${server.ready}/v2/echo/runsync`;
+  const call = async () => {
+    const result = JSON.parse(await postJson(agent, url, 'unused', body));
+    if (result.status !== 'COMPLETED') throw new Error(`floor answered ${JSON.stringify(result)}`);
+  };
+  const results = await measure(call, { http: server.pid });
+  agent.destroy();
+  await stopProcess(server);
+  return results;
+}
+
 async function gatewayPath() {
   const prefix = uniquePrefix('gateway');
   const database = await temporaryDatabase();
@@ -101,6 +117,7 @@ async function gatewayPath() {
   return results;
 }
 
+const floor = await bareFastify();
 const raw = await rawBaseline();
 const ours = await gatewayPath();
 console.log('runsync echo through the gateway vs raw BullMQ add→completed (same Redis, workers in their own processes, concurrency 50)');
@@ -112,6 +129,10 @@ RUNS.forEach((run, i) => {
       `gateway: p50 ${fmt(o.p50)} ms p99 ${fmt(o.p99)} ms ${fmt(o.perSecond, 0)} jobs/s | ` +
       `p50 ratio ${fmt(o.p50 / r.p50)}x (target ≤ 1.5x)  throughput ratio ${fmt(o.perSecond / r.perSecond)}x${run.clients === 64 ? ' (target ≥ 0.7x)' : ''}`,
   );
+  console.log(
+    `clients=${String(run.clients).padStart(2)}  bare Fastify route (the HTTP floor): p50 ${fmt(floor[i].p50)} ms ${fmt(floor[i].perSecond, 0)} requests/s, ` +
+      cpuPerJobLine(floor[i].cpu, run.total).replace('job', 'request'),
+  );
   console.log(`clients=${String(run.clients).padStart(2)}  raw     ${cpuPerJobLine(r.cpu, run.total)}`);
-  console.log(`clients=${String(run.clients).padStart(2)}  gateway ${cpuPerJobLine(o.cpu, run.total)} (target ≤ 1.5)`);
+  console.log(`clients=${String(run.clients).padStart(2)}  gateway ${cpuPerJobLine(o.cpu, run.total)} (target ≤ 1.5 without the client)`);
 });

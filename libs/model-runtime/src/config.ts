@@ -38,6 +38,7 @@ const envSchema = z.object({
   MODEL_INTRA_OP_THREADS: emptyAsUnset(z.coerce.number().int().positive().optional()),
   MODEL_INTER_OP_THREADS: emptyAsUnset(z.coerce.number().int().positive().optional()),
   MODEL_GRAPH_OPTIMIZATION: emptyAsUnset(z.enum(['disabled', 'basic', 'extended', 'all']).optional()),
+  MODEL_THREAD_SPINNING: emptyAsUnset(z.stringbool().default(false)),
   MODEL_CUDA_DEVICE_ID: emptyAsUnset(z.coerce.number().int().min(0).optional()),
   MODEL_CUDA_GPU_MEM_LIMIT: emptyAsUnset(z.coerce.number().int().positive().optional()),
   MODEL_CUDA_ARENA_EXTEND_STRATEGY: emptyAsUnset(z.enum(['kNextPowerOfTwo', 'kSameAsRequested']).optional()),
@@ -64,7 +65,7 @@ const credentialsSchema = z
  * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, MODEL_EXECUTION_PROVIDERS (comma-separated, default `cpu`),
  * MODEL_INFERENCE_THREADS (default one per four cores, 0 runs models on the event loop),
  * MODEL_INTRA_OP_THREADS (default: the cores shared among the inference threads),
- * MODEL_INTER_OP_THREADS, MODEL_GRAPH_OPTIMIZATION, MODEL_CUDA_DEVICE_ID, MODEL_CUDA_GPU_MEM_LIMIT,
+ * MODEL_INTER_OP_THREADS, MODEL_GRAPH_OPTIMIZATION, MODEL_THREAD_SPINNING (default off), MODEL_CUDA_DEVICE_ID, MODEL_CUDA_GPU_MEM_LIMIT,
  * MODEL_CUDA_ARENA_EXTEND_STRATEGY. Relative paths are resolved against `cwd`.
  */
 export function loadModelRuntimeConfig(
@@ -117,6 +118,7 @@ export function loadModelRuntimeConfig(
       intraOpNumThreads: values.MODEL_INTRA_OP_THREADS ?? (inferenceThreads > 0 ? Math.max(1, Math.floor(cores / inferenceThreads)) : undefined),
       interOpNumThreads: values.MODEL_INTER_OP_THREADS,
       graphOptimizationLevel: values.MODEL_GRAPH_OPTIMIZATION,
+      threadSpinning: values.MODEL_THREAD_SPINNING,
     },
     cores,
   };

@@ -17,6 +17,7 @@ describe('loadModelRuntimeConfig', () => {
         intraOpNumThreads: 2,
         interOpNumThreads: undefined,
         graphOptimizationLevel: undefined,
+        threadSpinning: false,
       },
       cores: 2,
     });
@@ -81,6 +82,7 @@ describe('loadModelRuntimeConfig', () => {
         MODEL_INTRA_OP_THREADS: '4',
         MODEL_INTER_OP_THREADS: '2',
         MODEL_GRAPH_OPTIMIZATION: 'extended',
+        MODEL_THREAD_SPINNING: 'true',
         MODEL_INFERENCE_THREADS: '2',
         MODEL_CUDA_DEVICE_ID: '0',
       },
@@ -110,6 +112,7 @@ describe('loadModelRuntimeConfig', () => {
         intraOpNumThreads: 4,
         interOpNumThreads: 2,
         graphOptimizationLevel: 'extended',
+        threadSpinning: true,
       },
       cores: 8,
     });

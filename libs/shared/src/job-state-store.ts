@@ -14,12 +14,21 @@ import type { QueueKeys, RedisKeys } from './redis-keys';
  * nothing else; each attempt starts without one. A queued job is listed as awaiting its queue
  * entry until a worker starts it or it ends, so a job whose entry was never added (its gateway
  * died in between) can be found.
+ * Gateways waiting on a job are listed in its watchers hash (wake stream → `end` or `all`): each
+ * event a watcher asked for is also appended to its wake stream, so a gateway reads the events of
+ * the jobs it waits on and no others. A queued transition may register the first watcher. Every
+ * key touched carries the queue's hash tag, so the script stays within one cluster slot.
  * Returns {1, seq, status, lostRuns} when applied, {0, status-or-"MISSING"} when refused;
  * `lostRuns` counts the runs of the job whose worker was lost mid-job (it was started again).
  */
+/** A gateway falling this far behind its wake stream loses the oldest wake-ups (its waits then end by their timeouts). */
+const WAKE_STREAM_MAX_LENGTH = 10_000;
+/** The wake stream of a gateway that stopped reading it (it exited) goes away after this long without events. */
+const WAKE_STREAM_IDLE_TTL_MS = 3_600_000;
+
 const TRANSITION_SCRIPT = `
-local view, events, chunks, stats, awaitingEnqueue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local kind, now, payload, jobId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local view, events, chunks, stats, awaitingEnqueue, watchers = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local kind, now, payload, jobId, wakeStream, wakeMode = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local status = redis.call('HGET', view, 'status')
 local final = { COMPLETED = true, FAILED = true, CANCELLED = true, TIMED_OUT = true }
 local target = { queued = 'IN_QUEUE', retried = 'IN_QUEUE', requeued = 'IN_QUEUE', started = 'IN_PROGRESS',
@@ -43,7 +52,7 @@ elseif (kind == 'progress' or kind == 'stream') and status ~= 'IN_PROGRESS' then
   return { 0, status }
 end
 
-for i = 5, #ARGV, 2 do redis.call('HSET', view, ARGV[i], ARGV[i + 1]) end
+for i = 7, #ARGV, 2 do redis.call('HSET', view, ARGV[i], ARGV[i + 1]) end
 if target[kind] then redis.call('HSET', view, 'status', target[kind]) end
 if kind == 'started' then
   redis.call('HINCRBY', view, 'attempts', 1)
@@ -62,6 +71,10 @@ if kind == 'queued' then redis.call('ZADD', awaitingEnqueue, now, jobId) end
 if kind == 'started' or final[target[kind] or ''] then redis.call('ZREM', awaitingEnqueue, jobId) end
 if kind == 'queued' or kind == 'retried' then
   redis.call('PEXPIREAT', view, expiresAt)
+  if wakeStream ~= '' then
+    redis.call('HSET', watchers, wakeStream, wakeMode)
+    redis.call('PEXPIREAT', watchers, expiresAt)
+  end
 elseif final[target[kind] or ''] then
   local keep = math.min(expiresAt - tonumber(now), tonumber(redis.call('HGET', view, 'retentionMs')))
   redis.call('PEXPIRE', view, math.max(keep, 1))
@@ -78,7 +91,33 @@ if payload ~= '' then table.insert(entry, 'ev_payload'); table.insert(entry, pay
 local fields = redis.call('HGETALL', view)
 for i = 1, #fields do table.insert(entry, fields[i]) end
 redis.call('XADD', events, '*', unpack(entry))
+
+local watching = redis.call('HGETALL', watchers)
+if #watching > 0 then
+  local ended = final[target[kind] or ''] or false
+  for i = 1, #watching, 2 do
+    if watching[i + 1] == 'all' or ended or kind == 'requeued' then
+      redis.call('XADD', watching[i], 'MAXLEN', '~', ${WAKE_STREAM_MAX_LENGTH}, '*', unpack(entry))
+      redis.call('PEXPIRE', watching[i], ${WAKE_STREAM_IDLE_TTL_MS})
+    end
+  end
+  -- An ended job has nothing more to wake anyone for; a retry is watched anew.
+  if ended then redis.call('DEL', watchers) end
+end
 return { 1, seq, redis.call('HGET', view, 'status'), tonumber(redis.call('HGET', view, 'lostRuns') or '0') }
+`;
+
+/**
+ * Adds a watcher to a job that has not ended: `all` (every event) is never lowered to `end` (final
+ * and requeued events only), since another request of the same gateway may follow the job.
+ * Returns 0 when the job is missing or has ended, so there is nothing to wait for.
+ */
+const WATCH_SCRIPT = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or status == 'COMPLETED' or status == 'FAILED' or status == 'CANCELLED' or status == 'TIMED_OUT' then return 0 end
+if ARGV[2] == 'all' or redis.call('HGET', KEYS[2], ARGV[1]) ~= 'all' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+redis.call('PEXPIREAT', KEYS[2], redis.call('HGET', KEYS[1], 'expiresAt'))
+return 1
 `;
 
 /** Removes and returns the stream chunks produced since the last call (RunPod's /stream semantics). */
@@ -87,6 +126,12 @@ local items = redis.call('LRANGE', KEYS[1], 0, -1)
 if #items > 0 then redis.call('DEL', KEYS[1]) end
 return items
 `;
+
+/** Where a gateway wants a job's events: its wake stream, and whether it wants every event or only the end (and refusals). */
+export interface WakeRegistration {
+  stream: string;
+  mode: 'end' | 'all';
+}
 
 export type TransitionResult =
   | { applied: true; seq: number; status: JobStatus; /** Earlier runs whose worker was lost mid-job. */ lostRuns: number }
@@ -118,13 +163,31 @@ interface TransitionCommand {
     chunks: string,
     stats: string,
     awaitingEnqueue: string,
+    watchers: string,
     kind: string,
     now: number,
     payload: string,
     jobId: string,
+    wakeStream: string,
+    wakeMode: string,
     ...fields: (string | number)[]
   ): Promise<[number, string | number, string?, number?]>;
+  jobWatch(view: string, watchers: string, wakeStream: string, wakeMode: string): Promise<number>;
   jobDrainChunks(chunks: string): Promise<string[]>;
+}
+
+/**
+ * Teaches the client the state store's scripts. An auto-pipelining client copies its commands into
+ * each pipeline it opens, so a command defined while one is open is missing from it (ioredis then
+ * loses track of the pipeline's replies): define them before the client's first command.
+ */
+function defineStateCommands(redis: Redis): Redis & TransitionCommand {
+  if (!('jobTransition' in redis)) {
+    redis.defineCommand('jobTransition', { numberOfKeys: 6, lua: TRANSITION_SCRIPT });
+    redis.defineCommand('jobWatch', { numberOfKeys: 2, lua: WATCH_SCRIPT });
+    redis.defineCommand('jobDrainChunks', { numberOfKeys: 1, lua: DRAIN_CHUNKS_SCRIPT });
+  }
+  return redis as Redis & TransitionCommand;
 }
 
 /**
@@ -142,11 +205,7 @@ export class JobStateStore {
     private readonly clock: () => number = Date.now,
     readonly payloads: PayloadOffload = INLINE_PAYLOADS,
   ) {
-    this.redis = redis as Redis & TransitionCommand;
-    if (!('jobTransition' in redis)) {
-      redis.defineCommand('jobTransition', { numberOfKeys: 5, lua: TRANSITION_SCRIPT });
-      redis.defineCommand('jobDrainChunks', { numberOfKeys: 1, lua: DRAIN_CHUNKS_SCRIPT });
-    }
+    this.redis = defineStateCommands(redis);
   }
 
   async get(jobId: string): Promise<JobView | undefined> {
@@ -154,7 +213,8 @@ export class JobStateStore {
     return fields.status ? parseJobView(fields) : undefined;
   }
 
-  async queue(job: NewJob): Promise<QueueResult> {
+  /** Records a new job; `wake` registers its first watcher in the same step. */
+  async queue(job: NewJob, wake?: WakeRegistration): Promise<QueueResult> {
     const fields: (string | number)[] = [
       'id',
       job.id,
@@ -180,7 +240,7 @@ export class JobStateStore {
     if (job.webhook) fields.push('webhook', job.webhook);
     if (job.apiKeyId) fields.push('apiKeyId', job.apiKeyId);
     const input = await this.payloads.offload(JSON.stringify(job.input ?? null), 'input', job.expiresAt);
-    const result = await this.transition(job.id, 'queued', input, fields, job.createdAt);
+    const result = await this.transition(job.id, 'queued', input, fields, job.createdAt, wake);
     const inputBlob = parseClaim(input);
     return inputBlob ? { ...result, inputBlob } : result;
   }
@@ -225,6 +285,11 @@ export class JobStateStore {
     return this.transition(jobId, 'requeued', JSON.stringify({ reason: toStorableText(reason), retryAfterMs }), []);
   }
 
+  /** Has the job's events that `wake` asks for appended to its stream from now on; false when the job is missing or has ended. */
+  async watch(jobId: string, wake: WakeRegistration): Promise<boolean> {
+    return (await this.redis.jobWatch(this.keys.jobView(jobId), this.keys.jobWatchers(jobId), wake.stream, wake.mode)) === 1;
+  }
+
   /** Ids of jobs queued before `before` (epoch ms) that no worker has started yet and that have not ended. */
   async awaitingEnqueue(before: number, limit: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.awaitingEnqueue, '-inf', before, 'LIMIT', 0, limit);
@@ -262,17 +327,27 @@ export class JobStateStore {
     return this.transition(jobId, kind, '', fields, now);
   }
 
-  private async transition(jobId: string, kind: JobEventType, payload: string, fields: (string | number)[], now = this.clock()): Promise<TransitionResult> {
+  private async transition(
+    jobId: string,
+    kind: JobEventType,
+    payload: string,
+    fields: (string | number)[],
+    now = this.clock(),
+    wake?: WakeRegistration,
+  ): Promise<TransitionResult> {
     const [applied, seqOrStatus, status, lostRuns] = await this.redis.jobTransition(
       this.keys.jobView(jobId),
       this.keys.events,
       this.keys.jobChunks(jobId),
       this.keys.jobStats,
       this.keys.awaitingEnqueue,
+      this.keys.jobWatchers(jobId),
       kind,
       now,
       payload,
       jobId,
+      wake?.stream ?? '',
+      wake?.mode ?? '',
       ...fields,
     );
     return applied === 1
@@ -290,7 +365,10 @@ export class JobStateStores {
     private readonly keys: RedisKeys,
     private readonly payloads: PayloadOffload = INLINE_PAYLOADS,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    // The stores of each queue are made on first use, which may be while a pipeline is open.
+    defineStateCommands(redis);
+  }
 
   of(queue: string): JobStateStore {
     let store = this.stores.get(queue);

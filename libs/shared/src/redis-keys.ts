@@ -48,7 +48,17 @@ export class QueueKeys {
     return `${this.prefix}:job:${jobId}:chunks`;
   }
 
-  /** The queue's event stream, read by the recorder (one consumer group) and the waiters. */
+  /** The gateways waiting on the job, each with what it wants to hear (see JobStateStore.watch). */
+  jobWatchers(jobId: string): string {
+    return `${this.prefix}:job:${jobId}:watchers`;
+  }
+
+  /** One gateway process's wake stream: the events of the queue's jobs it waits on or follows. */
+  wakeStream(gatewayId: string): string {
+    return `${this.prefix}:wake:${gatewayId}`;
+  }
+
+  /** The queue's event stream, read by the recorder (one consumer group). */
   get events(): string {
     return `${this.prefix}:events`;
   }

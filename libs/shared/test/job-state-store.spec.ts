@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { JobStateStore, RedisKeys, type NewJob, type QueueKeys } from '../src';
+import { connectRedis, JobStateStore, JobStateStores, RedisKeys, type NewJob, type QueueKeys } from '../src';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -263,5 +263,79 @@ describe('JobStateStore', () => {
       expect(events.map((event) => Number(event.ev_seq))).toEqual([1, 2, 3, 4, 5]);
       expect(events.at(-1)).toMatchObject({ ev_type: 'completed', status: 'COMPLETED', id, endpointId: 'echo' });
     });
+  });
+
+  describe('watchers', () => {
+    const typesIn = async (stream: string) => (await redis.xrange(stream, '-', '+')).map(([, fields]) => fields[fields.indexOf('ev_type') + 1]);
+
+    it('a watcher registered with the queued transition hears the end only, with the whole view', async () => {
+      const job = newJob();
+      const stream = keys.wakeStream('gateway-a');
+      await store.queue(job, { stream, mode: 'end' });
+      await store.start(job.id, 'worker-1');
+      await store.progress(job.id, 0.5);
+      await store.complete(job.id, { ok: true });
+
+      const entries = await redis.xrange(stream, '-', '+');
+      expect(await typesIn(stream)).toEqual(['completed']);
+      expect(entries[0][1]).toEqual(expect.arrayContaining(['status', 'COMPLETED', 'output', '{"ok":true}']));
+      // An ended job wakes no one again.
+      expect(await redis.exists(keys.jobWatchers(job.id))).toBe(0);
+    });
+
+    it('a follower hears every event from its registration on; a refusal reaches an end watcher too', async () => {
+      const id = await started();
+      const follower = keys.wakeStream('gateway-f');
+      const waiter = keys.wakeStream('gateway-w');
+      expect(await store.watch(id, { stream: follower, mode: 'all' })).toBe(true);
+      expect(await store.watch(id, { stream: waiter, mode: 'end' })).toBe(true);
+      await store.progress(id, 1);
+      await store.requeue(id, 'no room', 1000);
+      await store.start(id, 'worker-2');
+      await store.fail(id, 'broken');
+
+      expect(await typesIn(follower)).toEqual(['progress', 'requeued', 'started', 'failed']);
+      expect(await typesIn(waiter)).toEqual(['requeued', 'failed']);
+    });
+
+    it('never lowers a follower to an end watcher when the same gateway also waits', async () => {
+      const id = await started();
+      const stream = keys.wakeStream('gateway-both');
+      await store.watch(id, { stream, mode: 'all' });
+      await store.watch(id, { stream, mode: 'end' });
+      await store.progress(id, 1);
+
+      expect(await typesIn(stream)).toEqual(['progress']);
+    });
+
+    it('refuses to watch a job that is missing or has ended, leaving nothing behind', async () => {
+      const id = await ended('complete');
+      const stream = keys.wakeStream('gateway-late');
+
+      expect(await store.watch(id, { stream, mode: 'end' })).toBe(false);
+      expect(await store.watch(randomUUID(), { stream, mode: 'end' })).toBe(false);
+      expect(await redis.exists(keys.jobWatchers(id))).toBe(0);
+    });
+
+    it('keeps the watchers no longer than the job itself', async () => {
+      const id = await queued();
+      await store.watch(id, { stream: keys.wakeStream('gateway-ttl'), mode: 'end' });
+
+      expect(await redis.pexpiretime(keys.jobWatchers(id))).toBe(await redis.pexpiretime(keys.jobView(id)));
+    });
+  });
+
+  it("makes a queue's store on first use while the client's pipeline is open, losing no reply", async () => {
+    const client = connectRedis(REDIS_URL, 'request-path', 'store-spec');
+    await new Promise((resolve) => client.once('ready', resolve));
+    try {
+      const stores = new JobStateStores(client, new RedisKeys(prefix));
+      // Issued in one tick: the read opens the auto-pipeline that the first transition joins.
+      const [, queued] = await Promise.all([client.get(`${prefix}:anything`), stores.of('late').queue(newJob({ queue: 'late' }))]);
+
+      expect(queued).toMatchObject({ applied: true, status: 'IN_QUEUE' });
+    } finally {
+      client.disconnect();
+    }
   });
 });

@@ -23,6 +23,9 @@ import { CallerBucketError, uploadFileOutputs, type CallerS3Config } from '@swit
 import { AddressPolicy } from '@switchyard/outbound';
 import { DEFAULT_JOB_RUNNER_OPTIONS, JobRunner, type JobRunnerOptions } from './job-runner';
 
+/** How long a queue stays without running jobs before this worker says it is idle. */
+const IDLE_ANNOUNCEMENT_DELAY_MS = 250;
+
 export interface BullMqJobServerOptions {
   redisUrl: string;
   keys: RedisKeys;
@@ -60,6 +63,9 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   private readonly callerBuckets = new Map<string, CallerS3Config>();
   /** Jobs running now, by queue, for the worker's presence (what /health counts). */
   private readonly active = new Map<string, number>();
+  /** Queues whose last announcement said this worker was running jobs of them. */
+  private readonly announcedBusy = new Set<string>();
+  private idleAnnouncement?: NodeJS.Timeout;
   private presences?: WorkerPresences;
   private presenceTimer?: NodeJS.Timeout;
 
@@ -88,6 +94,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   /** Stops taking jobs and waits for the active ones to finish. */
   async close(): Promise<void> {
     clearInterval(this.presenceTimer);
+    clearTimeout(this.idleAnnouncement);
     await Promise.all([...this.workers.values()].map((worker) => worker.close()));
     const presences = this.presences;
     if (presences)
@@ -153,24 +160,34 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     this.workers.set(contract.queue, worker);
   }
 
-  /** Counts a queue's running jobs; going from idle to busy or back is announced at once, other changes with the next beat. */
+  /**
+   * Counts a queue's running jobs. Going from idle to busy is announced at once; going idle is
+   * announced once the queue has stayed idle for a moment, so a worker taking job after job does
+   * not write its presence twice a job. Other changes go with the next beat.
+   */
   private countActive(queue: string, change: 1 | -1): void {
     const active = (this.active.get(queue) ?? 0) + change;
     this.active.set(queue, active);
-    if (active === 0 || (active === 1 && change === 1)) void this.announcePresence().catch(() => undefined);
+    if (active > 0 && !this.announcedBusy.has(queue)) void this.announcePresence().catch(() => undefined);
+    if (active === 0 && this.announcedBusy.has(queue) && !this.idleAnnouncement) {
+      this.idleAnnouncement = setTimeout(() => {
+        this.idleAnnouncement = undefined;
+        void this.announcePresence().catch(() => undefined);
+      }, IDLE_ANNOUNCEMENT_DELAY_MS);
+      this.idleAnnouncement.unref();
+    }
   }
 
   /** Tells each served queue that this worker is there, with its concurrency and active jobs. */
   private async announcePresence(): Promise<void> {
     if (!this.presences) return;
     await Promise.all(
-      [...this.workers.keys()].map((queue) =>
-        this.presences!.announce(this.options.keys.queue(queue), {
-          workerId: this.options.workerId,
-          concurrency: this.concurrencyOf(queue),
-          active: this.active.get(queue) ?? 0,
-        }),
-      ),
+      [...this.workers.keys()].map((queue) => {
+        const active = this.active.get(queue) ?? 0;
+        if (active > 0) this.announcedBusy.add(queue);
+        else this.announcedBusy.delete(queue);
+        return this.presences!.announce(this.options.keys.queue(queue), { workerId: this.options.workerId, concurrency: this.concurrencyOf(queue), active });
+      }),
     );
   }
 

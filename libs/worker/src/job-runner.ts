@@ -83,7 +83,8 @@ export class JobRunner {
     cancelSignal?.addEventListener('abort', onCancel, { once: true });
     const cutOff = new AbortController();
     const started = Date.now();
-    logger.info({ attempt: job.attemptsStarted }, 'job started');
+    // One line a job at info (its end); its start is for debugging.
+    logger.debug({ attempt: job.attemptsStarted }, 'job started');
 
     let handling: Promise<unknown> | undefined;
     let context: JobContext | undefined;

@@ -71,7 +71,7 @@ export class JobFeed {
  * Follows jobs for the SSE stream: progress values, stream chunks and status changes, until the
  * job ends. A follower first gets what the job produced before it came (from Postgres, once the
  * recorder has caught up with the job, or after the events it names with Last-Event-ID), then its
- * current status, then each event as the process's one reader of the event stream hands it over.
+ * current status, then each event as the process's reader of its wake stream hands it over.
  * Chunks are read, not taken: the JSON `/stream` still answers the chunks it has not returned.
  */
 @Injectable()
@@ -92,7 +92,7 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
     // Followed before the job is read, so no event between the read and the first live one is lost.
     const early: JobEvent[] = [];
     let hear = (event: JobEvent) => void early.push(event);
-    const unfollow = this.waiter.follow(jobId, (event) => hear(event));
+    const unfollow = await this.waiter.follow(this.jobs.endpoint(endpointId).queue, jobId, (event) => hear(event));
     let job: JobRecordLike;
     try {
       job = await this.jobs.find(endpointId, jobId, principal);

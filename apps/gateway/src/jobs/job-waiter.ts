@@ -1,15 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import {
   connectRedis,
   EndpointRegistry,
-  eventJobId,
   isFinalStatus,
+  JobStateStores,
   parseJobEvent,
   RedisKeys,
   type JobEvent,
   type JobView,
   type Logger,
+  type WakeRegistration,
 } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { CONFIG, LOGGER } from '../infra/tokens';
@@ -23,6 +25,11 @@ export interface JobWatch {
   /** How the job ended (or was refused, when watched for refusals), or undefined when `timeoutMs` passes first. */
   until(timeoutMs: number): Promise<WatchOutcome | undefined>;
   stop(): void;
+}
+
+/** The watch of a job about to be queued, with the registration its queued transition must carry. */
+export interface NewJobWatch extends JobWatch {
+  wake: WakeRegistration;
 }
 
 export interface WatchOptions {
@@ -43,14 +50,17 @@ export type JobEventListener = (event: JobEvent) => void;
 
 /**
  * Lets requests wait for a job to end (runsync, status-sync) or follow its events (the SSE
- * stream). One blocking reader per queue and gateway process tails the queue's event stream (a
- * reader each, as the streams of different queues may sit on different cluster nodes), like BullMQ's
- * QueueEvents, wakes the waiters of each job that reaches a final status and hands each event to
- * the job's followers. Callers watch before they read the job's state, so an end that came before
- * they subscribed is never missed; the stream is only a wake-up call, never the record.
+ * stream). Each gateway process has a wake stream per queue, and registers with a job's state
+ * before it reads it: from then on the job's transitions append the events it asked for (the end,
+ * or every event for followers) to that stream. One blocking reader per queue tails it (the
+ * queues' keys may sit on different cluster nodes), wakes the waiters of each job that ends and
+ * hands each event to the job's followers. So a gateway reads the events of the jobs it waits
+ * on and no others; the stream is only a wake-up call, never the record.
  */
 @Injectable()
 export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
+  /** Names this process's wake streams; a restarted process starts afresh (its waits ended with it). */
+  private readonly processId = randomUUID();
   private readonly waiters = new Map<string, Set<Resolve>>();
   private readonly followers = new Map<string, Set<JobEventListener>>();
   private readonly readers: Redis[] = [];
@@ -62,6 +72,7 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly keys: RedisKeys,
     private readonly endpoints: EndpointRegistry,
+    private readonly stores: JobStateStores,
   ) {}
 
   onModuleInit(): void {
@@ -69,7 +80,7 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     this.loops = this.endpoints.contracts().map(({ queue }) => {
       const reader = connectRedis(this.config.REDIS_URL, 'blocking', `gateway:job-waiter:${queue}`);
       this.readers.push(reader);
-      return this.tail(reader, this.keys.queue(queue).events);
+      return this.tail(reader, this.wakeStream(queue));
     });
   }
 
@@ -80,38 +91,48 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Starts listening for the end of a job. Register before the job is enqueued and no end can be
-   * missed; `stop` must be called once the caller is done.
+   * Starts listening for the end of a job that is about to be queued: its queued transition must
+   * carry the returned `wake`, so no end can be missed. `stop` must be called once the caller is done.
    */
-  watch(jobId: string, { refusals = false }: WatchOptions = {}): JobWatch {
-    let settle!: Resolve;
-    const ended = new Promise<WatchOutcome>((resolve) => (settle = resolve));
-    const resolveWaiter: Resolve = (outcome) => {
-      if (outcome.kind === 'ended' || refusals) settle(outcome);
-    };
-    this.subscribe(jobId, resolveWaiter);
-    let timer: NodeJS.Timeout | undefined;
-    return {
-      until: (timeoutMs) => Promise.race([ended, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
-      stop: () => {
-        clearTimeout(timer);
-        this.unsubscribe(jobId, resolveWaiter);
-      },
-    };
+  watchNew(queue: string, jobId: string, options: WatchOptions = {}): NewJobWatch {
+    return { ...this.listen(jobId, options), wake: { stream: this.wakeStream(queue), mode: 'end' } };
   }
 
   /**
-   * Hands every event of the job from now on to `listener`, until the returned function is called.
-   * Events that were read just before may come too: callers tell them apart by sequence number.
+   * Starts listening for the end of a job that exists, registered with its state before this
+   * resolves: a caller that reads the job afterwards misses no end. `stop` must be called once the caller is done.
    */
-  follow(jobId: string, listener: JobEventListener): () => void {
+  async watch(queue: string, jobId: string, options: WatchOptions = {}): Promise<JobWatch> {
+    const watch = this.listen(jobId, options);
+    try {
+      await this.stores.of(queue).watch(jobId, { stream: this.wakeStream(queue), mode: 'end' });
+    } catch (error) {
+      watch.stop();
+      throw error;
+    }
+    return watch;
+  }
+
+  /**
+   * Hands every event of the job from now on to `listener`, until the returned function is called;
+   * registered with the job's state before this resolves. Events that were read just before may
+   * come too: callers tell them apart by sequence number.
+   */
+  async follow(queue: string, jobId: string, listener: JobEventListener): Promise<() => void> {
     const set = this.followers.get(jobId) ?? new Set();
     set.add(listener);
     this.followers.set(jobId, set);
-    return () => {
+    const unfollow = () => {
       set.delete(listener);
       if (set.size === 0 && this.followers.get(jobId) === set) this.followers.delete(jobId);
     };
+    try {
+      await this.stores.of(queue).watch(jobId, { stream: this.wakeStream(queue), mode: 'all' });
+    } catch (error) {
+      unfollow();
+      throw error;
+    }
+    return unfollow;
   }
 
   /** How many listeners follow jobs now (an SSE client that went away must leave none behind). */
@@ -121,16 +142,28 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     return count;
   }
 
-  private subscribe(jobId: string, resolve: Resolve): void {
-    const set = this.waiters.get(jobId) ?? new Set();
-    set.add(resolve);
-    this.waiters.set(jobId, set);
+  private wakeStream(queue: string): string {
+    return this.keys.queue(queue).wakeStream(this.processId);
   }
 
-  private unsubscribe(jobId: string, resolve: Resolve): void {
-    const set = this.waiters.get(jobId);
-    set?.delete(resolve);
-    if (set?.size === 0) this.waiters.delete(jobId);
+  private listen(jobId: string, { refusals = false }: WatchOptions): JobWatch {
+    let settle!: Resolve;
+    const ended = new Promise<WatchOutcome>((resolve) => (settle = resolve));
+    const resolveWaiter: Resolve = (outcome) => {
+      if (outcome.kind === 'ended' || refusals) settle(outcome);
+    };
+    const set = this.waiters.get(jobId) ?? new Set();
+    set.add(resolveWaiter);
+    this.waiters.set(jobId, set);
+    let timer: NodeJS.Timeout | undefined;
+    return {
+      until: (timeoutMs) => Promise.race([ended, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
+      stop: () => {
+        clearTimeout(timer);
+        set.delete(resolveWaiter);
+        if (set.size === 0 && this.waiters.get(jobId) === set) this.waiters.delete(jobId);
+      },
+    };
   }
 
   private deliver(listener: JobEventListener, event: JobEvent): void {
@@ -149,21 +182,17 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
         for (const [, entries] of result ?? []) {
           for (const [entryId, fields] of entries) {
             lastId = entryId;
-            if (this.waiters.size === 0 && this.followers.size === 0) continue;
-            const jobId = eventJobId(fields);
-            if (jobId === undefined) continue;
-            const waiters = this.waiters.get(jobId);
-            const followers = this.followers.get(jobId);
-            if (!waiters && !followers) continue;
             const event = parseJobEvent(entryId, fields);
+            const waiters = this.waiters.get(event.jobId);
             const outcome = waiters && outcomeOf(event);
-            if (outcome) for (const resolve of waiters) resolve(outcome);
+            if (outcome) for (const resolve of [...waiters]) resolve(outcome);
+            const followers = this.followers.get(event.jobId);
             if (followers) for (const listener of [...followers]) this.deliver(listener, event);
           }
         }
       } catch (error) {
         if (!this.running) return;
-        this.logger.warn({ err: error }, 'event stream read failed; retrying');
+        this.logger.warn({ err: error }, 'wake stream read failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }

@@ -11,6 +11,8 @@ import {
   JobStateStores,
   WorkerPresences,
   type JobStateStore,
+  type NewJob,
+  type WakeRegistration,
   PayloadTooLargeError as ValueTooLargeError,
   RedisKeys,
   resolvePolicy,
@@ -37,7 +39,7 @@ import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import { DEFAULT_PROJECT_ID, type Principal } from '../auth/principal';
 import { createJobId } from './job-id';
 import { INLINE_OUTPUT, JobOutputs, type OutputDelivery } from './job-outputs';
-import { JobWaiter, type JobWatch, type WatchOutcome } from './job-waiter';
+import { JobWaiter, type NewJobWatch, type WatchOutcome } from './job-waiter';
 import { QueueAdmission } from './queue-admission';
 import { rowToRecord, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
 import { RESULT_RETENTION_MS, runRequestSchema, type RunRequest } from './run-request';
@@ -82,8 +84,9 @@ export class JobsService {
   }
 
   /**
-   * Validates and queues a job. `onAccepted` runs with the new id before the job can start, so a
-   * caller can begin watching it without any chance of missing its end. The input's shape is
+   * Validates and queues a job. `watchNew` runs with the new id before the job can start, so a
+   * caller can begin watching it without any chance of missing its end (its registration is part
+   * of the queued transition). The input's shape is
    * checked first, before anything recursive reads it; text Postgres cannot store (U+0000,
    * unpaired surrogates) is refused there too, naming the field.
    */
@@ -92,7 +95,7 @@ export class JobsService {
     body: unknown,
     principal: Principal,
     mode: SubmitMode,
-    onAccepted?: (jobId: string) => void,
+    watchNew?: (queue: string, jobId: string) => NewJobWatch,
   ): Promise<{ id: string; status: JobStatus }> {
     const contract = this.endpoint(endpointId);
     const request = parseOrThrow(runRequestSchema, body, '');
@@ -104,22 +107,25 @@ export class JobsService {
     await this.admission.admit(endpointId, contract);
     const id = createJobId();
     const s3Config = request.s3Config && this.sealS3Config(request.s3Config, id);
-    onAccepted?.(id);
+    const watch = watchNew?.(contract.queue, id);
     const createdAt = Date.now();
-    const queued = await this.queueState({
-      id,
-      projectId: principal.projectId,
-      endpointId,
-      queue: contract.queue,
-      createdAt,
-      expiresAt: createdAt + policy.ttl,
-      retentionMs: RESULT_RETENTION_MS[mode],
-      executionTimeout: policy.executionTimeout,
-      lowPriority: policy.lowPriority,
-      webhook: request.webhook,
-      apiKeyId: principal.apiKeyId,
-      input,
-    });
+    const queued = await this.queueState(
+      {
+        id,
+        projectId: principal.projectId,
+        endpointId,
+        queue: contract.queue,
+        createdAt,
+        expiresAt: createdAt + policy.ttl,
+        retentionMs: RESULT_RETENTION_MS[mode],
+        executionTimeout: policy.executionTimeout,
+        lowPriority: policy.lowPriority,
+        webhook: request.webhook,
+        apiKeyId: principal.apiKeyId,
+        input,
+      },
+      watch?.wake,
+    );
     if (!queued.applied) throw new ConflictError(`Job id ${id} already exists`);
     // An input held as a blob travels through BullMQ as its reference only.
     const envelope: JobEnvelope = queued.inputBlob
@@ -150,9 +156,15 @@ export class JobsService {
    * cancelled then, so it does not run behind the back of a client told to try again.
    */
   async runSync(endpointId: string, body: unknown, principal: Principal, waitMs: number, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
-    let watch: JobWatch | undefined;
+    let watch: NewJobWatch | undefined;
     try {
-      const { id } = await this.submit(endpointId, body, principal, 'runsync', (jobId) => (watch = this.waiter.watch(jobId, { refusals: true })));
+      const { id } = await this.submit(
+        endpointId,
+        body,
+        principal,
+        'runsync',
+        (queue, jobId) => (watch = this.waiter.watchNew(queue, jobId, { refusals: true })),
+      );
       const outcome = await watch!.until(waitMs);
       if (outcome?.kind === 'refused') {
         const cancelled = await this.cancel(endpointId, id, principal).then(
@@ -182,7 +194,7 @@ export class JobsService {
     delivery: OutputDelivery = INLINE_OUTPUT,
   ): Promise<JobStatusResponse> {
     // Watching before reading means an end between the read and the wait cannot be missed.
-    const watch = this.waiter.watch(jobId);
+    const watch = await this.waiter.watch(this.endpoint(endpointId).queue, jobId);
     try {
       const job = await this.find(endpointId, jobId, principal);
       if (isFinalStatus(job.status)) return await this.outputs.statusOf(endpointId, job, delivery);
@@ -329,9 +341,9 @@ export class JobsService {
   }
 
   /** Records the job as queued; an input too large for the blob store, or a store that is down, is the caller's 413 or a 503. */
-  private async queueState(job: Parameters<JobStateStore['queue']>[0]) {
+  private async queueState(job: NewJob, wake?: WakeRegistration) {
     try {
-      return await this.stores.of(job.queue).queue(job);
+      return await this.stores.of(job.queue).queue(job, wake);
     } catch (error) {
       if (error instanceof ValueTooLargeError) throw new PayloadTooLargeError(error.message);
       if (error instanceof BlobStoreUnavailableError) throw new ServiceUnavailableError(error.message);
