@@ -22,6 +22,7 @@ import runtime from '@switchyard/model-runtime';
 import {
   fmt,
   postJson,
+  profileFlags,
   freePort,
   load,
   percentile,
@@ -129,7 +130,7 @@ async function startPlatform() {
   const common = { REDIS_URL, REDIS_PREFIX: prefix };
   const { gateway, port, apiKey } = await startGatewayProcess({ ...common, DATABASE_URL: database.url });
   // At warn, the worker does not log every job.
-  const worker = spawn(process.execPath, [join(root, 'apps/embedder/dist/index.js')], {
+  const worker = spawn(process.execPath, [...profileFlags, join(root, 'apps/embedder/dist/index.js')], {
     env: {
       ...process.env,
       ...common,

@@ -29,7 +29,7 @@ export async function freePort() {
 export const temporaryDatabase = () => databaseTesting.createTemporaryPostgresDatabase(DATABASE_URL);
 
 /** With BENCH_CPU_PROF=<folder>, every Node process a benchmark starts writes a V8 CPU profile there when it exits. */
-const profileFlags = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+export const profileFlags = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
 /** Starts a Node program and resolves once a line of its output contains `readyText`. */
 export function startProcess(entry, env, readyText) {
