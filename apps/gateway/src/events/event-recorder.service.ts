@@ -8,7 +8,7 @@ import { GatewayMetrics } from '../ops/gateway-metrics';
 import { WebhookNotifier } from '../webhooks/webhook-notifier';
 import { DeadLetters } from './dead-letters';
 import { consumerGroupLagMs, EventStreamConsumer } from './event-stream-consumer';
-import { markJobUnrecorded, recordJobEvents } from './job-event-recorder';
+import { markJobUnrecorded, recordJobEvents } from '../database/job-event-recorder';
 
 export const RECORDER_GROUP = 'recorder';
 

@@ -5,8 +5,8 @@ import { isFinalStatus, resolveStored, type BlobRef, type JobEvent, type Logger 
 import { NotFoundError } from '../http/api-errors';
 import { DATABASE, LOGGER } from '../infra/tokens';
 import type { Principal } from '../auth/principal';
-import { JobOutputs } from './job-outputs';
-import { viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
+import { JobOutputs } from '../status/job-outputs';
+import { viewToRecord, type JobRecordLike, type JobStatusResponse } from '../status/job-status-response';
 import { JobWaiter } from './job-waiter';
 import { JobsService } from './jobs.service';
 

@@ -36,10 +36,10 @@ import { QueueRegistry } from '../infra/queue-registry';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import { DEFAULT_PROJECT_ID, type Principal } from '../auth/principal';
 import { createJobId } from './job-id';
-import { INLINE_OUTPUT, JobOutputs, type OutputDelivery } from './job-outputs';
+import { INLINE_OUTPUT, JobOutputs, type OutputDelivery } from '../status/job-outputs';
 import { JobWaiter, type JobWatch, type WatchOutcome } from './job-waiter';
 import { QueueAdmission } from './queue-admission';
-import { rowToRecord, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
+import { rowToRecord, viewToRecord, type JobRecordLike, type JobStatusResponse } from '../status/job-status-response';
 import { RESULT_RETENTION_MS, runRequestSchema, type RunRequest } from './run-request';
 
 const PURGE_PAGE_SIZE = 500;

@@ -7,8 +7,8 @@ import { connectRedis, RedisKeys, type Logger } from '@switchyard/shared';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { GatewayConfig } from '../config';
 import { CONFIG, DATABASE, LOGGER } from '../infra/tokens';
-import { JobOutputs } from '../jobs/job-outputs';
-import { rowToRecord } from '../jobs/job-status-response';
+import { JobOutputs } from '../status/job-outputs';
+import { rowToRecord } from '../status/job-status-response';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 
 /** The webhook queue's contract: one job per delivery, its id the delivery's id. */
