@@ -8,6 +8,7 @@ export * from './job-state-store';
 export * from './job-status';
 export * from './logger';
 export * from './policy';
+export * from './queues';
 export * from './redis';
 export * from './redis-keys';
 export * from './json-shape';
