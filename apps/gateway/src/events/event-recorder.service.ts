@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Database } from '@switchyard/db';
 import type { Redis } from 'ioredis';
-import { connectRedis, EndpointRegistry, isFinalStatus, RedisKeys, type JobEvent, type Logger } from '@switchyard/shared';
+import { connectRedis, EndpointRegistry, isFinalEvent, RedisKeys, type JobEvent, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { CONFIG, DATABASE, LOGGER, REDIS } from '../infra/tokens';
 import { GatewayMetrics } from '../ops/gateway-metrics';
@@ -101,7 +101,7 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
     this.metrics.eventsRecorded.inc(events.length);
     for (const event of events) {
       const { view } = event;
-      if (!isFinalStatus(view.status) || event.type === 'retried' || event.type === 'stream' || event.type === 'progress') continue;
+      if (!isFinalEvent(event)) continue;
       this.metrics.jobsFinished.inc({ endpoint: view.endpointId, status: view.status });
       if (view.startedAt !== undefined) this.metrics.jobDelay.observe({ endpoint: view.endpointId }, (view.startedAt - view.createdAt) / 1000);
       if (view.startedAt !== undefined && view.finishedAt !== undefined) {

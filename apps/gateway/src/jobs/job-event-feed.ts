@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Database } from '@switchyard/db';
 import { BlobClaimCheck } from '@switchyard/blobs';
-import { isFinalStatus, resolveStored, type BlobRef, type JobEvent, type Logger } from '@switchyard/shared';
+import { isFinalEvent, isFinalStatus, resolveStored, type BlobRef, type JobEvent, type Logger } from '@switchyard/shared';
 import { NotFoundError } from '../http/api-errors';
 import { DATABASE, LOGGER } from '../infra/tokens';
 import type { Principal } from '../auth/principal';
@@ -173,7 +173,7 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
       return;
     }
     feed.push({ type: 'status', seq: event.seq, data: await this.outputs.statusOf(endpointId, viewToRecord(event.view)) });
-    if (isFinalStatus(event.view.status)) feed.end();
+    if (isFinalEvent(event)) feed.end();
   }
 
   /**

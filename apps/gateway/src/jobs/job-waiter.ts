@@ -4,7 +4,7 @@ import {
   connectRedis,
   EndpointRegistry,
   eventJobId,
-  isFinalStatus,
+  isFinalEvent,
   parseJobEvent,
   RedisKeys,
   type JobEvent,
@@ -35,7 +35,7 @@ function outcomeOf(event: JobEvent): WatchOutcome | undefined {
     const { reason = 'the worker refused the job', retryAfterMs = 1_000 } = JSON.parse(event.payload ?? '{}') as { reason?: string; retryAfterMs?: number };
     return { kind: 'refused', reason, retryAfterMs };
   }
-  return isFinalStatus(event.view.status) ? { kind: 'ended', view: event.view } : undefined;
+  return isFinalEvent(event) ? { kind: 'ended', view: event.view } : undefined;
 }
 
 /** Hears every event of a followed job, in order. */
