@@ -11,5 +11,6 @@ export * from './policy';
 export * from './queues';
 export * from './redis';
 export * from './redis-keys';
+export * from './until-aborted';
 export * from './json-shape';
 export * from './worker-presence';
