@@ -11,6 +11,7 @@ export * from './policy';
 export * from './queues';
 export * from './redis';
 export * from './redis-keys';
+export * from './switchyard-error';
 export * from './until-aborted';
 export * from './json-shape';
 export * from './worker-presence';
