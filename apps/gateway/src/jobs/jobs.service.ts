@@ -6,7 +6,6 @@ import { AddressPolicy, checkUrl, resolveDestination, systemResolver, UnsafeUrlE
 import {
   BlobStoreUnavailableError,
   EndpointRegistry,
-  inputShapeLimits,
   isFinalStatus,
   JobStateStores,
   WorkerPresences,
@@ -31,10 +30,11 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../http/api-errors';
-import { checkJsonShape, parseOrThrow } from '../http/zod-validation';
+import { parseOrThrow } from '../http/zod-validation';
 import { QueueRegistry } from '../infra/queue-registry';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import { DEFAULT_PROJECT_ID, type Principal } from '../auth/principal';
+import { checkedJobInput, type DescribeInputIssue } from './job-input';
 import { createJobId } from './job-id';
 import { INLINE_OUTPUT, JobOutputs, type OutputDelivery } from '../status/job-outputs';
 import { JobWaiter, type JobWatch, type WatchOutcome } from './job-waiter';
@@ -83,21 +83,20 @@ export class JobsService {
 
   /**
    * Validates and queues a job. `onAccepted` runs with the new id before the job can start, so a
-   * caller can begin watching it without any chance of missing its end. The input's shape is
-   * checked first, before anything recursive reads it; text Postgres cannot store (U+0000,
-   * unpaired surrogates) is refused there too, naming the field.
+   * caller can begin watching it without any chance of missing its end. The input is checked
+   * against the endpoint's contract once, here (see checkedJobInput); `describeInputIssue` words
+   * what is wrong with it for APIs with an error shape of their own.
    */
   async submit(
     endpointId: string,
     body: unknown,
     principal: Principal,
     mode: SubmitMode,
-    onAccepted?: (jobId: string) => void,
+    { onAccepted, describeInputIssue }: { onAccepted?: (jobId: string) => void; describeInputIssue?: DescribeInputIssue } = {},
   ): Promise<{ id: string; status: JobStatus }> {
     const contract = this.endpoint(endpointId);
     const request = parseOrThrow(runRequestSchema, body, '');
-    checkJsonShape(request.input, inputShapeLimits(contract), 'input');
-    const input = parseOrThrow(contract.input, request.input, 'input');
+    const input = checkedJobInput(contract, request.input, describeInputIssue);
     if (request.webhook) await this.checkWebhook(request.webhook);
     if (request.s3Config) await this.checkS3Config(contract, request.s3Config);
     const policy = resolvePolicy(request.policy);
@@ -149,10 +148,18 @@ export class JobsService {
    * worker that refuses the job for lack of capacity makes it a 503 with Retry-After; the job is
    * cancelled then, so it does not run behind the back of a client told to try again.
    */
-  async runSync(endpointId: string, body: unknown, principal: Principal, waitMs: number, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
+  async runSync(
+    endpointId: string,
+    body: unknown,
+    principal: Principal,
+    waitMs: number,
+    delivery: OutputDelivery = INLINE_OUTPUT,
+    describeInputIssue?: DescribeInputIssue,
+  ): Promise<JobStatusResponse> {
     let watch: JobWatch | undefined;
     try {
-      const { id } = await this.submit(endpointId, body, principal, 'runsync', (jobId) => (watch = this.waiter.watch(jobId, { refusals: true })));
+      const onAccepted = (jobId: string) => (watch = this.waiter.watch(jobId, { refusals: true }));
+      const { id } = await this.submit(endpointId, body, principal, 'runsync', { onAccepted, describeInputIssue });
       const outcome = await watch!.until(waitMs);
       if (outcome?.kind === 'refused') {
         const cancelled = await this.cancel(endpointId, id, principal).then(
