@@ -14,6 +14,7 @@ import { BlobLinks } from './status/blob-links';
 import { BlobsController } from './blobs/blobs.controller';
 import { RateLimiter } from './auth/rate-limiter';
 import type { GatewayConfig } from './config';
+import { DatabaseModule } from './database/database.module';
 import { EventRecorderService } from './events/event-recorder.service';
 import { InfraModule } from './infra/infra.module';
 import { JobEventFeeds } from './jobs/job-event-feed';
@@ -28,9 +29,11 @@ import { OpenAiController } from './openai/openai.controller';
 import { OpenAiService } from './openai/openai.service';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { OperationsController } from './ops/operations.controller';
+import { RecorderLag } from './ops/recorder-lag';
 import { EXPIRED_RESOURCE_CLEANERS, type ExpiredResourceCleaner } from './retention/expired-resource-cleaner';
 import { RetentionScheduler } from './retention/retention-scheduler';
 import { RetentionService } from './retention/retention.service';
+import { WebhookDeliveryQueue } from './webhooks/webhook-delivery-queue';
 import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 @Module({})
@@ -39,7 +42,7 @@ export class AppModule {
   static forConfig(config: GatewayConfig, extraControllers: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forConfig(config)],
+      imports: [InfraModule.forConfig(config), DatabaseModule],
       controllers: [RunpodController, BlobsController, OperationsController, OpenAiController, AdminController, ...extraControllers],
       providers: [
         ApiKeysService,
@@ -54,11 +57,13 @@ export class AppModule {
             new ApiKeyManager(database, { redis, keys }, (secret, id) => keyring.seal(secret, webhookSecretContext(id))),
         },
         GatewayMetrics,
+        RecorderLag,
         JobWaiter,
         QueueAdmission,
         JobsService,
         JobEventFeeds,
         JobReconciler,
+        WebhookDeliveryQueue,
         WebhookNotifier,
         EventRecorderService,
         OpenAiService,

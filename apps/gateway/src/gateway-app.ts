@@ -3,19 +3,18 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { NestJsonLogger, type Logger } from '@switchyard/shared';
+import { NestJsonLogger, QUEUES, type Logger } from '@switchyard/shared';
 import { AppModule } from './app.module';
 import { AuthGuard } from './auth/auth.guard';
 import type { GatewayConfig } from './config';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { writeOpenAiErrorBody } from './openai/openai-errors';
 import { applyBodyLimits } from './http/body-limits';
-import { QueueRegistry } from './infra/queue-registry';
+import { BullMq } from './infra/bullmq';
+import { JobQueue } from './infra/job-queue';
 import { LOGGER } from './infra/tokens';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { mountQueueDashboard } from './ops/queue-dashboard';
-import { RetentionScheduler } from './retention/retention-scheduler';
-import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 /** Builds the gateway application (not yet listening), so tests and `main` start it the same way. */
 export async function createGatewayApp(config: GatewayConfig, options: { extraControllers?: Type[] } = {}): Promise<NestFastifyApplication> {
@@ -47,16 +46,21 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   }
 
   await app.init();
+  await mountDashboard(app);
+  return app;
+}
+
+/** The BullMQ dashboard of every queue, endpoint queues and the gateway's own. It can clean queues behind the state store's back: admin keys only. */
+async function mountDashboard(app: NestFastifyApplication): Promise<void> {
   const guard = app.get(AuthGuard);
-  const queues = [...app.get(QueueRegistry).all(), app.get(WebhookNotifier).queueForDashboard(), app.get(RetentionScheduler).queueForDashboard()];
-  // The dashboard can clean queues behind the state store's back: admin keys only.
-  await mountQueueDashboard(fastify, queues, (authorization, clientAddress) =>
+  const bullMq = app.get(BullMq);
+  const queues = [...app.get(JobQueue).names(), QUEUES.webhooks, QUEUES.maintenance].map((name) => bullMq.queue(name));
+  await mountQueueDashboard(app.getHttpAdapter().getInstance(), queues, (authorization, clientAddress) =>
     guard.authenticate(authorization, clientAddress).then(
       (principal) => (principal.admin ? 'allowed' : 'forbidden'),
       () => 'unauthorized' as const,
     ),
   );
-  return app;
 }
 
 export async function startGateway(config: GatewayConfig): Promise<INestApplication> {

@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import type { Database } from '@switchyard/db';
 import { CallerBucketError, checkCallerBucket } from '@switchyard/blobs';
 import { AddressPolicy, checkUrl, resolveDestination, systemResolver, UnsafeUrlError } from '@switchyard/outbound';
 import {
@@ -8,10 +6,8 @@ import {
   EndpointRegistry,
   isFinalStatus,
   JobStateStores,
-  WorkerPresences,
   type JobStateStore,
   PayloadTooLargeError as ValueTooLargeError,
-  RedisKeys,
   resolvePolicy,
   RETRYABLE_STATUSES,
   sealSecret,
@@ -31,8 +27,9 @@ import {
   ValidationError,
 } from '../http/api-errors';
 import { parseOrThrow } from '../http/zod-validation';
-import { QueueRegistry } from '../infra/queue-registry';
-import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
+import { JobRepository } from '../database/job.repository';
+import { JobQueue, WAITING_STATES } from '../infra/job-queue';
+import { CONFIG } from '../infra/tokens';
 import { DEFAULT_PROJECT_ID, type Principal } from '../auth/principal';
 import { checkedJobInput, type DescribeInputIssue } from './job-input';
 import { createJobId } from './job-id';
@@ -55,24 +52,20 @@ export type SubmitMode = keyof typeof RESULT_RETENTION_MS;
 @Injectable()
 export class JobsService {
   private readonly webhookPolicy: AddressPolicy;
-  private readonly presences: WorkerPresences;
   private readonly s3ConfigPolicy: AddressPolicy;
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
-    @Inject(DATABASE) private readonly database: Database,
-    @Inject(REDIS) private readonly redis: Redis,
-    private readonly keys: RedisKeys,
     private readonly endpoints: EndpointRegistry,
     private readonly stores: JobStateStores,
-    private readonly queues: QueueRegistry,
+    private readonly queue: JobQueue,
+    private readonly jobRecords: JobRepository,
     private readonly waiter: JobWaiter,
     private readonly admission: QueueAdmission,
     private readonly outputs: JobOutputs,
   ) {
     this.webhookPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
     this.s3ConfigPolicy = new AddressPolicy({ allowPrivate: config.S3CONFIG_ALLOW_PRIVATE });
-    this.presences = new WorkerPresences(redis);
   }
 
   endpoint(endpointId: string): QueueContract {
@@ -126,13 +119,7 @@ export class JobsService {
       : { endpointId, projectId: principal.projectId, input, policy, createdAt };
     if (s3Config) envelope.s3Config = s3Config;
     try {
-      await this.queues.get(contract).add(contract.queue, envelope, {
-        jobId: id,
-        // BullMQ serves jobs without a priority before any prioritised job, so 1 means "after the rest".
-        priority: policy.lowPriority ? 1 : undefined,
-        removeOnComplete: true,
-        removeOnFail: { age: Math.ceil(policy.ttl / 1000) },
-      });
+      await this.queue.enqueue(contract.queue, id, envelope, { lowPriority: policy.lowPriority, ttlMs: policy.ttl });
     } catch (error) {
       await this.stores
         .of(contract.queue)
@@ -228,10 +215,7 @@ export class JobsService {
     if (!result.applied && result.status !== 'CANCELLED') {
       throw new ConflictError(`Job ${jobId} ended with status ${result.status} before it could be cancelled`, 'id');
     }
-    // A queued job is removed; a running one is locked by its worker, which the broadcast reaches.
-    const queued = await this.queues.get(contract).getJob(jobId);
-    await queued?.remove().catch(() => undefined);
-    await this.redis.publish(this.keys.cancellations, jobId);
+    await this.queue.cancel(contract.queue, jobId);
     return { id: jobId, status: 'CANCELLED' };
   }
 
@@ -241,11 +225,11 @@ export class JobsService {
     if (!RETRYABLE_STATUSES.has(job.status)) {
       throw new ConflictError(`Job ${jobId} has status ${job.status}; only FAILED or TIMED_OUT jobs can be retried`, 'id');
     }
-    const bullJob = await this.queues.get(contract).getJob(jobId);
-    if (!bullJob) throw new ConflictError(`Job ${jobId} can no longer be retried: its queue entry has expired`, 'id');
+    const entry = await this.queue.find(contract.queue, jobId);
+    if (!entry) throw new ConflictError(`Job ${jobId} can no longer be retried: its queue entry has expired`, 'id');
     const result = await this.stores.of(contract.queue).retry(jobId);
     if (!result.applied) throw new ConflictError(`Job ${jobId} can no longer be retried (status ${result.status})`, 'id');
-    await bullJob.retry('failed');
+    await entry.retry();
     return { id: jobId, status: 'IN_QUEUE' };
   }
 
@@ -255,17 +239,17 @@ export class JobsService {
    */
   async purgeQueue(endpointId: string, principal: Principal, options: { allProjects?: boolean } = {}): Promise<{ removed: number; status: 'completed' }> {
     if (options.allProjects && !principal.admin) throw new ForbiddenError('Purging every project needs an admin key');
-    const queue = this.queues.get(this.endpoint(endpointId));
+    const { queue } = this.endpoint(endpointId);
     const isMine = (data: JobEnvelope) => data.endpointId === endpointId && (options.allProjects || projectOf(data) === principal.projectId);
     let removed = 0;
     // Aliases and projects share a queue, so other endpoints' and projects' jobs are stepped over, page by page.
-    for (const state of ['wait', 'prioritized', 'delayed'] as const) {
+    for (const state of WAITING_STATES) {
       for (let start = 0; ;) {
-        const page = await queue.getJobs([state], start, start + PURGE_PAGE_SIZE - 1);
+        const page = await this.queue.waiting(queue, state, start, start + PURGE_PAGE_SIZE - 1);
         if (page.length === 0) break;
         const mine = page.filter((job) => isMine(job.data));
         for (const job of mine) {
-          const cancelled = await this.stores.of(queue.name).cancel(job.id!);
+          const cancelled = await this.stores.of(queue).cancel(job.id);
           await job.remove().catch(() => undefined);
           if (cancelled.applied) removed += 1;
         }
@@ -281,11 +265,11 @@ export class JobsService {
    * the (project, endpoint, status) index and capped. Workers are shared and counted as they are.
    */
   async health(endpointId: string, principal: Principal) {
-    const queue = this.queues.get(this.endpoint(endpointId));
+    const { queue } = this.endpoint(endpointId);
     const [live, finished, workers] = await Promise.all([
       this.liveCounts(principal.projectId, endpointId),
-      this.storeFor(endpointId).finishedCounts(principal.projectId, endpointId),
-      this.presences.of(this.keys.queue(queue.name)),
+      this.stores.of(queue).finishedCounts(principal.projectId, endpointId),
+      this.queue.workers(queue),
     ]);
     const running = workers.filter((worker) => worker.active > 0).length;
     return {
@@ -301,14 +285,9 @@ export class JobsService {
   }
 
   private async liveCounts(projectId: string, endpointId: string): Promise<Record<'IN_QUEUE' | 'IN_PROGRESS', number>> {
-    const count = async (status: 'IN_QUEUE' | 'IN_PROGRESS') => {
-      const [row] = await this.database.prisma.$queryRaw<{ count: bigint }[]>`
-        SELECT count(*) AS count FROM (
-          SELECT 1 FROM jobs WHERE project_id = ${projectId} AND endpoint_id = ${endpointId} AND status = ${status}::"JobStatus" AND expires_at > now()
-          LIMIT ${HEALTH_COUNT_LIMIT}) AS live`;
-      return Number(row?.count ?? 0);
-    };
-    const [IN_QUEUE, IN_PROGRESS] = await Promise.all([count('IN_QUEUE'), count('IN_PROGRESS')]);
+    const [IN_QUEUE, IN_PROGRESS] = await Promise.all(
+      (['IN_QUEUE', 'IN_PROGRESS'] as const).map((status) => this.jobRecords.countLive(projectId, endpointId, status, HEALTH_COUNT_LIMIT)),
+    );
     return { IN_QUEUE, IN_PROGRESS };
   }
 
@@ -323,7 +302,7 @@ export class JobsService {
       if (view.endpointId !== endpointId || projectOf(view) !== principal.projectId) throw new NotFoundError(`Job "${jobId}"`, 'id');
       return viewToRecord(view);
     }
-    const row = await this.database.prisma.job.findUnique({ where: { id: jobId } });
+    const row = await this.jobRecords.find(jobId);
     if (!row || row.endpointId !== endpointId || row.projectId !== principal.projectId || row.expiresAt.getTime() <= Date.now()) {
       throw new NotFoundError(`Job "${jobId}"`, 'id');
     }
