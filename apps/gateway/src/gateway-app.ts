@@ -46,7 +46,7 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   }
 
   await app.init();
-  await mountDashboard(app);
+  if (config.GATEWAY_ROLES.includes('api')) await mountDashboard(app);
   return app;
 }
 
@@ -66,6 +66,6 @@ async function mountDashboard(app: NestFastifyApplication): Promise<void> {
 export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
   const app = await createGatewayApp(config);
   await app.listen(config.PORT, config.HOST);
-  app.get<Logger>(LOGGER).info({ port: config.PORT, database: config.DATABASE_URL ? 'postgres' : 'pglite' }, 'gateway listening');
+  app.get<Logger>(LOGGER).info({ port: config.PORT, roles: config.GATEWAY_ROLES, database: config.DATABASE_URL ? 'postgres' : 'pglite' }, 'gateway listening');
   return app;
 }
