@@ -37,7 +37,8 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
     metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  if (config.DOCS_ENABLED) {
+  const servesApi = config.GATEWAY_ROLES.includes('api');
+  if (config.DOCS_ENABLED && servesApi) {
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder().setTitle('Switchyard').setDescription('Self-hosted GPU inference jobs with a RunPod-compatible API').addBearerAuth().build(),
@@ -46,7 +47,7 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   }
 
   await app.init();
-  if (config.GATEWAY_ROLES.includes('api')) await mountDashboard(app);
+  if (servesApi) await mountDashboard(app);
   return app;
 }
 
