@@ -254,6 +254,25 @@ describe('docker-compose.yml', () => {
     expect(healthcheckUrl(gateway)).toBe('http://127.0.0.1:8080/ready');
   });
 
+  it('runs the gateway as its API and, apart, as the recorder and notifier with a fixed consumer name', () => {
+    const api = loadGatewayConfig(composeEnvironment(service('gateway')));
+    const recorderService = service('gateway-recorder');
+    const recorder = loadGatewayConfig(composeEnvironment(recorderService));
+    expect(api.GATEWAY_ROLES).toEqual(['api']);
+    expect(recorder.GATEWAY_ROLES).toEqual(['recorder', 'notifier']);
+    expect(recorderService.command).toEqual(appCommand('gateway'));
+    expect(composeEnvironment(recorderService)).toHaveProperty('RECORDER_CONSUMER', recorder.RECORDER_CONSUMER);
+    expect(recorderService.ports).toBeUndefined();
+    expect({
+      ...recorder,
+      GATEWAY_ROLES: api.GATEWAY_ROLES,
+      RECORDER_CONSUMER: api.RECORDER_CONSUMER,
+      RECORDER_READY_MAX_LAG_MS: api.RECORDER_READY_MAX_LAG_MS,
+    }).toEqual(api);
+    expect(recorderService.depends_on).toEqual(service('gateway').depends_on);
+    expect(healthcheckUrl(recorderService)).toBe('http://127.0.0.1:8080/ready');
+  });
+
   it('leaves secrets to the shell: a key without a value is absent rather than empty', () => {
     const gateway = composeEnvironment(service('gateway'));
     expect(gateway).not.toHaveProperty('SWITCHYARD_API_KEY');
@@ -556,19 +575,61 @@ describe('k8s/', () => {
       });
     });
 
-    it('configures the gateway from the ConfigMap and Secret, with one recorder consumer per pod', () => {
-      const container = appContainer(find('Deployment', 'gateway'));
-      const config = loadGatewayConfig({
-        ...containerEnvironment(container),
-        // The template's placeholders are rejected on purpose (next test); an operator's real values:
+    /** The gateway's configuration in a workload, with an operator's real values for the template's placeholders (refused on purpose, below). */
+    const gatewayConfigOf = (workload: Manifest) =>
+      loadGatewayConfig({
+        ...containerEnvironment(appContainer(workload)),
         SWITCHYARD_API_KEY: 'k'.repeat(32),
         SWITCHYARD_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
       });
+
+    it('configures the gateway API replicas from the ConfigMap and Secret, with the api role alone', () => {
+      const config = gatewayConfigOf(find('Deployment', 'gateway'));
       expect(config.PORT).toBe(8080);
       expect(config.DATABASE_URL).toMatch(/^postgresql:\/\//);
       expect(config.REDIS_PREFIX).toBe('sy');
-      expect(config.RECORDER_CONSUMER).toBe('pod-of-metadata.name');
+      expect(config.GATEWAY_ROLES).toEqual(['api']);
       expect(podOf(find('Deployment', 'gateway')).terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+    });
+
+    it('runs the recorder and notifier as a StatefulSet of the gateway, each pod its own stable consumer', () => {
+      const recorder = find('StatefulSet', 'gateway-recorder');
+      const container = appContainer(recorder);
+      expect(container.command).toBeUndefined();
+      expect(container.args).toEqual(appCommand('gateway'));
+      const config = gatewayConfigOf(recorder);
+      expect(config.GATEWAY_ROLES).toEqual(['recorder', 'notifier']);
+      expect(config.RECORDER_CONSUMER).toBe('pod-of-metadata.name');
+      expect({ ...config, GATEWAY_ROLES: [], RECORDER_CONSUMER: '', RECORDER_READY_MAX_LAG_MS: 0 }).toEqual({
+        ...gatewayConfigOf(find('Deployment', 'gateway')),
+        GATEWAY_ROLES: [],
+        RECORDER_CONSUMER: '',
+        RECORDER_READY_MAX_LAG_MS: 0,
+      });
+      expect(recorder.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'gateway-recorder' });
+      expect(recorder.spec.template.metadata.labels).toMatchObject(recorder.spec.selector.matchLabels);
+      // Stable pod names come from the StatefulSet's headless Service.
+      const service = find('Service', recorder.spec.serviceName);
+      expect(service.spec.clusterIP).toBe('None');
+      expect(service.spec.selector).toEqual(recorder.spec.selector.matchLabels);
+      expect(container.livenessProbe?.httpGet.path).toBe('/health');
+      expect(container.readinessProbe?.httpGet.path).toBe('/ready');
+      expect(container.startupProbe?.httpGet.path).toBe('/health');
+      for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) expect(probePort(container, probe)).toBe(config.PORT);
+      expect(container.resources?.requests).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+      expect(container.resources?.limits?.memory).toBeDefined();
+      const pod = podOf(recorder);
+      expect(pod.securityContext?.runAsNonRoot).toBe(true);
+      expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    });
+
+    it('scales the gateway API replicas with a HorizontalPodAutoscaler that owns their count', () => {
+      const autoscaler = find('HorizontalPodAutoscaler', 'gateway');
+      expect(autoscaler.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' });
+      expect(autoscaler.spec.minReplicas).toBeGreaterThanOrEqual(1);
+      expect(autoscaler.spec.maxReplicas).toBeGreaterThanOrEqual(autoscaler.spec.minReplicas);
+      expect(find('Deployment', 'gateway').spec.replicas).toBeUndefined();
+      for (const overlay of OVERLAYS) expect((readKustomization(overlay).replicas ?? []).map((replicas) => replicas.name)).not.toContain('gateway');
     });
 
     it('exposes the gateway through a Service and keeps it available with a PodDisruptionBudget', () => {
@@ -698,10 +759,19 @@ describe('k8s/', () => {
       }
     });
 
-    it('runs more gateway replicas in production than in dev', () => {
-      const count = (overlay: string) => readKustomization(join(K8S, 'overlays', overlay)).replicas?.find((entry) => entry.name === 'gateway')?.count ?? 0;
-      expect(count('dev')).toBe(1);
-      expect(count('production')).toBeGreaterThan(1);
+    it('runs more gateway API replicas in production than in dev', () => {
+      /** The overlay's bound on the gateway's autoscaler, from its JSON patch of the base's HorizontalPodAutoscaler. */
+      const bound = (overlay: string, field: 'minReplicas' | 'maxReplicas') => {
+        const patch = readKustomization(join(K8S, 'overlays', overlay)).patches?.find(
+          (candidate) => candidate.target?.kind === 'HorizontalPodAutoscaler' && candidate.target.name === 'gateway',
+        );
+        const operations = parse(patch?.patch ?? '[]') as Array<{ op: string; path: string; value: number }>;
+        return operations.find((operation) => operation.op === 'replace' && operation.path === `/spec/${field}`)?.value ?? 0;
+      };
+      expect(bound('dev', 'minReplicas')).toBe(1);
+      expect(bound('dev', 'maxReplicas')).toBe(1);
+      expect(bound('production', 'minReplicas')).toBeGreaterThan(1);
+      expect(bound('production', 'maxReplicas')).toBeGreaterThanOrEqual(bound('production', 'minReplicas'));
     });
 
     it('never applies the Secret template in production', () => {

@@ -1,5 +1,5 @@
 import { usesGpu } from '@switchyard/model-runtime';
-import { ConfigError, createLogger } from '@switchyard/shared';
+import { ConfigError, createLogger, QUEUES } from '@switchyard/shared';
 import { bootstrapWorker } from '@switchyard/worker';
 import { loadEmbedderConfig } from './config';
 import { embedderModule } from './embedder.module';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   await bootstrapWorker({
     app: 'embedder',
     module: embedderModule(embeddings),
-    defaultQueues: ['embedder', 'echo'],
+    defaultQueues: [QUEUES.embedder, QUEUES.echo],
     defaultConcurrency: DEFAULT_CONCURRENCY,
     onGpu: usesGpu(config.runtime.sessions.executionProviders),
     healthDetails: () => embeddings.describe(),

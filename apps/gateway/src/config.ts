@@ -3,8 +3,32 @@ import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
 import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
+/**
+ * What a gateway process does: `api` serves the HTTP APIs (and waits on jobs for them), `recorder`
+ * writes job events to Postgres and keeps the record (reconciler, retention), `notifier` sends
+ * webhooks. Every role serves /health, /ready and /metrics.
+ */
+export const GATEWAY_ROLES = ['api', 'recorder', 'notifier'] as const;
+export type GatewayRole = (typeof GATEWAY_ROLES)[number];
+
+const isGatewayRole = (name: string): name is GatewayRole => (GATEWAY_ROLES as readonly string[]).includes(name);
+
 export const gatewayConfigSchema = redisConfigSchema
   .extend({
+    /** The roles of this process, comma-separated; all of them by default (one process runs everything). */
+    GATEWAY_ROLES: z
+      .string()
+      .default(GATEWAY_ROLES.join(','))
+      .transform((value, context): GatewayRole[] => {
+        const names = [...new Set(value.split(',').map((name) => name.trim()))].filter(Boolean);
+        const unknown = names.filter((name) => !isGatewayRole(name));
+        if (unknown.length > 0 || names.length === 0) {
+          const problem = unknown.length > 0 ? `unknown role ${unknown.map((name) => `"${name}"`).join(', ')}` : 'names no role';
+          context.addIssue({ code: 'custom', message: `${problem}; roles are ${GATEWAY_ROLES.join(', ')}` });
+          return z.NEVER;
+        }
+        return names.filter(isGatewayRole);
+      }),
     ...blobConfigShape,
     /**
      * Signs the gateway's blob links (`?output=url`). Set the same value on every replica; unset, each
@@ -80,6 +104,7 @@ export const gatewayConfigSchema = redisConfigSchema
     RETENTION_GRACE_MS: z.coerce.number().int().min(0).default(0),
     /** Webhook attempts older than this go even while their job stays; unset: they go with the job. */
     RETENTION_WEBHOOK_ATTEMPTS_MS: z.coerce.number().int().positive().optional(),
+    /** The recorder's name in the event streams' consumer group: stable per process (a StatefulSet's pod name), unique among recorders. */
     RECORDER_CONSUMER: z
       .string()
       .min(1)

@@ -3,19 +3,18 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { NestJsonLogger, type Logger } from '@switchyard/shared';
+import { NestJsonLogger, QUEUES, type Logger } from '@switchyard/shared';
 import { AppModule } from './app.module';
 import { AuthGuard } from './auth/auth.guard';
 import type { GatewayConfig } from './config';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { writeOpenAiErrorBody } from './openai/openai-errors';
 import { applyBodyLimits } from './http/body-limits';
-import { QueueRegistry } from './infra/queue-registry';
+import { BullMq } from './infra/bullmq';
+import { JobQueue } from './infra/job-queue';
 import { LOGGER } from './infra/tokens';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { mountQueueDashboard } from './ops/queue-dashboard';
-import { RetentionScheduler } from './retention/retention-scheduler';
-import { WebhookNotifier } from './webhooks/webhook-notifier';
 
 /** Builds the gateway application (not yet listening), so tests and `main` start it the same way. */
 export async function createGatewayApp(config: GatewayConfig, options: { extraControllers?: Type[] } = {}): Promise<NestFastifyApplication> {
@@ -38,7 +37,8 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
     metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  if (config.DOCS_ENABLED) {
+  const servesApi = config.GATEWAY_ROLES.includes('api');
+  if (config.DOCS_ENABLED && servesApi) {
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder().setTitle('Switchyard').setDescription('Self-hosted GPU inference jobs with a RunPod-compatible API').addBearerAuth().build(),
@@ -47,21 +47,26 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   }
 
   await app.init();
+  if (servesApi) await mountDashboard(app);
+  return app;
+}
+
+/** The BullMQ dashboard of every queue, endpoint queues and the gateway's own. It can clean queues behind the state store's back: admin keys only. */
+async function mountDashboard(app: NestFastifyApplication): Promise<void> {
   const guard = app.get(AuthGuard);
-  const queues = [...app.get(QueueRegistry).all(), app.get(WebhookNotifier).queueForDashboard(), app.get(RetentionScheduler).queueForDashboard()];
-  // The dashboard can clean queues behind the state store's back: admin keys only.
-  await mountQueueDashboard(fastify, queues, (authorization, clientAddress) =>
+  const bullMq = app.get(BullMq);
+  const queues = [...app.get(JobQueue).names(), QUEUES.webhooks, QUEUES.maintenance].map((name) => bullMq.queue(name));
+  await mountQueueDashboard(app.getHttpAdapter().getInstance(), queues, (authorization, clientAddress) =>
     guard.authenticate(authorization, clientAddress).then(
       (principal) => (principal.admin ? 'allowed' : 'forbidden'),
       () => 'unauthorized' as const,
     ),
   );
-  return app;
 }
 
 export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
   const app = await createGatewayApp(config);
   await app.listen(config.PORT, config.HOST);
-  app.get<Logger>(LOGGER).info({ port: config.PORT, database: config.DATABASE_URL ? 'postgres' : 'pglite' }, 'gateway listening');
+  app.get<Logger>(LOGGER).info({ port: config.PORT, roles: config.GATEWAY_ROLES, database: config.DATABASE_URL ? 'postgres' : 'pglite' }, 'gateway listening');
   return app;
 }

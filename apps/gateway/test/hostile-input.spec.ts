@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { RedisKeys } from '@switchyard/shared';
-import { JobReconciler } from '../src/jobs/job-reconciler';
+import { JobReconciler } from '../src/events/job-reconciler';
 import {
   API_KEY,
   EmbedderWorkerUnderTest,

@@ -1,7 +1,7 @@
 import { openDatabase, type Database } from '@switchyard/db';
 import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
 import type { JobEvent, JobEventType, JobStatus, JobView } from '@switchyard/shared';
-import { recordJobEvents } from '../src/events/job-event-recorder';
+import { recordJobEvents } from '../src/database/job-event-recorder';
 
 describe('recordJobEvents', () => {
   let temp: Awaited<ReturnType<typeof createTemporaryPostgresDatabase>>;

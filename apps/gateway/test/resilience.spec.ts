@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { JobStateStore, RedisKeys, isFinalStatus } from '@switchyard/shared';
-import { JobReconciler } from '../src/jobs/job-reconciler';
+import { JobReconciler } from '../src/events/job-reconciler';
 import { CuttableProxy, exited, spawnWorkerProcess } from './support/processes';
 import { createTestStores, eventually, gatewayConfig, GatewayUnderTest, startEchoWorker, TEST_REDIS_URL } from './support/platform';
 

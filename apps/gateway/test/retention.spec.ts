@@ -1,9 +1,11 @@
 import { Queue } from 'bullmq';
 import { openDatabase, type Database } from '@switchyard/db';
-import { createLogger, RedisKeys } from '@switchyard/shared';
+import { createLogger, QUEUES, RedisKeys } from '@switchyard/shared';
+import { JobRepository } from '../src/database/job.repository';
+import { WebhookDeliveryRepository } from '../src/database/webhook-delivery.repository';
 import { GatewayMetrics } from '../src/ops/gateway-metrics';
 import type { ExpiredResourceCleaner } from '../src/retention/expired-resource-cleaner';
-import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID } from '../src/retention/retention-scheduler';
+import { RETENTION_SCHEDULER_ID } from '../src/retention/retention-scheduler';
 import { RetentionService } from '../src/retention/retention.service';
 import { createTestStores, eventually, gatewayConfig, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
@@ -54,13 +56,24 @@ async function remaining(database: Database) {
   };
 }
 
+/** The sweep on the repositories of `database`, as the gateway wires it. */
+function retentionOn(
+  database: Database,
+  settings: Record<string, string>,
+  logger: ReturnType<typeof createLogger>,
+  metrics: GatewayMetrics,
+  cleaners: ExpiredResourceCleaner[] = [],
+): RetentionService {
+  return new RetentionService(gatewayConfig(settings), new JobRepository(database), new WebhookDeliveryRepository(database), logger, metrics, cleaners);
+}
+
 describe('retention sweep', () => {
   let stores: Awaited<ReturnType<typeof createTestStores>>;
   let database: Database;
   const logger = createLogger('test-retention', 'warn');
 
   const retention = (settings: Record<string, string> = {}, cleaners: ExpiredResourceCleaner[] = [], metrics = new GatewayMetrics()) =>
-    new RetentionService(gatewayConfig(settings), database, logger, metrics, cleaners);
+    retentionOn(database, settings, logger, metrics, cleaners);
 
   beforeAll(async () => {
     stores = await createTestStores();
@@ -182,7 +195,7 @@ describe('retention on the embedded database (no DATABASE_URL)', () => {
       await seedJob(database, 'expired', ago(HOUR));
       await seedJob(database, 'live', new Date(NOW.getTime() + HOUR));
 
-      const deleted = await new RetentionService(gatewayConfig({}), database, createLogger('test-retention', 'warn'), new GatewayMetrics()).sweep(NOW);
+      const deleted = await retentionOn(database, {}, createLogger('test-retention', 'warn'), new GatewayMetrics()).sweep(NOW);
 
       expect(deleted).toEqual({ jobs: 1, job_events: 3, webhook_deliveries: 1, webhook_attempts: 2 });
       expect(await remaining(database)).toEqual({ jobs: ['live'], job_events: 3, webhook_deliveries: 1, webhook_attempts: 2 });
@@ -219,7 +232,7 @@ describe('scheduled retention', () => {
     const replica = await GatewayUnderTest.start(
       gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, RETENTION_SWEEP_INTERVAL_MS: '100', RECORDER_CONSUMER: 'replica-2' }),
     );
-    const queue = new Queue(MAINTENANCE_QUEUE, { connection: stores.redis, prefix: new RedisKeys(stores.prefix).queue(MAINTENANCE_QUEUE).bullPrefix });
+    const queue = new Queue(QUEUES.maintenance, { connection: stores.redis, prefix: new RedisKeys(stores.prefix).queue(QUEUES.maintenance).bullPrefix });
     try {
       const schedulers = await queue.getJobSchedulers();
       expect(schedulers.map((scheduler) => scheduler.key)).toEqual([RETENTION_SCHEDULER_ID]);

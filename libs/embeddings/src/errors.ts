@@ -1,13 +1,10 @@
+import { SwitchyardError } from '@switchyard/shared';
+
 /**
  * A problem with what a request asked to embed (an image that cannot be downloaded or decoded,
  * one too large, bad base64): the client's to fix, and reported to it as is.
  */
-export abstract class EmbeddingInputError extends Error {
-  protected constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export abstract class EmbeddingInputError extends SwitchyardError {}
 
 /** The image URL could not be fetched: refused (internal address), unreachable, an error status, too slow, too large or not an image type. */
 export class ImageDownloadError extends EmbeddingInputError {

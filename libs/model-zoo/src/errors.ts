@@ -1,8 +1,9 @@
+import { SwitchyardError } from '@switchyard/shared';
+
 /** Base class of every error this package throws, so callers can catch the package's failures as one kind. */
-export class ModelZooError extends Error {
+export class ModelZooError extends SwitchyardError {
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
   }
 }
 

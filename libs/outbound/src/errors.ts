@@ -1,13 +1,11 @@
+import { SwitchyardError } from '@switchyard/shared';
+
 /**
  * Errors raised by this package. Request errors name the destination by its origin only
  * (scheme, host, port): paths and query strings often carry tokens, and header values never
  * appear in a message.
  */
-export abstract class OutboundError extends Error {
-  override get name(): string {
-    return this.constructor.name;
-  }
-}
+export abstract class OutboundError extends SwitchyardError {}
 
 export type UnsafeUrlReason = 'invalid-url' | 'unsupported-scheme' | 'credentials-in-url' | 'blocked-hostname' | 'blocked-address';
 

@@ -2,6 +2,7 @@ import { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, request as h
 import { request as httpsRequest } from 'node:https';
 import { LookupFunction } from 'node:net';
 import { SecureContextOptions } from 'node:tls';
+import { untilAborted } from '@switchyard/shared';
 import { AddressPolicy } from './address-policy';
 import { checkUrl, Destination, HostResolver, resolveDestination, ResolvedAddress, systemResolver } from './destination';
 import {
@@ -164,15 +165,6 @@ function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
       );
     else callback(null, addresses[0].address, addresses[0].family);
   };
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, abortError: () => Error): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 function asOutboundError(error: unknown, target: string): OutboundError {

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import type { JobEnvelope, JobStateStore, Logger, QueueContract } from '@switchyard/shared';
+import { untilAborted, type JobEnvelope, type JobStateStore, type Logger, type QueueContract } from '@switchyard/shared';
 import { assertStorable, JobContext } from './job-context';
 import {
   describeError,
@@ -145,14 +145,4 @@ export class JobRunner {
 
 function isReportedError(output: unknown): output is { error: unknown } {
   return typeof output === 'object' && output !== null && !Array.isArray(output) && 'error' in output;
-}
-
-/** Settles with the work, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

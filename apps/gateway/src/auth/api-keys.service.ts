@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { Database } from '@switchyard/db';
 import { isSealed, SecretKeyring } from '@switchyard/secrets';
 import { RedisKeys } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { RateLimitedError } from '../http/api-errors';
-import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
+import { ApiKeyRepository } from '../database/api-key.repository';
+import { CONFIG, REDIS } from '../infra/tokens';
 import { constantTimeEquals, deriveWebhookSecret, hashApiKey, isWellFormedKey } from './api-key-material';
 import { webhookSecretContext } from './master-key';
 import { DEFAULT_PROJECT_ID, type KeyPermission, type Principal } from './principal';
@@ -51,7 +51,7 @@ export class ApiKeysService {
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
-    @Inject(DATABASE) private readonly database: Database,
+    private readonly apiKeys: ApiKeyRepository,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly limiter: RateLimiter,
@@ -82,7 +82,7 @@ export class ApiKeysService {
     }
     this.cache.delete(hash);
     await this.takeLookup(clientAddress);
-    const row = await this.database.prisma.apiKey.findUnique({ where: { hash } });
+    const row = await this.apiKeys.findByHash(hash);
     const principal = row ? principalOf(row, now) : null;
     if (principal) {
       this.cache.set(hash, { principal, until: now + CACHE_TTL_MS });
@@ -100,7 +100,7 @@ export class ApiKeysService {
   async webhookSecretFor(apiKeyId: string | undefined): Promise<string | undefined> {
     if (!apiKeyId)
       return this.config.SWITCHYARD_API_KEY ? (this.config.SWITCHYARD_WEBHOOK_SECRET ?? deriveWebhookSecret(this.config.SWITCHYARD_API_KEY)) : undefined;
-    const row = await this.database.prisma.apiKey.findUnique({ where: { id: apiKeyId } });
+    const row = await this.apiKeys.findById(apiKeyId);
     if (!row) return undefined;
     return isSealed(row.webhookSecret) ? this.keyring.open(row.webhookSecret, webhookSecretContext(row.id)) : row.webhookSecret;
   }

@@ -5,7 +5,7 @@ import { BlobClaimCheck, BlobNotFoundError, isBlobId } from '@switchyard/blobs';
 import { Public } from '../auth/auth.guard';
 import { ForbiddenError, NotFoundError } from '../http/api-errors';
 import { parseOrThrow } from '../http/zod-validation';
-import { BlobLinks } from './blob-links';
+import { BlobLinks } from '../status/blob-links';
 
 const signedQuerySchema = z.object({
   expires: z.coerce.number().int().positive(),

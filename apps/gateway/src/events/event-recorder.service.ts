@@ -1,14 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Database } from '@switchyard/db';
 import type { Redis } from 'ioredis';
-import { connectRedis, EndpointRegistry, isFinalStatus, RedisKeys, type JobEvent, type Logger } from '@switchyard/shared';
+import { connectRedis, EndpointRegistry, isFinalEvent, RedisKeys, type JobEvent, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
-import { CONFIG, DATABASE, LOGGER, REDIS } from '../infra/tokens';
+import { JobEventRepository } from '../database/job-event.repository';
+import { CONFIG, LOGGER, REDIS } from '../infra/tokens';
 import { GatewayMetrics } from '../ops/gateway-metrics';
-import { WebhookNotifier } from '../webhooks/webhook-notifier';
+import { WebhookDeliveryQueue } from '../webhooks/webhook-delivery-queue';
 import { DeadLetters } from './dead-letters';
-import { consumerGroupLagMs, EventStreamConsumer } from './event-stream-consumer';
-import { markJobUnrecorded, recordJobEvents } from './job-event-recorder';
+import { EventStreamConsumer } from './event-stream-consumer';
 
 export const RECORDER_GROUP = 'recorder';
 
@@ -32,12 +31,12 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
-    @Inject(DATABASE) private readonly database: Database,
+    private readonly jobEvents: JobEventRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly endpoints: EndpointRegistry,
-    private readonly notifier: WebhookNotifier,
+    private readonly webhookDeliveries: WebhookDeliveryQueue,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -62,7 +61,7 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
         logger.child({ queue }),
         {
           attempts: ATTEMPTS_BEFORE_DEAD_LETTER,
-          sinkReachable: () => this.database.ping().then(() => true),
+          sinkReachable: () => this.jobEvents.reachable(),
           deadLetter: async ({ id, fields, event }, error) => {
             const reason = error instanceof Error ? error.message : String(error);
             const deadLetterId = await deadLetters.add(id, fields, error);
@@ -71,9 +70,9 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
               { err: error, jobId: event.jobId, seq: event.seq, type: event.type, entryId: id, deadLetterId, queue },
               'event could not be recorded; moved to the dead-letter stream',
             );
-            await markJobUnrecorded(this.database.prisma, event, reason.slice(0, 500)).catch((markError: unknown) =>
-              logger.error({ err: markError, jobId: event.jobId }, 'could not mark the job of a dead-lettered event as failed'),
-            );
+            await this.jobEvents
+              .markUnrecorded(event, reason.slice(0, 500))
+              .catch((markError: unknown) => logger.error({ err: markError, jobId: event.jobId }, 'could not mark the job of a dead-lettered event as failed'));
           },
         },
       );
@@ -82,26 +81,18 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  /** How long the oldest event not yet recorded, of any queue, has waited, in ms. */
-  async lagMs(): Promise<number> {
-    const lags = await Promise.all(
-      this.endpoints.contracts().map(({ queue }) => consumerGroupLagMs(this.redis, this.keys.queue(queue).events, RECORDER_GROUP)),
-    );
-    return Math.max(0, ...lags);
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
   }
 
   private async record(events: JobEvent[]): Promise<void> {
-    const due = await recordJobEvents(this.database.prisma, events);
+    const due = await this.jobEvents.record(events);
     // Enqueued after the commit, so a delivery always finds its row; enqueueing is idempotent.
-    for (const delivery of due) await this.notifier.enqueue(delivery.deliveryId);
+    for (const delivery of due) await this.webhookDeliveries.enqueue(delivery.deliveryId);
     this.metrics.eventsRecorded.inc(events.length);
     for (const event of events) {
       const { view } = event;
-      if (!isFinalStatus(view.status) || event.type === 'retried' || event.type === 'stream' || event.type === 'progress') continue;
+      if (!isFinalEvent(event)) continue;
       this.metrics.jobsFinished.inc({ endpoint: view.endpointId, status: view.status });
       if (view.startedAt !== undefined) this.metrics.jobDelay.observe({ endpoint: view.endpointId }, (view.startedAt - view.createdAt) / 1000);
       if (view.startedAt !== undefined && view.finishedAt !== undefined) {

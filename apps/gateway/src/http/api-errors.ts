@@ -1,19 +1,20 @@
+import { SwitchyardError } from '@switchyard/shared';
+
 /**
  * Every error the API answers with. The filter writes them in the shape of the route's API, with
  * the status below; messages never carry secrets.
  */
-export class ApiError extends Error {
+export class ApiError extends SwitchyardError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
     readonly field?: string,
     readonly headers: Record<string, string> = {},
     /** Extra members of the error body, e.g. the seeds' `received_keys`/`expected_keys`. */
     readonly details: Record<string, unknown> = {},
   ) {
-    super(message);
-    this.name = new.target.name;
+    super(message, { code });
   }
 }
 

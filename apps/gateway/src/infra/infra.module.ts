@@ -6,19 +6,20 @@ import { SecretKeyring } from '@switchyard/secrets';
 import { connectRedis, createLogger, EndpointRegistry, JobStateStores, RedisKeys, waitUntilReady, type Logger } from '@switchyard/shared';
 import { loadKeyring } from '../auth/master-key';
 import type { GatewayConfig } from '../config';
-import { QueueRegistry } from './queue-registry';
+import { BullMq } from './bullmq';
+import { JobQueue } from './job-queue';
 import { CONFIG, DATABASE, LOGGER, REDIS } from './tokens';
 
-/** Connections and registries the whole gateway shares; closed in order at shutdown. */
+/** Connections and registries the whole gateway shares; closed in order at shutdown, after every feature module. */
 class InfraLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(DATABASE) private readonly database: Database,
-    private readonly queues: QueueRegistry,
+    private readonly bullMq: BullMq,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queues.close();
+    await this.bullMq.close();
     await this.redis.quit().catch(() => undefined);
     await this.database.close();
   }
@@ -55,14 +56,15 @@ export class InfraModule {
           inject: [REDIS, RedisKeys, BlobClaimCheck],
           useFactory: (redis: Redis, keys: RedisKeys, claimCheck: BlobClaimCheck) => new JobStateStores(redis, keys, claimCheck),
         },
+        { provide: BullMq, inject: [RedisKeys], useFactory: (keys: RedisKeys) => new BullMq(config.REDIS_URL, keys) },
         {
-          provide: QueueRegistry,
-          inject: [RedisKeys, EndpointRegistry],
-          useFactory: (keys: RedisKeys, endpoints: EndpointRegistry) => new QueueRegistry(config.REDIS_URL, keys, endpoints),
+          provide: JobQueue,
+          inject: [BullMq, REDIS, RedisKeys, EndpointRegistry],
+          useFactory: (bullMq: BullMq, redis: Redis, keys: RedisKeys, endpoints: EndpointRegistry) => new JobQueue(bullMq, redis, keys, endpoints),
         },
         InfraLifecycle,
       ],
-      exports: [CONFIG, LOGGER, RedisKeys, SecretKeyring, EndpointRegistry, REDIS, DATABASE, BlobClaimCheck, JobStateStores, QueueRegistry],
+      exports: [CONFIG, LOGGER, RedisKeys, SecretKeyring, EndpointRegistry, REDIS, DATABASE, BlobClaimCheck, JobStateStores, BullMq, JobQueue],
     };
   }
 }

@@ -1,12 +1,13 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Database } from '@switchyard/db';
 import { BlobClaimCheck } from '@switchyard/blobs';
-import { isFinalStatus, resolveStored, type BlobRef, type JobEvent, type Logger } from '@switchyard/shared';
+import { isFinalEvent, isFinalStatus, resolveStored, type BlobRef, type JobEvent, type Logger } from '@switchyard/shared';
 import { NotFoundError } from '../http/api-errors';
-import { DATABASE, LOGGER } from '../infra/tokens';
+import { JobEventRepository } from '../database/job-event.repository';
+import { JobRepository } from '../database/job.repository';
+import { LOGGER } from '../infra/tokens';
 import type { Principal } from '../auth/principal';
-import { JobOutputs } from './job-outputs';
-import { viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
+import { JobOutputs } from '../status/job-outputs';
+import { viewToRecord, type JobRecordLike, type JobStatusResponse } from '../status/job-status-response';
 import { JobWaiter } from './job-waiter';
 import { JobsService } from './jobs.service';
 
@@ -79,7 +80,8 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
   private readonly open = new Set<JobFeed>();
 
   constructor(
-    @Inject(DATABASE) private readonly database: Database,
+    private readonly jobRecords: JobRepository,
+    private readonly jobEvents: JobEventRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly jobs: JobsService,
     private readonly waiter: JobWaiter,
@@ -142,20 +144,14 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
   }
 
   private async replay(feed: JobFeed, jobId: string, afterSeq: number, upToSeq: number): Promise<void> {
-    const prisma = this.database.prisma;
     const deadline = Date.now() + REPLAY_WAIT_MS;
     while (!feed.isEnded) {
-      const row = await prisma.job.findUnique({ where: { id: jobId }, select: { lastSeq: true } });
-      if ((row && row.lastSeq >= upToSeq) || Date.now() >= deadline) break;
+      const recordedSeq = await this.jobRecords.recordedSeq(jobId);
+      if ((recordedSeq !== undefined && recordedSeq >= upToSeq) || Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
     }
     for (let after = afterSeq; !feed.isEnded;) {
-      const rows = await prisma.jobEvent.findMany({
-        where: { jobId, seq: { gt: after, lte: upToSeq }, type: { in: ['progress', 'stream'] } },
-        orderBy: { seq: 'asc' },
-        select: { seq: true, type: true, payload: true, payloadBlob: true },
-        take: REPLAY_PAGE_SIZE,
-      });
+      const rows = await this.jobEvents.outputs(jobId, after, upToSeq, REPLAY_PAGE_SIZE);
       for (const row of rows) {
         const output = row.payloadBlob ? JSON.parse(await this.claimCheck.load(row.payloadBlob as unknown as BlobRef)) : (row.payload ?? null);
         feed.push({ type: row.type === 'stream' ? 'chunk' : 'progress', seq: row.seq, data: { output } });
@@ -173,7 +169,7 @@ export class JobEventFeeds implements BeforeApplicationShutdown {
       return;
     }
     feed.push({ type: 'status', seq: event.seq, data: await this.outputs.statusOf(endpointId, viewToRecord(event.view)) });
-    if (isFinalStatus(event.view.status)) feed.end();
+    if (isFinalEvent(event)) feed.end();
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import {
   connectRedis,
   EndpointRegistry,
-  isFinalStatus,
+  isFinalEvent,
   JobStateStores,
   parseJobEvent,
   RedisKeys,
@@ -42,7 +42,7 @@ function outcomeOf(event: JobEvent): WatchOutcome | undefined {
     const { reason = 'the worker refused the job', retryAfterMs = 1_000 } = JSON.parse(event.payload ?? '{}') as { reason?: string; retryAfterMs?: number };
     return { kind: 'refused', reason, retryAfterMs };
   }
-  return isFinalStatus(event.view.status) ? { kind: 'ended', view: event.view } : undefined;
+  return isFinalEvent(event) ? { kind: 'ended', view: event.view } : undefined;
 }
 
 /** Hears every event of a followed job, in order. */

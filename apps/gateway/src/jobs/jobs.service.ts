@@ -1,20 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import type { Database } from '@switchyard/db';
 import { CallerBucketError, checkCallerBucket } from '@switchyard/blobs';
 import { AddressPolicy, checkUrl, resolveDestination, systemResolver, UnsafeUrlError } from '@switchyard/outbound';
 import {
   BlobStoreUnavailableError,
   EndpointRegistry,
-  inputShapeLimits,
   isFinalStatus,
   JobStateStores,
-  WorkerPresences,
   type JobStateStore,
   type NewJob,
   type WakeRegistration,
   PayloadTooLargeError as ValueTooLargeError,
-  RedisKeys,
   resolvePolicy,
   RETRYABLE_STATUSES,
   sealSecret,
@@ -33,15 +28,17 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../http/api-errors';
-import { checkJsonShape, parseOrThrow } from '../http/zod-validation';
-import { QueueRegistry } from '../infra/queue-registry';
-import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
+import { parseOrThrow } from '../http/zod-validation';
+import { JobRepository } from '../database/job.repository';
+import { JobQueue, WAITING_STATES } from '../infra/job-queue';
+import { CONFIG } from '../infra/tokens';
 import { DEFAULT_PROJECT_ID, type Principal } from '../auth/principal';
+import { checkedJobInput, type DescribeInputIssue } from './job-input';
 import { createJobId } from './job-id';
-import { INLINE_OUTPUT, JobOutputs, type OutputDelivery } from './job-outputs';
+import { INLINE_OUTPUT, JobOutputs, type OutputDelivery } from '../status/job-outputs';
 import { JobWaiter, type NewJobWatch, type WatchOutcome } from './job-waiter';
 import { QueueAdmission } from './queue-admission';
-import { rowToRecord, viewToRecord, type JobRecordLike, type JobStatusResponse } from './job-status-response';
+import { rowToRecord, viewToRecord, type JobRecordLike, type JobStatusResponse } from '../status/job-status-response';
 import { RESULT_RETENTION_MS, runRequestSchema, type RunRequest } from './run-request';
 
 const PURGE_PAGE_SIZE = 500;
@@ -57,24 +54,20 @@ export type SubmitMode = keyof typeof RESULT_RETENTION_MS;
 @Injectable()
 export class JobsService {
   private readonly webhookPolicy: AddressPolicy;
-  private readonly presences: WorkerPresences;
   private readonly s3ConfigPolicy: AddressPolicy;
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
-    @Inject(DATABASE) private readonly database: Database,
-    @Inject(REDIS) private readonly redis: Redis,
-    private readonly keys: RedisKeys,
     private readonly endpoints: EndpointRegistry,
     private readonly stores: JobStateStores,
-    private readonly queues: QueueRegistry,
+    private readonly queue: JobQueue,
+    private readonly jobRecords: JobRepository,
     private readonly waiter: JobWaiter,
     private readonly admission: QueueAdmission,
     private readonly outputs: JobOutputs,
   ) {
     this.webhookPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
     this.s3ConfigPolicy = new AddressPolicy({ allowPrivate: config.S3CONFIG_ALLOW_PRIVATE });
-    this.presences = new WorkerPresences(redis);
   }
 
   endpoint(endpointId: string): QueueContract {
@@ -86,21 +79,20 @@ export class JobsService {
   /**
    * Validates and queues a job. `watchNew` runs with the new id before the job can start, so a
    * caller can begin watching it without any chance of missing its end (its registration is part
-   * of the queued transition). The input's shape is
-   * checked first, before anything recursive reads it; text Postgres cannot store (U+0000,
-   * unpaired surrogates) is refused there too, naming the field.
+   * of the queued transition). The input is checked against the endpoint's contract once, here
+   * (see checkedJobInput); `describeInputIssue` words what is wrong with it for APIs with an error
+   * shape of their own.
    */
   async submit(
     endpointId: string,
     body: unknown,
     principal: Principal,
     mode: SubmitMode,
-    watchNew?: (queue: string, jobId: string) => NewJobWatch,
+    { watchNew, describeInputIssue }: { watchNew?: (queue: string, jobId: string) => NewJobWatch; describeInputIssue?: DescribeInputIssue } = {},
   ): Promise<{ id: string; status: JobStatus }> {
     const contract = this.endpoint(endpointId);
     const request = parseOrThrow(runRequestSchema, body, '');
-    checkJsonShape(request.input, inputShapeLimits(contract), 'input');
-    const input = parseOrThrow(contract.input, request.input, 'input');
+    const input = checkedJobInput(contract, request.input, describeInputIssue);
     if (request.webhook) await this.checkWebhook(request.webhook);
     if (request.s3Config) await this.checkS3Config(contract, request.s3Config);
     const policy = resolvePolicy(request.policy);
@@ -133,13 +125,7 @@ export class JobsService {
       : { endpointId, projectId: principal.projectId, input, policy, createdAt };
     if (s3Config) envelope.s3Config = s3Config;
     try {
-      await this.queues.get(contract).add(contract.queue, envelope, {
-        jobId: id,
-        // BullMQ serves jobs without a priority before any prioritised job, so 1 means "after the rest".
-        priority: policy.lowPriority ? 1 : undefined,
-        removeOnComplete: true,
-        removeOnFail: { age: Math.ceil(policy.ttl / 1000) },
-      });
+      await this.queue.enqueue(contract.queue, id, envelope, { lowPriority: policy.lowPriority, ttlMs: policy.ttl });
     } catch (error) {
       await this.stores
         .of(contract.queue)
@@ -155,16 +141,18 @@ export class JobsService {
    * worker that refuses the job for lack of capacity makes it a 503 with Retry-After; the job is
    * cancelled then, so it does not run behind the back of a client told to try again.
    */
-  async runSync(endpointId: string, body: unknown, principal: Principal, waitMs: number, delivery: OutputDelivery = INLINE_OUTPUT): Promise<JobStatusResponse> {
+  async runSync(
+    endpointId: string,
+    body: unknown,
+    principal: Principal,
+    waitMs: number,
+    delivery: OutputDelivery = INLINE_OUTPUT,
+    describeInputIssue?: DescribeInputIssue,
+  ): Promise<JobStatusResponse> {
     let watch: NewJobWatch | undefined;
     try {
-      const { id } = await this.submit(
-        endpointId,
-        body,
-        principal,
-        'runsync',
-        (queue, jobId) => (watch = this.waiter.watchNew(queue, jobId, { refusals: true })),
-      );
+      const watchNew = (queue: string, jobId: string) => (watch = this.waiter.watchNew(queue, jobId, { refusals: true }));
+      const { id } = await this.submit(endpointId, body, principal, 'runsync', { watchNew, describeInputIssue });
       const outcome = await watch!.until(waitMs);
       if (outcome?.kind === 'refused') {
         const cancelled = await this.cancel(endpointId, id, principal).then(
@@ -233,10 +221,7 @@ export class JobsService {
     if (!result.applied && result.status !== 'CANCELLED') {
       throw new ConflictError(`Job ${jobId} ended with status ${result.status} before it could be cancelled`, 'id');
     }
-    // A queued job is removed; a running one is locked by its worker, which the broadcast reaches.
-    const queued = await this.queues.get(contract).getJob(jobId);
-    await queued?.remove().catch(() => undefined);
-    await this.redis.publish(this.keys.cancellations, jobId);
+    await this.queue.cancel(contract.queue, jobId);
     return { id: jobId, status: 'CANCELLED' };
   }
 
@@ -246,11 +231,11 @@ export class JobsService {
     if (!RETRYABLE_STATUSES.has(job.status)) {
       throw new ConflictError(`Job ${jobId} has status ${job.status}; only FAILED or TIMED_OUT jobs can be retried`, 'id');
     }
-    const bullJob = await this.queues.get(contract).getJob(jobId);
-    if (!bullJob) throw new ConflictError(`Job ${jobId} can no longer be retried: its queue entry has expired`, 'id');
+    const entry = await this.queue.find(contract.queue, jobId);
+    if (!entry) throw new ConflictError(`Job ${jobId} can no longer be retried: its queue entry has expired`, 'id');
     const result = await this.stores.of(contract.queue).retry(jobId);
     if (!result.applied) throw new ConflictError(`Job ${jobId} can no longer be retried (status ${result.status})`, 'id');
-    await bullJob.retry('failed');
+    await entry.retry();
     return { id: jobId, status: 'IN_QUEUE' };
   }
 
@@ -260,17 +245,17 @@ export class JobsService {
    */
   async purgeQueue(endpointId: string, principal: Principal, options: { allProjects?: boolean } = {}): Promise<{ removed: number; status: 'completed' }> {
     if (options.allProjects && !principal.admin) throw new ForbiddenError('Purging every project needs an admin key');
-    const queue = this.queues.get(this.endpoint(endpointId));
+    const { queue } = this.endpoint(endpointId);
     const isMine = (data: JobEnvelope) => data.endpointId === endpointId && (options.allProjects || projectOf(data) === principal.projectId);
     let removed = 0;
     // Aliases and projects share a queue, so other endpoints' and projects' jobs are stepped over, page by page.
-    for (const state of ['wait', 'prioritized', 'delayed'] as const) {
+    for (const state of WAITING_STATES) {
       for (let start = 0; ;) {
-        const page = await queue.getJobs([state], start, start + PURGE_PAGE_SIZE - 1);
+        const page = await this.queue.waiting(queue, state, start, start + PURGE_PAGE_SIZE - 1);
         if (page.length === 0) break;
         const mine = page.filter((job) => isMine(job.data));
         for (const job of mine) {
-          const cancelled = await this.stores.of(queue.name).cancel(job.id!);
+          const cancelled = await this.stores.of(queue).cancel(job.id);
           await job.remove().catch(() => undefined);
           if (cancelled.applied) removed += 1;
         }
@@ -286,11 +271,11 @@ export class JobsService {
    * the (project, endpoint, status) index and capped. Workers are shared and counted as they are.
    */
   async health(endpointId: string, principal: Principal) {
-    const queue = this.queues.get(this.endpoint(endpointId));
+    const { queue } = this.endpoint(endpointId);
     const [live, finished, workers] = await Promise.all([
       this.liveCounts(principal.projectId, endpointId),
-      this.storeFor(endpointId).finishedCounts(principal.projectId, endpointId),
-      this.presences.of(this.keys.queue(queue.name)),
+      this.stores.of(queue).finishedCounts(principal.projectId, endpointId),
+      this.queue.workers(queue),
     ]);
     const running = workers.filter((worker) => worker.active > 0).length;
     return {
@@ -306,14 +291,9 @@ export class JobsService {
   }
 
   private async liveCounts(projectId: string, endpointId: string): Promise<Record<'IN_QUEUE' | 'IN_PROGRESS', number>> {
-    const count = async (status: 'IN_QUEUE' | 'IN_PROGRESS') => {
-      const [row] = await this.database.prisma.$queryRaw<{ count: bigint }[]>`
-        SELECT count(*) AS count FROM (
-          SELECT 1 FROM jobs WHERE project_id = ${projectId} AND endpoint_id = ${endpointId} AND status = ${status}::"JobStatus" AND expires_at > now()
-          LIMIT ${HEALTH_COUNT_LIMIT}) AS live`;
-      return Number(row?.count ?? 0);
-    };
-    const [IN_QUEUE, IN_PROGRESS] = await Promise.all([count('IN_QUEUE'), count('IN_PROGRESS')]);
+    const [IN_QUEUE, IN_PROGRESS] = await Promise.all(
+      (['IN_QUEUE', 'IN_PROGRESS'] as const).map((status) => this.jobRecords.countLive(projectId, endpointId, status, HEALTH_COUNT_LIMIT)),
+    );
     return { IN_QUEUE, IN_PROGRESS };
   }
 
@@ -328,7 +308,7 @@ export class JobsService {
       if (view.endpointId !== endpointId || projectOf(view) !== principal.projectId) throw new NotFoundError(`Job "${jobId}"`, 'id');
       return viewToRecord(view);
     }
-    const row = await this.database.prisma.job.findUnique({ where: { id: jobId } });
+    const row = await this.jobRecords.find(jobId);
     if (!row || row.endpointId !== endpointId || row.projectId !== principal.projectId || row.expiresAt.getTime() <= Date.now()) {
       throw new NotFoundError(`Job "${jobId}"`, 'id');
     }

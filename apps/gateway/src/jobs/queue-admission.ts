@@ -2,14 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { QueueContract } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { QueueFullError } from '../http/api-errors';
-import { QueueRegistry } from '../infra/queue-registry';
+import { JobQueue, WAITING_STATES } from '../infra/job-queue';
 import { CONFIG } from '../infra/tokens';
 
 /** How long a queue's depth is reused: admission costs no Redis call on most requests, at the price of overshooting by a moment's arrivals. */
 const DEPTH_REUSE_MS = 250;
-
-/** Jobs waiting to start, in BullMQ's states for them. */
-const WAITING_STATES = ['wait', 'prioritized', 'delayed'] as const;
 
 /**
  * Refuses new jobs while an endpoint's queue holds its configured maximum of waiting jobs, so a
@@ -21,7 +18,7 @@ export class QueueAdmission {
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
-    private readonly queues: QueueRegistry,
+    private readonly queue: JobQueue,
   ) {}
 
   async admit(endpointId: string, contract: QueueContract): Promise<void> {
@@ -33,10 +30,7 @@ export class QueueAdmission {
   private depth(contract: QueueContract): Promise<number> {
     const cached = this.depths.get(contract.queue);
     if (cached && Date.now() - cached.at < DEPTH_REUSE_MS) return cached.depth;
-    const depth = this.queues
-      .get(contract)
-      .getJobCounts(...WAITING_STATES)
-      .then((counts) => WAITING_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0));
+    const depth = this.queue.counts(contract.queue, WAITING_STATES).then((counts) => WAITING_STATES.reduce((sum, state) => sum + counts[state], 0));
     this.depths.set(contract.queue, { at: Date.now(), depth });
     depth.catch(() => this.depths.delete(contract.queue));
     return depth;

@@ -7,7 +7,7 @@ import { parseOrThrow } from '../http/zod-validation';
 import { JobEventFeeds } from './job-event-feed';
 import { JobIdPipe } from './job-id';
 import { JobsService } from './jobs.service';
-import type { OutputDelivery } from './job-outputs';
+import type { OutputDelivery } from '../status/job-outputs';
 import { outputQuerySchema, purgeQuerySchema, waitQuerySchema } from './run-request';
 
 const runBody = {

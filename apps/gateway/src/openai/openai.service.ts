@@ -3,21 +3,22 @@ import {
   EMBEDDER_INPUT_KEYS,
   EMBEDDING_MODELS,
   findEmbeddingModel,
-  findJsonShapeViolation,
-  inputShapeLimits,
+  QUEUES,
   type EmbedderInputKey,
   type EmbedderOutput,
   type EmbeddingModelKey,
 } from '@switchyard/shared';
 import type { Principal } from '../auth/principal';
 import { parseOrThrow } from '../http/zod-validation';
+import type { JobInputIssue } from '../jobs/job-input';
 import { JobsService } from '../jobs/jobs.service';
 import { WAIT_LIMITS } from '../jobs/run-request';
+import { INLINE_OUTPUT } from '../status/job-outputs';
 import { embeddingsRequestSchema, float32Base64, type EmbeddingsRequest, type EmbeddingsResponse, type ModelObject } from './embeddings-request';
 import { EmbeddingJobError, InvalidEmbeddingsRequestError, ModelNotFoundError } from './openai-errors';
 
-/** The endpoint whose jobs embed; its contract validates what this API builds. */
-export const EMBEDDER_ENDPOINT = 'embedder';
+/** The built-in endpoint whose jobs embed; its contract validates what this API builds. */
+export const EMBEDDER_ENDPOINT = QUEUES.embedder;
 
 type JobInput = Record<string, unknown>;
 
@@ -49,7 +50,7 @@ function inputsOf(input: unknown): string | string[] {
 }
 
 /** A contract issue as OpenAI words it: its fields are `input`, `model` and `dimensions`. */
-function contractIssue(issue: { path: PropertyKey[]; message: string }, list: boolean): InvalidEmbeddingsRequestError {
+function contractIssue(issue: JobInputIssue, list: boolean): InvalidEmbeddingsRequestError {
   const [field, index] = issue.path;
   if ((EMBEDDER_INPUT_KEYS as readonly PropertyKey[]).includes(field)) {
     const where = list && typeof index === 'number' ? `input[${index}]` : 'input';
@@ -101,13 +102,10 @@ export class OpenAiService {
       model: EMBEDDING_MODELS[modelKey].id,
       ...(request.dimensions !== undefined && { dimensions: request.dimensions }),
     };
-    const contract = this.jobs.endpoint(EMBEDDER_ENDPOINT);
-    const shape = findJsonShapeViolation(input, inputShapeLimits(contract));
-    if (shape) throw contractIssue(shape, Array.isArray(inputs));
-    const checked = contract.input.safeParse(input);
-    if (!checked.success) throw contractIssue(checked.error.issues[0], Array.isArray(inputs));
-
-    const status = await this.jobs.runSync(EMBEDDER_ENDPOINT, { input }, principal, WAIT_LIMITS.max);
+    // The job API checks the input against the embedder's contract; this API words what it finds.
+    const status = await this.jobs.runSync(EMBEDDER_ENDPOINT, { input }, principal, WAIT_LIMITS.max, INLINE_OUTPUT, (issue) =>
+      contractIssue(issue, Array.isArray(inputs)),
+    );
     if (status.status === 'FAILED') throw jobFailure(status.error);
     if (status.status !== 'COMPLETED') {
       throw new EmbeddingJobError(504, 'timeout', `Embedding job ${status.id} did not complete within ${WAIT_LIMITS.max} ms (status ${status.status})`);

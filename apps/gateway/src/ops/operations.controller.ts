@@ -5,10 +5,10 @@ import type { Redis } from 'ioredis';
 import type { Database } from '@switchyard/db';
 import { AdminOnly, Public, type MaybeAuthenticatedRequest } from '../auth/auth.guard';
 import type { GatewayConfig } from '../config';
-import { EventRecorderService } from '../events/event-recorder.service';
-import { QueueRegistry } from '../infra/queue-registry';
+import { JobQueue } from '../infra/job-queue';
 import { CONFIG, DATABASE, REDIS } from '../infra/tokens';
 import { GatewayMetrics } from './gateway-metrics';
+import { RecorderLag } from './recorder-lag';
 
 const QUEUE_STATES = ['wait', 'prioritized', 'delayed', 'active', 'failed', 'completed'] as const;
 
@@ -19,9 +19,9 @@ export class OperationsController {
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(DATABASE) private readonly database: Database,
-    private readonly queues: QueueRegistry,
+    private readonly queue: JobQueue,
     private readonly metrics: GatewayMetrics,
-    private readonly recorder: EventRecorderService,
+    private readonly recorderLag: RecorderLag,
   ) {}
 
   @ApiOperation({ summary: 'Liveness: the process answers' })
@@ -42,7 +42,7 @@ export class OperationsController {
       );
     const maxLagMs = this.config.RECORDER_READY_MAX_LAG_MS;
     const recorderCheck = async () => {
-      const lagMs = await this.recorder.lagMs();
+      const lagMs = await this.recorderLag.ms();
       if (maxLagMs > 0 && lagMs > maxLagMs) throw new Error(`the oldest unrecorded event is ${Math.round(lagMs / 1000)} s old`);
     };
     const [redis, database, recorder] = await Promise.all([check(() => this.redis.ping()), check(() => this.database.ping()), check(recorderCheck)]);
@@ -57,11 +57,11 @@ export class OperationsController {
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4')
   async scrape() {
-    for (const queue of this.queues.all()) {
-      const counts = await queue.getJobCounts(...QUEUE_STATES);
-      for (const state of QUEUE_STATES) this.metrics.queueDepth.set({ queue: queue.name, state }, counts[state] ?? 0);
+    for (const queue of this.queue.names()) {
+      const counts = await this.queue.counts(queue, QUEUE_STATES);
+      for (const state of QUEUE_STATES) this.metrics.queueDepth.set({ queue, state }, counts[state]);
     }
-    this.metrics.recorderLag.set((await this.recorder.lagMs()) / 1000);
+    this.metrics.recorderLag.set((await this.recorderLag.ms()) / 1000);
     return this.metrics.registry.metrics();
   }
 }

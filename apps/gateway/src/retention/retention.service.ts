@@ -1,20 +1,14 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { Prisma, type Database } from '@switchyard/db';
 import type { Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
-import { CONFIG, DATABASE, LOGGER } from '../infra/tokens';
+import { JobRepository } from '../database/job.repository';
+import { WebhookDeliveryRepository } from '../database/webhook-delivery.repository';
+import { CONFIG, LOGGER } from '../infra/tokens';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { EXPIRED_RESOURCE_CLEANERS, type ExpiredResourceCleaner } from './expired-resource-cleaner';
 
 /** Deleted rows per table (and items per registered resource, e.g. `blobs`) in one sweep. */
 export type RetentionCounts = Record<string, number>;
-
-interface JobBatchCounts {
-  jobs: bigint;
-  job_events: bigint;
-  webhook_deliveries: bigint;
-  webhook_attempts: bigint;
-}
 
 /**
  * Deletes what has outlived its retention: jobs past `expires_at` (plus the grace period) with
@@ -23,8 +17,8 @@ interface JobBatchCounts {
  *
  * Every delete takes at most RETENTION_BATCH_SIZE rows and a sweep runs at most
  * RETENTION_MAX_BATCHES_PER_SWEEP of them per table, so a backlog is worked off over several
- * sweeps instead of in one long transaction. Batches lock their rows with SKIP LOCKED, so sweeps
- * running at once on several replicas take different rows, and deleting is idempotent.
+ * sweeps instead of in one long transaction. Sweeps running at once on several replicas take
+ * different rows (the repositories lock with SKIP LOCKED), and deleting is idempotent.
  */
 @Injectable()
 export class RetentionService {
@@ -32,7 +26,8 @@ export class RetentionService {
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
-    @Inject(DATABASE) private readonly database: Database,
+    private readonly jobRecords: JobRepository,
+    private readonly deliveryRecords: WebhookDeliveryRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
     @Optional() @Inject(EXPIRED_RESOURCE_CLEANERS) cleaners?: ExpiredResourceCleaner[] | null,
@@ -52,14 +47,14 @@ export class RetentionService {
     if (attemptsPeriod !== undefined) {
       const attemptedBefore = new Date(now.getTime() - attemptsPeriod);
       await this.inBatches(async (limit) => {
-        const deleted = await this.deleteWebhookAttempts(attemptedBefore, limit);
+        const deleted = await this.deliveryRecords.deleteAttemptsBefore(attemptedBefore, limit);
         add('webhook_attempts', deleted);
         return deleted;
       });
     }
 
     await this.inBatches(async (limit) => {
-      const batch = await this.deleteExpiredJobs(expiredBefore, limit);
+      const batch = await this.jobRecords.deleteExpired(expiredBefore, limit);
       for (const [table, deleted] of Object.entries(batch)) add(table, deleted);
       return batch.jobs;
     });
@@ -83,37 +78,5 @@ export class RetentionService {
     for (let run = 0; run < this.config.RETENTION_MAX_BATCHES_PER_SWEEP; run++) {
       if ((await batch(limit)) < limit) return;
     }
-  }
-
-  /**
-   * The jobs' events, deliveries and attempts go by ON DELETE CASCADE (see the init migration),
-   * in the same statement; they are counted from the statement's snapshot, before the cascade.
-   */
-  private async deleteExpiredJobs(before: Date, limit: number): Promise<Record<keyof JobBatchCounts, number>> {
-    const [row] = await this.database.prisma.$queryRaw<JobBatchCounts[]>(Prisma.sql`
-      WITH doomed AS (
-        SELECT id FROM jobs WHERE expires_at < ${before}::timestamp(3) ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
-      ), deleted AS (
-        DELETE FROM jobs USING doomed WHERE jobs.id = doomed.id RETURNING jobs.id
-      )
-      SELECT
-        (SELECT count(*) FROM deleted) AS jobs,
-        (SELECT count(*) FROM job_events e JOIN deleted d ON e.job_id = d.id) AS job_events,
-        (SELECT count(*) FROM webhook_deliveries w JOIN deleted d ON w.job_id = d.id) AS webhook_deliveries,
-        (SELECT count(*) FROM webhook_attempts a JOIN webhook_deliveries w ON a.delivery_id = w.id JOIN deleted d ON w.job_id = d.id) AS webhook_attempts`);
-    return {
-      jobs: Number(row.jobs),
-      job_events: Number(row.job_events),
-      webhook_deliveries: Number(row.webhook_deliveries),
-      webhook_attempts: Number(row.webhook_attempts),
-    };
-  }
-
-  private deleteWebhookAttempts(before: Date, limit: number): Promise<number> {
-    return this.database.prisma.$executeRaw(Prisma.sql`
-      WITH doomed AS (
-        SELECT id FROM webhook_attempts WHERE at < ${before}::timestamp(3) ORDER BY at LIMIT ${limit} FOR UPDATE SKIP LOCKED
-      )
-      DELETE FROM webhook_attempts USING doomed WHERE webhook_attempts.id = doomed.id`);
   }
 }

@@ -1,11 +1,12 @@
+import { SwitchyardError } from '@switchyard/shared';
+
 /** Base class of the failures of a micro-batcher; `batcher` names it (usually the model). */
-export abstract class BatcherError extends Error {
+export abstract class BatcherError extends SwitchyardError {
   protected constructor(
     readonly batcher: string,
     message: string,
   ) {
     super(message);
-    this.name = new.target.name;
   }
 }
 

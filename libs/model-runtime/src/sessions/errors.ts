@@ -1,10 +1,7 @@
+import { SwitchyardError } from '@switchyard/shared';
+
 /** Base class of the failures of model sessions. */
-export abstract class ModelSessionError extends Error {
-  protected constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export abstract class ModelSessionError extends SwitchyardError {}
 
 /** An execution provider was requested that this onnxruntime-node build or installation cannot run. */
 export class ExecutionProviderUnavailableError extends ModelSessionError {

@@ -1,15 +1,16 @@
+import { SwitchyardError } from '@switchyard/shared';
+
 /** Where a model's files can come from, in the order the store tries them. */
 export type ModelSourceName = 'folder' | 'cache' | 's3' | 'hub';
 
 /** Base class of every failure of the model store; `repo` names the model at fault. */
-export abstract class ModelStoreError extends Error {
+export abstract class ModelStoreError extends SwitchyardError {
   protected constructor(
     readonly repo: string,
     message: string,
     options?: ErrorOptions,
   ) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QUEUES } from '../queues';
 import { defineQueueContract } from './queue-contract';
 
 /**
@@ -8,7 +9,7 @@ import { defineQueueContract } from './queue-contract';
  * them, coalesced); `sleep_ms` is then spread over the `stream` chunks, each sent after its share.
  */
 export const echoContract = defineQueueContract({
-  queue: 'echo',
+  queue: QUEUES.echo,
   description:
     'Returns its input; sleep_ms, progress, stream and fail make it behave like a slow, progress-reporting, streaming or failing model; repeat makes its output larger.',
   input: z

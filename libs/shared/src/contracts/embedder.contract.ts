@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineQueueContract } from './queue-contract';
+import { QUEUES } from '../queues';
 
 export type EmbeddingModality = 'text' | 'image';
 
@@ -201,7 +202,7 @@ export function createEmbedderContract(limits: EmbedderLimits = DEFAULT_EMBEDDER
   });
 
   return defineQueueContract({
-    queue: 'embedder',
+    queue: QUEUES.embedder,
     description:
       'Text and image vectors: `text`/`texts` (all-MiniLM-L6-v2, or the CLIP text tower with `model`), ' +
       '`image_url`/`image_urls`/`image_base64`/`images_base64` (CLIP ViT-B/32); optional `dimensions`.',

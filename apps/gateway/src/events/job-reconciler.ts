@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { isFinalStatus, JobStateStores, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
-import { QueueRegistry } from '../infra/queue-registry';
+import { JobQueue } from '../infra/job-queue';
 import { CONFIG, LOGGER } from '../infra/tokens';
 
 const SWEEP_INTERVAL_MS = 30_000;
@@ -29,7 +29,7 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
-    private readonly queues: QueueRegistry,
+    private readonly queue: JobQueue,
     private readonly stores: JobStateStores,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -50,12 +50,12 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
 
   private async closeUnenqueued(): Promise<string[]> {
     const closed: string[] = [];
-    for (const queue of this.queues.all()) {
-      const store = this.stores.of(queue.name);
+    for (const queue of this.queue.names()) {
+      const store = this.stores.of(queue);
       const confirmed: string[] = [];
       for (const jobId of await store.awaitingEnqueue(Date.now() - this.config.RECONCILE_ENQUEUE_GRACE_MS, JOBS_PER_SWEEP)) {
         const view = await store.get(jobId);
-        if (!view || view.status !== 'IN_QUEUE' || (await queue.getJob(jobId))) {
+        if (!view || view.status !== 'IN_QUEUE' || (await this.queue.find(queue, jobId))) {
           confirmed.push(jobId);
           continue;
         }
@@ -75,15 +75,15 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
 
   private async closeAbandoned(): Promise<string[]> {
     const closed: string[] = [];
-    for (const queue of this.queues.all()) {
-      const store = this.stores.of(queue.name);
-      for (const job of await queue.getFailed(0, JOBS_PER_SWEEP - 1)) {
-        const view = await store.get(job.id!);
+    for (const queue of this.queue.names()) {
+      const store = this.stores.of(queue);
+      for (const job of await this.queue.failed(queue, JOBS_PER_SWEEP)) {
+        const view = await store.get(job.id);
         if (!view || isFinalStatus(view.status)) continue;
         const error = lostJobError('WorkerLost', job.failedReason || 'the job ended without its worker reporting it');
-        const result = await store.fail(job.id!, error);
+        const result = await store.fail(job.id, error);
         if (result.applied) {
-          closed.push(job.id!);
+          closed.push(job.id);
           this.logger.warn({ jobId: job.id, reason: job.failedReason }, 'job failed without its worker recording it; marked FAILED');
         }
       }

@@ -1,5 +1,5 @@
 import { parseClaim, type BlobRef, type JobStatus, type JobView } from '@switchyard/shared';
-import type { BlobLink } from '../blobs/blob-links';
+import type { BlobLink } from './blob-links';
 
 /**
  * RunPod's status object: `{id, status, delayTime, executionTime, output?, error?}`, times in ms.

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BlobClaimCheck } from '@switchyard/blobs';
-import { BlobLinks } from '../blobs/blob-links';
+import { BlobLinks } from './blob-links';
 import { toStatusResponse, type JobRecordLike, type JobStatusResponse } from './job-status-response';
 
 /**

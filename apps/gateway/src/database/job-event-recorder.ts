@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '@switchyard/db';
-import { isFinalStatus, parseClaim, type JobEvent } from '@switchyard/shared';
+import { isFinalEvent, parseClaim, type JobEvent } from '@switchyard/shared';
 
 export interface WebhookDue {
   deliveryId: string;
@@ -27,7 +27,7 @@ export async function recordJobEvents(prisma: PrismaClient, events: JobEvent[]):
     if (event.type === 'queued' && event.payload !== undefined) inputByJob.set(event.jobId, event.payload);
   }
   const deliveries = events
-    .filter((event) => event.view.webhook && isEndEvent(event))
+    .filter((event) => event.view.webhook && isFinalEvent(event))
     .map((event) => ({ id: `msg_${event.jobId}_${event.seq}`, jobId: event.jobId, eventSeq: event.seq, url: event.view.webhook!, status: 'PENDING' as const }));
 
   await prisma.$transaction([
@@ -36,11 +36,6 @@ export async function recordJobEvents(prisma: PrismaClient, events: JobEvent[]):
     ...(deliveries.length ? [prisma.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true })] : []),
   ]);
   return deliveries.map((delivery) => ({ deliveryId: delivery.id, jobId: delivery.jobId }));
-}
-
-function isEndEvent(event: JobEvent): boolean {
-  const ends = event.type === 'completed' || event.type === 'failed' || event.type === 'timed_out' || event.type === 'cancelled';
-  return ends && isFinalStatus(event.view.status);
 }
 
 /** Columns that follow the newest event; `input` is only ever filled in, by whichever event brings it. */

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ApiKeyRepository } from './api-key.repository';
+import { JobEventRepository } from './job-event.repository';
+import { JobRepository } from './job.repository';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository';
+
+/** The job record in Postgres: one repository per kind of row; services use these, never Prisma. */
+@Module({
+  providers: [JobRepository, JobEventRepository, WebhookDeliveryRepository, ApiKeyRepository],
+  exports: [JobRepository, JobEventRepository, WebhookDeliveryRepository, ApiKeyRepository],
+})
+export class DatabaseModule {}
