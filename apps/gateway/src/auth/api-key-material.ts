@@ -24,10 +24,9 @@ export function displayPrefix(key: string): string {
   return key.slice(0, KEY_PREFIX.length + 6);
 }
 
-export function constantTimeEquals(a: string, b: string): boolean {
-  const left = Buffer.from(hashApiKey(a));
-  const right = Buffer.from(hashApiKey(b));
-  return timingSafeEqual(left, right);
+/** Whether two key hashes (hex, of equal length) are equal, in time that does not depend on where they differ. */
+export function sameHash(a: string, b: string): boolean {
+  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
 /**

@@ -6,7 +6,7 @@ import type { GatewayConfig } from '../config';
 import { RateLimitedError } from '../http/api-errors';
 import { ApiKeyRepository } from '../database/api-key.repository';
 import { CONFIG, REDIS } from '../infra/tokens';
-import { constantTimeEquals, deriveWebhookSecret, hashApiKey, isWellFormedKey } from './api-key-material';
+import { deriveWebhookSecret, hashApiKey, isWellFormedKey, sameHash } from './api-key-material';
 import { webhookSecretContext } from './master-key';
 import { DEFAULT_PROJECT_ID, type KeyPermission, type Principal } from './principal';
 import { RateLimiter } from './rate-limiter';
@@ -48,6 +48,7 @@ export function principalOf(row: ApiKeyRow, now = Date.now()): Principal | null 
 export class ApiKeysService {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly envPrincipal?: Principal;
+  private readonly envKeyHash?: string;
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
@@ -58,6 +59,7 @@ export class ApiKeysService {
     private readonly keyring: SecretKeyring,
   ) {
     if (config.SWITCHYARD_API_KEY) {
+      this.envKeyHash = hashApiKey(config.SWITCHYARD_API_KEY);
       this.envPrincipal = { id: 'env', projectId: DEFAULT_PROJECT_ID, permission: 'read_write', endpoints: [], admin: config.SWITCHYARD_API_KEY_ADMIN };
     }
   }
@@ -65,8 +67,9 @@ export class ApiKeysService {
   /** The key's principal, or null for a malformed, unknown, expired or revoked key. */
   async authenticate(key: string, clientAddress: string): Promise<Principal | null> {
     if (!isWellFormedKey(key)) return null;
-    if (this.envPrincipal && constantTimeEquals(key, this.config.SWITCHYARD_API_KEY!)) return this.envPrincipal;
+    // One hash a request: compared with the configured key's, then the cache's key.
     const hash = hashApiKey(key);
+    if (this.envPrincipal && sameHash(hash, this.envKeyHash!)) return this.envPrincipal;
     const now = Date.now();
     const cached = this.cache.get(hash);
     if (cached && cached.until > now) {
