@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import databaseTesting from '@switchyard/db/dist/testing.js';
+import seededRandomModule from '@switchyard/testing/dist/seeded-random.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -133,16 +134,7 @@ export function summarize({ latencies, perSecond }) {
 export const fmt = (value, digits = 2) => value.toFixed(digits);
 
 /** A small deterministic generator (mulberry32), so every run uses the same data. */
-export function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = seededRandomModule.seededRandom;
 
 const CLOCK_TICKS_PER_MS = 100 / 1000;
 

@@ -1,2 +1,3 @@
 export * from './fake-hugging-face-hub';
 export * from './s3-server';
+export * from './seeded-random';

@@ -1,0 +1,26 @@
+/**
+ * A planar (channels, height, width) float image, row-major within each channel: the value of
+ * channel `c` at row `y`, column `x` is `data[(c * height + y) * width + x]`. SPAI expects RGB in
+ * [0, 1] (8-bit values divided by 255).
+ */
+export interface ChwImage {
+  readonly data: Float32Array;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+/** Checks that the dimensions are positive integers and that `data` holds exactly that many values. */
+export function assertChwImage(image: ChwImage): void {
+  const { channels, height, width, data } = image;
+  for (const [name, value] of [
+    ['channels', channels],
+    ['height', height],
+    ['width', width],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  if (data.length !== channels * height * width) {
+    throw new RangeError(`expected ${channels}×${height}×${width} = ${channels * height * width} values, got ${data.length}`);
+  }
+}

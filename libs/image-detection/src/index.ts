@@ -1,0 +1,5 @@
+export * from './chw-image';
+export * from './padding';
+export * from './patches';
+export * from './spai-inputs';
+export * from './spectral-filter';
