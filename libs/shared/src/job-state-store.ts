@@ -5,6 +5,11 @@ import type { JobStatus } from './job-status';
 import { toStorableText } from './json-shape';
 import type { QueueKeys, RedisKeys } from './redis-keys';
 
+/** A gateway falling this far behind its wake stream loses the oldest wake-ups (its waits then end by their timeouts). */
+const WAKE_STREAM_MAX_LENGTH = 10_000;
+/** The wake stream of a gateway that stopped reading it (it exited) goes away after this long without events. */
+const WAKE_STREAM_IDLE_TTL_MS = 3_600_000;
+
 /**
  * Applies one state change atomically: checks that the transition is allowed, updates the job's
  * view, numbers the event and appends it to the event stream. Final states are sticky, so a worker
@@ -21,11 +26,6 @@ import type { QueueKeys, RedisKeys } from './redis-keys';
  * Returns {1, seq, status, lostRuns} when applied, {0, status-or-"MISSING"} when refused;
  * `lostRuns` counts the runs of the job whose worker was lost mid-job (it was started again).
  */
-/** A gateway falling this far behind its wake stream loses the oldest wake-ups (its waits then end by their timeouts). */
-const WAKE_STREAM_MAX_LENGTH = 10_000;
-/** The wake stream of a gateway that stopped reading it (it exited) goes away after this long without events. */
-const WAKE_STREAM_IDLE_TTL_MS = 3_600_000;
-
 const TRANSITION_SCRIPT = `
 local view, events, chunks, stats, awaitingEnqueue, watchers = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local kind, now, payload, jobId, wakeStream, wakeMode = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
