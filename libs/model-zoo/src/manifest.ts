@@ -25,6 +25,14 @@ export interface GeneratedModel {
 
 const tokens = (name: string): TensorSignature => ({ name, type: 'int64', dims: ['batch_size', 'sequence_length'] });
 
+const spaiPatches = (name: string): TensorSignature => ({ name, type: 'float32', dims: ['batch_size', 3, SPAI_PATCH_SIZE, SPAI_PATCH_SIZE] });
+const spaiFeatures = (name: string): TensorSignature => ({ name, type: 'float32', dims: ['batch_size', SPAI_FEATURE_DIM] });
+const spaiAggregator = (file: string): GraphSignature => ({
+  file,
+  inputs: [{ name: 'input.1', type: 'float32', dims: ['batch_size', 'num_patches', SPAI_FEATURE_DIM] }],
+  outputs: [{ name: '89', type: 'float32', dims: ['batch_size', 1] }],
+});
+
 const BERT_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
 const CLIP_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
 
@@ -67,19 +75,25 @@ export const GENERATED_MODELS = {
   spai: {
     repoId: 'mever-team/spai',
     tiers: ['tiny', 'full'],
+    // Both forms of `python -m spai export-onnx`, each in a folder laid out like the export's
+    // `OUT/finetune/<tag>/onnx/`. Its tensor names are not pinned (the reference's validator feeds by
+    // position), so these are placeholders in the exporter's style, deliberately unalike across
+    // files: consumers must match tensors by position, shape and type.
     graphs: [
       {
-        // Input names are those torch.onnx's dynamo exporter takes from SPAI's forward(x); the
-        // output names it generates are internal node names, so these are ours.
+        // Default form: the spectral split and ImageNet normalisation inside; patches in [0,1].
         file: 'onnx/patch_encoder.onnx',
-        inputs: [{ name: 'x', type: 'float32', dims: ['batch_size', 3, SPAI_PATCH_SIZE, SPAI_PATCH_SIZE] }],
-        outputs: [{ name: 'patch_features', type: 'float32', dims: ['batch_size', SPAI_FEATURE_DIM] }],
+        inputs: [spaiPatches('input.1')],
+        outputs: [spaiFeatures('1543')],
       },
+      spaiAggregator('onnx/patch_aggregator.onnx'),
       {
-        file: 'onnx/patch_aggregator.onnx',
-        inputs: [{ name: 'x', type: 'float32', dims: ['batch_size', 'num_patches', SPAI_FEATURE_DIM] }],
-        outputs: [{ name: 'logits', type: 'float32', dims: ['batch_size', 1] }],
+        // `--exclude-preprocessing`: the patch and its two bands, each ImageNet-normalised.
+        file: 'exclude-preprocessing/onnx/patch_encoder.onnx',
+        inputs: [spaiPatches('x'), spaiPatches('x_low'), spaiPatches('x_high')],
+        outputs: [spaiFeatures('1544')],
       },
+      spaiAggregator('exclude-preprocessing/onnx/patch_aggregator.onnx'),
     ],
     files: ['config.json'],
   },

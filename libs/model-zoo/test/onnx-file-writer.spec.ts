@@ -20,8 +20,8 @@ describe('writeOnnxFile', () => {
     expect(model.opsetImport.map((opset) => [opset.domain, Number(opset.version)])).toEqual([['', ONNX_OPSET]]);
     const decoded = model.graph as onnx.GraphProto;
     expect(decoded.node.map((node) => node.opType)).toEqual(graph.nodes.map((node) => node.opType));
-    expect(decoded.input.map((input) => input.name)).toEqual(['x']);
-    expect(decoded.output.map((output) => output.name)).toEqual(['logits']);
+    expect(decoded.input.map((input) => input.name)).toEqual(graph.inputs.map((input) => input.name));
+    expect(decoded.output.map((output) => output.name)).toEqual(graph.outputs.map((output) => output.name));
     expect(decoded.initializer.map((tensor) => tensor.name)).toEqual(graph.initializers.map((spec) => spec.name));
 
     const key = decoded.initializer.find((tensor) => tensor.name === 'patches_attention.key.weight') as onnx.TensorProto;
