@@ -3,3 +3,4 @@ export * from './padding';
 export * from './patches';
 export * from './spai-inputs';
 export * from './spectral-filter';
+export * from './spai-detector';

@@ -3,7 +3,7 @@ import { type InferenceSession, Tensor, listSupportedBackends } from 'onnxruntim
 import { ExecutionProviderUnavailableError, ModelSignatureMismatchError, WarmUpUnsupportedError } from './errors';
 import { InferencePool } from './inference-pool';
 import { LocalSession, type ProviderUsage, type RunControl, type SessionBackend } from './local-session';
-import { type ModelSignature, signatureMismatches } from './model-signature';
+import { type ModelSignature, type PositionalSignature, positionalSignatureMismatches, signatureMismatches } from './model-signature';
 import { sessionCreationError, type ModelSessionsOptions } from './session-options';
 
 export interface LoadModelOptions {
@@ -103,6 +103,11 @@ export class ModelSession {
   checkSignature(expected: ModelSignature): void {
     const mismatches = signatureMismatches(this.session, expected);
     if (mismatches.length > 0) throw new ModelSignatureMismatchError(this.name, mismatches);
+  }
+
+  /** How the model's inputs and outputs differ, by position, from `expected` (see `positionalSignatureMismatches`); empty when they match. */
+  positionalMismatches(expected: PositionalSignature): string[] {
+    return positionalSignatureMismatches(this.session, expected);
   }
 
   /**
