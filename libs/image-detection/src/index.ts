@@ -4,3 +4,5 @@ export * from './patches';
 export * from './spai-inputs';
 export * from './spectral-filter';
 export * from './spai-detector';
+export * from './errors';
+export * from './decode';

@@ -1,0 +1,71 @@
+import sharp from 'sharp';
+import type { ChwImage } from './chw-image';
+import { OversizedImageError, UndecodableImageError } from './errors';
+
+export interface SpaiDecodeLimits {
+  /** Width × height allowed, checked from the header before any pixel is decoded. */
+  readonly maxPixels: number;
+}
+
+/** Formats sharp renders but Pillow cannot open, so SPAI's reference never sees them. */
+const REFUSED_FORMATS = new Set(['svg', 'pdf']);
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Decodes an image as SPAI's reference does (`Image.open(path).convert('RGB')`, then /255):
+ * RGB float32 CHW in [0, 1] at the original size, no resize.
+ *
+ * - EXIF orientation is NOT applied: Pillow does not rotate by itself, so the reference sees
+ *   the stored pixels, and so does this (sharp does not auto-orient unless asked). A photo
+ *   tagged orientation 6 comes out sideways, as the model saw such photos.
+ * - Embedded ICC profiles are ignored, as Pillow ignores them: the stored values are used.
+ * - Grey becomes three equal channels. Alpha is dropped without compositing, keeping the colour
+ *   stored under transparent pixels, as `convert('RGB')` does (palette transparency likewise).
+ * - 16-bit samples become 8-bit by sharp's conversion (the high byte), which is what Pillow gives
+ *   a 16-bit RGB PNG; for 16-bit grey Pillow clamps instead (values over 255 become 255), which
+ *   this does not imitate.
+ * - CMYK is converted to sRGB by sharp (with its default CMYK profile), not Pillow's naive
+ *   formula, so CMYK JPEGs differ slightly from the reference.
+ * - Animated or multi-page images give their first frame.
+ *
+ * Throws {@link OversizedImageError} when the header claims more than `limits.maxPixels`
+ * pixels, and {@link UndecodableImageError} for bytes that are not an image, truncated or
+ * corrupt data, or SVG/PDF.
+ */
+export async function decodeSpaiImage(bytes: Buffer, limits: SpaiDecodeLimits): Promise<ChwImage> {
+  const { maxPixels } = limits;
+  let metadata: sharp.Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new UndecodableImageError(reasonOf(error), { cause: error });
+  }
+  const { width, height, format } = metadata;
+  if (REFUSED_FORMATS.has(format)) throw new UndecodableImageError(`${format} is not a raster image format`);
+  if (!width || !height) throw new UndecodableImageError('the image has no dimensions');
+  if (width * height > maxPixels) throw new OversizedImageError(width, height, maxPixels);
+
+  let decoded: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    decoded = await sharp(bytes, { limitInputPixels: maxPixels, ignoreIcc: true, pages: 1, failOn: 'warning' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw new UndecodableImageError(reasonOf(error), { cause: error });
+  }
+  const { data, info } = decoded;
+  if (info.channels !== 3 || info.width !== width || info.height !== height) {
+    throw new UndecodableImageError(`decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height} RGB`);
+  }
+  const plane = width * height;
+  const values = new Float32Array(3 * plane);
+  for (let pixel = 0; pixel < plane; pixel++) {
+    for (let channel = 0; channel < 3; channel++) values[channel * plane + pixel] = data[pixel * 3 + channel] / 255;
+  }
+  return { data: values, channels: 3, height, width };
+}
