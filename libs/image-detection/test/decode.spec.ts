@@ -114,6 +114,21 @@ describe('decodeSpaiImage', () => {
     expect(Array.from(image.data)).toEqual(chwOf(first, 3, 3));
   });
 
+  it('converts a CMYK JPEG to sRGB', async () => {
+    const cmyk = await sharp({ create: { width: 6, height: 4, channels: 3, background: { r: 200, g: 40, b: 40 } } })
+      .toColourspace('cmyk')
+      .jpeg({ quality: 100 })
+      .toBuffer();
+    expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
+    const image = await decodeSpaiImage(cmyk, LIMITS);
+    expect(shapeOf(image)).toEqual([3, 4, 6]);
+    // Through sharp's CMYK profile and back: near the colour, not exact.
+    const plane = 6 * 4;
+    const [r, g, b] = [0, 1, 2].map((c) => image.data[c * plane] * 255);
+    expect(r).toBeGreaterThan(g + 100);
+    expect(Math.abs(g - b)).toBeLessThan(20);
+  });
+
   it('refuses a header claiming more pixels than the limit, before decoding', async () => {
     const bomb = await jpegClaiming(60_000, 60_000);
     expect(bomb.length).toBeLessThan(1000);
