@@ -3,24 +3,28 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, PutObjectCom
 import type { BlobRef } from '@switchyard/shared';
 import { assertBlobId, blobExpiry, BlobNotFoundError, collect, newBlobId, type BlobBody, type BlobStore } from './blob-store';
 
-export interface S3BlobStoreOptions {
+/** Where a store of ours keeps its objects: a bucket and key prefix on AWS or an S3-compatible server. */
+export interface S3Location {
   bucket: string;
-  /** Key prefix inside the bucket, e.g. `blobs`. */
+  /** Key prefix inside the bucket (no leading or trailing `/` needed), e.g. `blobs`. */
   prefix?: string;
-  /** An S3-compatible store (MinIO, R2); AWS when left out. */
+  /** An S3-compatible store (MinIO, R2, s3rver); AWS when left out. */
   endpoint?: string;
   region: string;
   /** Left out: the AWS SDK's default credential chain (instance roles, IRSA). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Path-style URLs (`endpoint/bucket/key`), which MinIO and s3rver need. */
   forcePathStyle?: boolean;
 }
+
+export type S3BlobStoreOptions = S3Location;
 
 const DELETE_CONCURRENCY = 16;
 
 const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** The S3 client settings every store of ours uses with S3-compatible servers. */
-export function s3ClientFor(options: Omit<S3BlobStoreOptions, 'bucket' | 'prefix'>): S3Client {
+export function s3ClientFor(options: Omit<S3Location, 'bucket' | 'prefix'>): S3Client {
   return new S3Client({
     region: options.region,
     endpoint: options.endpoint,

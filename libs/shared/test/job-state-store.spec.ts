@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { newEchoJob } from '@switchyard/testing';
 import { connectRedis, JobStateStore, JobStateStores, RedisKeys, type NewJob, type QueueKeys } from '../src';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -36,25 +37,8 @@ describe('JobStateStore', () => {
 
   afterAll(() => redis.quit());
 
-  const newJob = (overrides: Partial<NewJob> = {}): NewJob => {
-    const now = Date.now();
-    return {
-      id: randomUUID(),
-      projectId: 'default',
-      endpointId: 'echo',
-      queue: 'echo',
-      createdAt: now,
-      expiresAt: now + 3_600_000,
-      retentionMs: 60_000,
-      executionTimeout: 60_000,
-      lowPriority: false,
-      input: { hello: 'world' },
-      ...overrides,
-    };
-  };
-
   async function queued(overrides: Partial<NewJob> = {}): Promise<string> {
-    const job = newJob(overrides);
+    const job = newEchoJob(overrides);
     expect(await store.queue(job)).toMatchObject({ applied: true, seq: 1, status: 'IN_QUEUE' });
     return job.id;
   }
@@ -166,7 +150,7 @@ describe('JobStateStore', () => {
     });
 
     it('refuses queueing the same id twice', async () => {
-      const job = newJob();
+      const job = newEchoJob();
       await store.queue(job);
       expect(await store.queue({ ...job, input: { other: true } })).toEqual({ applied: false, status: 'IN_QUEUE' });
       expect((await eventsOf(job.id)).length).toBe(1);
@@ -269,7 +253,7 @@ describe('JobStateStore', () => {
     const typesIn = async (stream: string) => (await redis.xrange(stream, '-', '+')).map(([, fields]) => fields[fields.indexOf('ev_type') + 1]);
 
     it('a watcher registered with the queued transition hears the end only, with the whole view', async () => {
-      const job = newJob();
+      const job = newEchoJob();
       const stream = keys.wakeStream('gateway-a');
       await store.queue(job, { stream, mode: 'end' });
       await store.start(job.id, 'worker-1');
@@ -331,7 +315,7 @@ describe('JobStateStore', () => {
     try {
       const stores = new JobStateStores(client, new RedisKeys(prefix));
       // Issued in one tick: the read opens the auto-pipeline that the first transition joins.
-      const [, queued] = await Promise.all([client.get(`${prefix}:anything`), stores.of('late').queue(newJob({ queue: 'late' }))]);
+      const [, queued] = await Promise.all([client.get(`${prefix}:anything`), stores.of('late').queue(newEchoJob({ queue: 'late' }))]);
 
       expect(queued).toMatchObject({ applied: true, status: 'IN_QUEUE' });
     } finally {

@@ -104,12 +104,7 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
    */
   async watch(queue: string, jobId: string, options: WatchOptions = {}): Promise<JobWatch> {
     const watch = this.listen(jobId, options);
-    try {
-      await this.stores.of(queue).watch(jobId, { stream: this.wakeStream(queue), mode: 'end' });
-    } catch (error) {
-      watch.stop();
-      throw error;
-    }
+    await this.register(queue, jobId, 'end', () => watch.stop());
     return watch;
   }
 
@@ -126,12 +121,7 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
       set.delete(listener);
       if (set.size === 0 && this.followers.get(jobId) === set) this.followers.delete(jobId);
     };
-    try {
-      await this.stores.of(queue).watch(jobId, { stream: this.wakeStream(queue), mode: 'all' });
-    } catch (error) {
-      unfollow();
-      throw error;
-    }
+    await this.register(queue, jobId, 'all', unfollow);
     return unfollow;
   }
 
@@ -140,6 +130,16 @@ export class JobWaiter implements OnModuleInit, OnApplicationShutdown {
     let count = 0;
     for (const set of this.followers.values()) count += set.size;
     return count;
+  }
+
+  /** Has the job's events wake this process; a registration that fails undoes the local listener first. */
+  private async register(queue: string, jobId: string, mode: WakeRegistration['mode'], undo: () => void): Promise<void> {
+    try {
+      await this.stores.of(queue).watch(jobId, { stream: this.wakeStream(queue), mode });
+    } catch (error) {
+      undo();
+      throw error;
+    }
   }
 
   private wakeStream(queue: string): string {

@@ -9,6 +9,7 @@ import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
 import { generateModels } from '@switchyard/model-zoo';
 import { createLogger, embedderContract, JobStateStore, RedisKeys, type QueueContract } from '@switchyard/shared';
 import { BlobClaimCheck } from '@switchyard/blobs';
+import { newEchoJob } from '@switchyard/testing';
 import { BullMqJobServer, createWorkerMicroservice, EchoModule, loadWorkerConfig } from '@switchyard/worker';
 import { gatewayConfigSchema, type GatewayConfig } from '../../src/config';
 import { createGatewayApp } from '../../src/gateway-app';
@@ -170,19 +171,7 @@ export async function createTestStores() {
  * gateway's checks: what an older or buggy producer writes, or a gateway killed between the two.
  */
 export async function queueStateOnly(stores: { redis: Redis; prefix: string }, id: string, input: unknown): Promise<void> {
-  const now = Date.now();
-  await new JobStateStore(stores.redis, new RedisKeys(stores.prefix).queue('echo')).queue({
-    id,
-    projectId: 'default',
-    endpointId: 'echo',
-    queue: 'echo',
-    createdAt: now,
-    expiresAt: now + 3_600_000,
-    retentionMs: 60_000,
-    executionTimeout: 60_000,
-    lowPriority: false,
-    input,
-  });
+  await new JobStateStore(stores.redis, new RedisKeys(stores.prefix).queue('echo')).queue(newEchoJob({ id, input }));
 }
 
 export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {

@@ -9,22 +9,12 @@ import {
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { s3ClientFor } from '@switchyard/blobs';
+import { s3ClientFor, type S3Location } from '@switchyard/blobs';
 import { type CacheMarker, type FileDigest, markerKey, mergeCacheMarker, parseCacheMarker, refKey, snapshotKey } from './cache-layout';
 import { KeyedLock } from './keyed-lock';
 import type { RangeReader } from './ranged-download';
 
-export interface S3CacheOptions {
-  bucket: string;
-  /** Key prefix inside the bucket (no leading or trailing `/` needed). */
-  prefix?: string;
-  /** Endpoint of an S3-compatible store (MinIO, R2, s3rver); the AWS endpoint when left out. */
-  endpoint?: string;
-  region: string;
-  /** Left out: the AWS SDK's default credential chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Path-style URLs (`endpoint/bucket/key`), which MinIO and s3rver need. */
-  forcePathStyle?: boolean;
+export interface S3CacheOptions extends S3Location {
   /** Copy files fetched from the Hub into the bucket. Default true. */
   writeBack?: boolean;
   /** Files larger than this are uploaded as a multipart upload with parts of this size. Default 64 MiB. */
