@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadModelRuntimeConfig, type ModelRuntimeConfig } from '@switchyard/model-runtime';
-import { AddressPolicy } from '@switchyard/outbound';
+import { imageFetchSettings, imageFetchVariables, type ImageFetchSettings } from '@switchyard/outbound';
 import { ConfigError, DEFAULT_EMBEDDER_LIMITS, EMBEDDING_MODELS, env, parseConfig, type EmbedderLimits, type EmbeddingModelKey } from '@switchyard/shared';
 import type { AlphaHandling, ModelSource } from '@switchyard/embeddings';
 
@@ -23,9 +23,7 @@ export interface BatchingOptions {
 
 export interface ImageOptions {
   maxPixels: number;
-  fetchTimeoutMs: number;
-  fetchMaxRedirects: number;
-  addressPolicy: AddressPolicy;
+  fetch: ImageFetchSettings;
   /** Images of one job downloaded and decoded at once. */
   concurrency: number;
   /** Transparency dropped (as CLIPImageProcessor does) or flattened onto a colour. */
@@ -59,10 +57,7 @@ const schema = z.object({
   EMBEDDER_MAX_TEXT_CHARS: env.positiveInt(DEFAULT_EMBEDDER_LIMITS.maxTextChars),
   EMBEDDER_MAX_IMAGE_BYTES: env.positiveInt(DEFAULT_EMBEDDER_LIMITS.maxImageBytes),
   EMBEDDER_MAX_IMAGE_PIXELS: env.positiveInt(40_000_000),
-  EMBEDDER_IMAGE_FETCH_TIMEOUT_MS: env.positiveInt(10_000),
-  EMBEDDER_IMAGE_FETCH_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(3),
-  EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE: env.boolean(false),
-  EMBEDDER_IMAGE_FETCH_ALLOW: env.list(),
+  ...imageFetchVariables('EMBEDDER'),
   EMBEDDER_IMAGE_CONCURRENCY: env.positiveInt(8),
   EMBEDDER_IMAGE_ALPHA: z
     .string()
@@ -107,9 +102,7 @@ export function loadEmbedderConfig(environment: NodeJS.ProcessEnv = process.env)
     },
     images: {
       maxPixels: values.EMBEDDER_MAX_IMAGE_PIXELS,
-      fetchTimeoutMs: values.EMBEDDER_IMAGE_FETCH_TIMEOUT_MS,
-      fetchMaxRedirects: values.EMBEDDER_IMAGE_FETCH_MAX_REDIRECTS,
-      addressPolicy: new AddressPolicy({ allowPrivate: values.EMBEDDER_IMAGE_FETCH_ALLOW_PRIVATE, allow: values.EMBEDDER_IMAGE_FETCH_ALLOW }),
+      fetch: imageFetchSettings('EMBEDDER', values),
       concurrency: values.EMBEDDER_IMAGE_CONCURRENCY,
       alpha: values.EMBEDDER_IMAGE_ALPHA,
     },

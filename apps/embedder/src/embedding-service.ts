@@ -14,9 +14,7 @@ import {
   type Logger,
 } from '@switchyard/shared';
 import {
-  EmbeddingInputError,
   EmbeddingModelError,
-  ImageLoader,
   loadClipEncoders,
   SentenceEncoder,
   toJsonVector,
@@ -26,6 +24,7 @@ import {
   type TextTokenizer,
   type TokenizedText,
 } from '@switchyard/embeddings';
+import { ImageInputError, ImageLoader } from '@switchyard/outbound';
 import type { z } from 'zod';
 import type { BatchingOptions, EmbedderConfig } from './config';
 import { mapConcurrently } from './map-concurrently';
@@ -126,9 +125,7 @@ export class EmbeddingService {
       const clip = await loadClipEncoders(store, sessions, config.models.clip, { maxPixels: config.images.maxPixels, alpha: config.images.alpha });
       const loader = new ImageLoader({
         maxBytes: config.limits.maxImageBytes,
-        timeoutMs: config.images.fetchTimeoutMs,
-        maxRedirects: config.images.fetchMaxRedirects,
-        addressPolicy: config.images.addressPolicy,
+        ...config.images.fetch,
       });
       return new EmbeddingService({ miniLm, clip }, sessions, loader, {
         limits: config.limits,
@@ -249,7 +246,7 @@ export class EmbeddingService {
           const bytes = download ? await this.loader.download(value) : this.loader.decodeBase64(value);
           pixels = await this.models.clip.vision.preprocessor.preprocess(bytes);
         } catch (error) {
-          if (error instanceof EmbeddingInputError) throw new ItemError(LIST_KEYS.has(key) ? `${key}[${index}]` : key, error);
+          if (error instanceof ImageInputError) throw new ItemError(LIST_KEYS.has(key) ? `${key}[${index}]` : key, error);
           throw error;
         }
         itemSignal.throwIfAborted();
@@ -266,7 +263,7 @@ export class EmbeddingService {
 class ItemError extends Error {
   constructor(
     item: string,
-    override readonly cause: EmbeddingInputError,
+    override readonly cause: ImageInputError,
   ) {
     super(`${item}: ${cause.message}`, { cause });
   }

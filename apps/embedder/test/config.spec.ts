@@ -9,8 +9,8 @@ describe('loadEmbedderConfig', () => {
       clip: { repo: 'openai/clip-vit-base-patch32', revision: 'main' },
     });
     expect(config.limits).toEqual({ maxTexts: 1024, maxImages: 64, maxTextChars: 32768, maxImageBytes: 10 * 1024 * 1024 });
-    expect(config.images).toMatchObject({ maxPixels: 40_000_000, fetchTimeoutMs: 10_000, fetchMaxRedirects: 3 });
-    expect(() => config.images.addressPolicy.checkAddress('127.0.0.1', undefined, 'http://127.0.0.1')).toThrow(/loopback/);
+    expect(config.images).toMatchObject({ maxPixels: 40_000_000, fetch: { timeoutMs: 10_000, maxRedirects: 3 } });
+    expect(() => config.images.fetch.addressPolicy.checkAddress('127.0.0.1', undefined, 'http://127.0.0.1')).toThrow(/loopback/);
     expect(config.runtime.sessions.executionProviders).toEqual(['cpu']);
   });
 
@@ -26,7 +26,7 @@ describe('loadEmbedderConfig', () => {
     expect(config.models.clip).toEqual({ repo: 'Xenova/clip-vit-base-patch32', revision: 'v1' });
     expect(config.limits.maxTexts).toBe(10);
     expect(config.batching).toMatchObject({ textBatchTokens: 4096, maxWaitMs: 3 });
-    expect(() => config.images.addressPolicy.checkAddress('127.0.0.1', undefined, 'http://127.0.0.1')).not.toThrow();
+    expect(() => config.images.fetch.addressPolicy.checkAddress('127.0.0.1', undefined, 'http://127.0.0.1')).not.toThrow();
   });
 
   it('drops transparency by default, as CLIPImageProcessor does, and flattens onto a colour when told to', () => {

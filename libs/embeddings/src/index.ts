@@ -3,7 +3,6 @@ export * from './clip/clip-encoders';
 export * from './clip/clip-image-preprocessor';
 export * from './clip/pillow-bicubic';
 export * from './errors';
-export * from './images/image-loader';
 export * from './model-files';
 export * from './text/mean-pooling';
 export * from './text/sentence-encoder';

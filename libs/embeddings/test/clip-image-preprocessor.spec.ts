@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { centerCrop, ClipImagePreprocessor, ImageTooLargeError, InvalidImageError, resizedSize } from '../src';
+import { ImageTooLargeError, InvalidImageError } from '@switchyard/outbound';
+import { centerCrop, ClipImagePreprocessor, resizedSize } from '../src';
 import { CLIP_VIT_B32_SETTINGS, clipValue, pixelAt, pngOf, type Rgb } from './support/images';
 
 const SETTINGS = CLIP_VIT_B32_SETTINGS;

@@ -16,7 +16,7 @@ function reasonOf(error: unknown): string {
 
 /**
  * Decodes an image as SPAI's reference does (`Image.open(path).convert('RGB')`, then /255):
- * RGB float32 CHW in [0, 1] at the original size, no resize.
+ * planar RGB at the original size, no resize, as 8-bit samples (which ChwImage reads as / 255).
  *
  * - EXIF orientation is NOT applied: Pillow does not rotate by itself, so the reference sees
  *   the stored pixels, and so does this (sharp does not auto-orient unless asked). A photo
@@ -63,9 +63,9 @@ export async function decodeSpaiImage(bytes: Buffer, limits: SpaiDecodeLimits): 
     throw new UndecodableImageError(`decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height} RGB`);
   }
   const plane = width * height;
-  const values = new Float32Array(3 * plane);
+  const values = new Uint8Array(3 * plane);
   for (let pixel = 0; pixel < plane; pixel++) {
-    for (let channel = 0; channel < 3; channel++) values[channel * plane + pixel] = data[pixel * 3 + channel] / 255;
+    for (let channel = 0; channel < 3; channel++) values[channel * plane + pixel] = data[pixel * 3 + channel];
   }
   return { data: values, channels: 3, height, width };
 }

@@ -1,7 +1,7 @@
-import { SwitchyardError } from '@switchyard/shared';
+import { ImageInputError } from '@switchyard/outbound';
 
 /** An image SPAI was given cannot be used: the caller's to fix. `reason` says what was wrong. */
-export abstract class SpaiImageError extends SwitchyardError {
+export abstract class SpaiImageError extends ImageInputError {
   protected constructor(
     readonly reason: string,
     message: string,

@@ -36,7 +36,7 @@ export function centredPadding(length: number, minimum: number): AxisPadding {
  * `border_mode=cv2.BORDER_REFLECT_101`). A side already long enough is left alone, so a 100×500
  * image becomes 224×500. Returns the input itself when nothing needs padding.
  */
-export function padToMinimum(image: ChwImage, minimum = 224): ChwImage {
+export function padToMinimum<Image extends ChwImage>(image: Image, minimum = 224): Image {
   assertChwImage(image);
   if (!Number.isInteger(minimum) || minimum < 1) throw new RangeError(`minimum must be a positive integer, got ${minimum}`);
   const { channels, height, width, data } = image;
@@ -47,7 +47,7 @@ export function padToMinimum(image: ChwImage, minimum = 224): ChwImage {
   const outHeight = height + vertical.before + vertical.after;
   const outWidth = width + horizontal.before + horizontal.after;
   const sourceColumns = Int32Array.from({ length: outWidth }, (_, x) => reflect101(x - horizontal.before, width));
-  const out = new Float32Array(channels * outHeight * outWidth);
+  const out = data instanceof Uint8Array ? new Uint8Array(channels * outHeight * outWidth) : new Float32Array(channels * outHeight * outWidth);
   for (let c = 0; c < channels; c++) {
     for (let y = 0; y < outHeight; y++) {
       const sourceRow = (c * height + reflect101(y - vertical.before, height)) * width;
@@ -55,5 +55,5 @@ export function padToMinimum(image: ChwImage, minimum = 224): ChwImage {
       for (let x = 0; x < outWidth; x++) out[target + x] = data[sourceRow + sourceColumns[x]];
     }
   }
-  return { data: out, channels, height: outHeight, width: outWidth };
+  return { ...image, data: out, height: outHeight, width: outWidth };
 }

@@ -110,24 +110,29 @@ export function planPatches(height: number, width: number, options: PatchPlanOpt
 }
 
 /**
- * Copies square patches out of an image into one [L, C, size, size] buffer, patch after patch, in
- * the order of `origins`.
+ * Copies square patches out of an image into one [L, C, size, size] float buffer, patch after
+ * patch, in the order of `origins`; 8-bit samples become value / 255.
  */
 export function extractPatches(image: ChwImage, origins: readonly PatchOrigin[], size = SPAI_PATCH_SIZE): Float32Array {
   assertChwImage(image);
-  const { channels, height, width, data } = image;
-  const patchValues = channels * size * size;
-  const out = new Float32Array(origins.length * patchValues);
-  origins.forEach(({ top, left }, index) => {
-    if (top < 0 || left < 0 || top + size > height || left + size > width) {
-      throw new RangeError(`patch at (${top}, ${left}) of side ${size} leaves the ${height}×${width} image`);
-    }
-    for (let c = 0; c < channels; c++) {
-      for (let y = 0; y < size; y++) {
-        const source = (c * height + top + y) * width + left;
-        out.set(data.subarray(source, source + size), index * patchValues + (c * size + y) * size);
-      }
-    }
-  });
+  const out = new Float32Array(origins.length * image.channels * size * size);
+  origins.forEach((origin, index) => copyPatch(image, origin, out, index, size));
   return out;
+}
+
+/** Writes the patch at `origin` as patch number `index` of `out`, a [L, C, size, size] buffer. */
+export function copyPatch(image: ChwImage, { top, left }: PatchOrigin, out: Float32Array, index: number, size = SPAI_PATCH_SIZE): void {
+  const { channels, height, width, data } = image;
+  if (top < 0 || left < 0 || top + size > height || left + size > width) {
+    throw new RangeError(`patch at (${top}, ${left}) of side ${size} leaves the ${height}×${width} image`);
+  }
+  const patchStart = index * channels * size * size;
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < size; y++) {
+      const source = (c * height + top + y) * width + left;
+      const target = patchStart + (c * size + y) * size;
+      if (data instanceof Float32Array) out.set(data.subarray(source, source + size), target);
+      else for (let x = 0; x < size; x++) out[target + x] = data[source + x] / 255;
+    }
+  }
 }

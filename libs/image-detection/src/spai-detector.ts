@@ -1,16 +1,18 @@
 import { Tensor } from 'onnxruntime-node';
 import {
   describeValues,
+  MicroBatcher,
   ModelSignatureMismatchError,
+  type MicroBatcherStats,
   type ModelSession,
   type ModelSessions,
   type ModelStore,
   type PositionalSignature,
   type PositionalTensorSignature,
 } from '@switchyard/model-runtime';
-import type { ChwImage } from './chw-image';
-import { SPAI_PATCH_SIZE, type PatchPlan } from './patches';
-import { spaiPatches } from './spai-inputs';
+import { assertChwImage, type ChwImage } from './chw-image';
+import { padToMinimum } from './padding';
+import { copyPatch, planPatches, SPAI_PATCH_SIZE, type PatchOrigin, type PatchPlan } from './patches';
 import { SpectralFilter } from './spectral-filter';
 
 /** The width of one patch's feature vector, which the encoder gives and the aggregator takes. */
@@ -37,12 +39,16 @@ export interface SpaiSource {
 export interface SpaiDetectorOptions {
   /** At most this many patches per encoder run; 16 unless told (1 when the graph fixes its batch at 1). */
   readonly encoderBatchSize?: number;
+  /** How long the oldest queued patch waits for its encoder batch to fill; 0 (run what is queued) unless told. */
+  readonly batchWaitMs?: number;
+  /** Patches waiting for the encoder beyond this are refused (BatcherOverloadedError); 8192 unless told. */
+  readonly maxQueuedPatches?: number;
 }
 
 export interface SpaiDetectOptions {
   /** Keep at most this many patches (evenly spaced); no cap unless told. */
   readonly maxPatches?: number;
-  /** Stops the detection between runs, and cuts off a run in an inference thread. */
+  /** Drops the image's queued patches, and cuts off a run in an inference thread. */
   readonly signal?: AbortSignal;
 }
 
@@ -53,9 +59,30 @@ export interface SpaiDetection {
   readonly patchesUsed: number;
   readonly patchesTotal: number;
   readonly mode: PatchPlan['mode'];
+  /** Wall time from queueing the patches to having all their features, batches shared with other images included. */
+  readonly encoderMs: number;
+  readonly aggregatorMs: number;
+}
+
+/** Time spent in each stage over every batch since start-up, for /health and benchmarks. */
+export interface SpaiStageTotals {
+  readonly batches: number;
+  readonly patches: number;
+  /** Copying patches out of images, and the spectral split of the `--exclude-preprocessing` form. */
+  readonly preparingMs: number;
+  readonly encoderMs: number;
+  readonly aggregations: number;
+  readonly aggregatorMs: number;
+}
+
+/** One patch waiting for the encoder: where it lies in its (padded) image. */
+interface QueuedPatch {
+  readonly image: ChwImage;
+  readonly origin: PatchOrigin;
 }
 
 export const DEFAULT_SPAI_ENCODER_BATCH_SIZE = 16;
+export const DEFAULT_SPAI_MAX_QUEUED_PATCHES = 8192;
 
 const PATCH: PositionalTensorSignature = { type: 'float32', shape: ['batch', 3, SPAI_PATCH_SIZE, SPAI_PATCH_SIZE] };
 const FEATURES: PositionalTensorSignature = { type: 'float32', shape: ['batch', SPAI_FEATURE_DIM] };
@@ -98,11 +125,20 @@ function checkAggregator(session: ModelSession): void {
 
 /**
  * SPAI (CVPR 2025) from the two graphs of its ONNX export: the image cut into 224-pixel patches
- * (`spaiPatches`), the patch encoder run on them in batches, their features [1, L, 1096] in patch
- * order through the aggregator, and the logit's sigmoid. Either export form loads; the form is
- * told from the encoder's inputs, matched by position (the exporter does not pin tensor names).
+ * (`planPatches` after `padToMinimum`), the patch encoder run on them in batches, their features
+ * [1, L, 1096] in patch order through the aggregator, and the logit's sigmoid. Either export form
+ * loads; the form is told from the encoder's inputs, matched by position (the exporter does not pin
+ * tensor names).
+ *
+ * The patches of concurrent detections share encoder batches through one micro-batcher that takes
+ * them round-robin across images, so a small image is not kept behind a large one's hundreds of
+ * patches. Patches are copied out of their image only when their batch runs, so a queued image
+ * costs its decoded size, not its patches' (a float copy of every patch would be 4× more).
  */
 export class SpaiDetector {
+  private readonly batcher: MicroBatcher<QueuedPatch, Float32Array>;
+  private totals = { batches: 0, patches: 0, preparingMs: 0, encoderMs: 0, aggregations: 0, aggregatorMs: 0 };
+
   private constructor(
     readonly form: SpaiExportForm,
     readonly encoder: ModelSession,
@@ -111,8 +147,19 @@ export class SpaiDetector {
     readonly encoderBatchSize: number,
     /** The caller-side spectral split of the `--exclude-preprocessing` form; none for the default form. */
     private readonly filter: SpectralFilter | undefined,
-  ) {}
+    options: SpaiDetectorOptions,
+  ) {
+    this.batcher = new MicroBatcher({
+      name: encoder.name,
+      runBatch: (patches) => this.encode(patches),
+      maxBatchSize: encoderBatchSize,
+      maxWaitMs: options.batchWaitMs ?? 0,
+      maxQueued: options.maxQueuedPatches ?? DEFAULT_SPAI_MAX_QUEUED_PATCHES,
+      interleaveGroups: true,
+    });
+  }
 
+  /** Loads both graphs of the export in `source`, checks them, and runs each once so that the first image does not pay for initialisation. */
   static async load(store: ModelStore, sessions: ModelSessions, source: SpaiSource, options: SpaiDetectorOptions = {}): Promise<SpaiDetector> {
     const batchSize = options.encoderBatchSize ?? DEFAULT_SPAI_ENCODER_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`encoderBatchSize must be a positive integer, got ${batchSize}`);
@@ -122,30 +169,63 @@ export class SpaiDetector {
     const [encoder, aggregator] = await Promise.all(resolved.files.map(({ file, path }) => sessions.load(path, { name: `${source.repo}/${file}` })));
     const form = encoderForm(encoder);
     checkAggregator(aggregator);
+    await encoder.warmUp();
+    await aggregator.warmUp();
     // A graph exported with a fixed batch (SPAI documents [1, 3, 224, 224]) takes that many patches per run.
     const fixedBatch = encoder.inputs[0].isTensor ? encoder.inputs[0].shape[0] : undefined;
     const perRun = typeof fixedBatch === 'number' ? Math.min(batchSize, fixedBatch) : batchSize;
-    return new SpaiDetector(form, encoder, aggregator, perRun, form === 'exclude-preprocessing' ? new SpectralFilter(SPAI_PATCH_SIZE) : undefined);
+    const filter = form === 'exclude-preprocessing' ? new SpectralFilter(SPAI_PATCH_SIZE) : undefined;
+    return new SpaiDetector(form, encoder, aggregator, perRun, filter, options);
   }
 
+  /** `image` is RGB, CHW, in [0, 1] (floats, or 8-bit samples read as / 255). */
   async detect(image: ChwImage, options: SpaiDetectOptions = {}): Promise<SpaiDetection> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const { plan, patches } = spaiPatches(image, { maxPatches: options.maxPatches });
-    const patchValues = 3 * SPAI_PATCH_SIZE * SPAI_PATCH_SIZE;
+    assertChwImage(image);
+    if (image.channels !== 3) throw new RangeError(`SPAI takes RGB images, got ${image.channels} channels`);
+    const padded = padToMinimum(image, SPAI_PATCH_SIZE);
+    const plan = planPatches(padded.height, padded.width, { maxPatches: options.maxPatches });
+
+    const queued = performance.now();
+    const patches = plan.origins.map((origin) => ({ item: { image: padded, origin } }));
+    const encoded = await this.batcher.submitAll(patches, { signal, group: patches });
+    const encoderMs = performance.now() - queued;
+
     const features = new Float32Array(plan.used * SPAI_FEATURE_DIM);
-    for (let start = 0; start < plan.used; start += this.encoderBatchSize) {
-      signal?.throwIfAborted();
-      const count = Math.min(this.encoderBatchSize, plan.used - start);
-      // A copy: an inference thread takes over the buffers it is sent.
-      const batch = patches.slice(start * patchValues, (start + count) * patchValues);
-      const inputs = this.filter ? this.bands(batch, count) : [batch];
-      const encoded = await this.runOne(this.encoder, inputs, [count, 3, SPAI_PATCH_SIZE, SPAI_PATCH_SIZE], count * SPAI_FEATURE_DIM, signal);
-      features.set(encoded, start * SPAI_FEATURE_DIM);
-    }
+    encoded.forEach((patchFeatures, index) => features.set(patchFeatures, index * SPAI_FEATURE_DIM));
     signal?.throwIfAborted();
+    const aggregating = performance.now();
     const [logit] = await this.runOne(this.aggregator, [features], [1, plan.used, SPAI_FEATURE_DIM], 1, signal);
-    return { score: sigmoid(logit), logit, patchesUsed: plan.used, patchesTotal: plan.total, mode: plan.mode };
+    const aggregatorMs = performance.now() - aggregating;
+    this.totals.aggregations += 1;
+    this.totals.aggregatorMs += aggregatorMs;
+    return { score: sigmoid(logit), logit, patchesUsed: plan.used, patchesTotal: plan.total, mode: plan.mode, encoderMs, aggregatorMs };
+  }
+
+  stats(): SpaiStageTotals & { batching: MicroBatcherStats } {
+    return { ...this.totals, batching: this.batcher.stats() };
+  }
+
+  /** Encodes the queued patches still waiting, then refuses new images. */
+  close(): Promise<void> {
+    return this.batcher.close();
+  }
+
+  /** One encoder batch: the patches copied out of their images, and split into bands for the `--exclude-preprocessing` form. */
+  private async encode(queued: readonly QueuedPatch[]): Promise<Float32Array[]> {
+    const preparing = performance.now();
+    const count = queued.length;
+    const batch = new Float32Array(count * 3 * SPAI_PATCH_SIZE * SPAI_PATCH_SIZE);
+    queued.forEach(({ image, origin }, index) => copyPatch(image, origin, batch, index));
+    const inputs = this.filter ? this.bands(batch, count) : [batch];
+    const encoding = performance.now();
+    const features = await this.runOne(this.encoder, inputs, [count, 3, SPAI_PATCH_SIZE, SPAI_PATCH_SIZE], count * SPAI_FEATURE_DIM);
+    this.totals.batches += 1;
+    this.totals.patches += count;
+    this.totals.preparingMs += encoding - preparing;
+    this.totals.encoderMs += performance.now() - encoding;
+    return queued.map((_, index) => features.subarray(index * SPAI_FEATURE_DIM, (index + 1) * SPAI_FEATURE_DIM));
   }
 
   /** The `--exclude-preprocessing` encoder's inputs, in its order: x, x_low, x_high. */
@@ -157,7 +237,7 @@ export class SpaiDetector {
   /** Feeds `inputs` to the session's inputs in order and returns its first output, checking its size. */
   private async runOne(session: ModelSession, inputs: readonly Float32Array[], dims: number[], size: number, signal?: AbortSignal): Promise<Float32Array> {
     const feeds = Object.fromEntries(session.inputs.map((input, index) => [input.name, new Tensor('float32', inputs[index], dims)]));
-    const outputs = await session.run(feeds, undefined, { cutOff: signal });
+    const outputs = await session.run(feeds, undefined, signal ? { cutOff: signal } : undefined);
     const data = outputs[session.outputs[0].name].data as Float32Array;
     if (data.length !== size)
       throw new ModelSignatureMismatchError(session.name, [`output 0 has ${data.length} values for input [${dims.join(', ')}], expected ${size}`]);

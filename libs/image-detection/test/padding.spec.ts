@@ -49,6 +49,14 @@ describe('padToMinimum', () => {
     for (let c = 0; c < 3; c++) expect(new Set(padded.data.subarray(c * 224 * 224, (c + 1) * 224 * 224))).toEqual(new Set([0.25 * (c + 1)]));
   });
 
+  it('keeps 8-bit samples 8-bit, padded by the same rule', () => {
+    const samples = Uint8Array.from({ length: 3 * 10 * 20 }, (_, i) => (i * 31) % 256);
+    const padded = padToMinimum({ data: samples, channels: 3, height: 10, width: 20 });
+    const asFloat = padToMinimum({ data: Float32Array.from(samples), channels: 3, height: 10, width: 20 });
+    expect(padded.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(padded.data)).toEqual(Array.from(asFloat.data));
+  });
+
   it('returns an image already 224 or more on both sides as it is', () => {
     const image: ChwImage = { data: new Float32Array(3 * 224 * 500), channels: 3, height: 224, width: 500 };
     expect(padToMinimum(image)).toBe(image);

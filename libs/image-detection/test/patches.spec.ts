@@ -101,6 +101,15 @@ describe('extractPatches and spaiPatches', () => {
     expect(() => extractPatches(image, [at(300, 0)])).toThrow(RangeError);
   });
 
+  it('reads 8-bit samples as value / 255, as a float image of those values gives', () => {
+    const samples = Uint8Array.from({ length: 3 * 230 * 240 }, (_, i) => (i * 7919) % 256);
+    const eight: ChwImage = { data: samples, channels: 3, height: 230, width: 240 };
+    const float: ChwImage = { ...eight, data: Float32Array.from(samples, (value) => value / 255) };
+    const origins = [at(0, 0), at(6, 16)];
+    expect(extractPatches(eight, origins)).toEqual(extractPatches(float, origins));
+    expect(extractPatches(eight, [at(0, 0)]).reduce((max, value) => Math.max(max, value), 0)).toBe(1);
+  });
+
   it('pads a 1×1 image, five-crops it, and gives five patches of its one colour', () => {
     const cut = spaiPatches({ data: Float32Array.from([0.1, 0.2, 0.3]), channels: 3, height: 1, width: 1 });
     expect([cut.paddedHeight, cut.paddedWidth, cut.plan.mode, cut.plan.used]).toEqual([224, 224, 'five-crop', 5]);

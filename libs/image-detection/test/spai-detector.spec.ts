@@ -101,6 +101,33 @@ describe('SpaiDetector (tiny replica)', () => {
     expect(Math.abs(capped.logit - (await referenceLogit(input, 4)))).toBeLessThan(1e-5);
   });
 
+  it('shares encoder batches across concurrent images round-robin, so a small image does not wait behind a large one', async () => {
+    const detector = await load(SPAI_FOLDERS.default, 4);
+    const large = image(224 * 3, 224 * 4, 5);
+    const small = image(230, 240, 6);
+    const alone = await detector.detect(small);
+    const before = detector.stats().batches;
+    const finished: string[] = [];
+    const [largeResult, smallResult] = await Promise.all([
+      detector.detect(large).then((result) => (finished.push('large'), result)),
+      detector.detect(small).then((result) => (finished.push('small'), result)),
+    ]);
+    expect(finished).toEqual(['small', 'large']);
+    expect(largeResult).toMatchObject({ patchesUsed: 12 });
+    // 17 patches in batches of 4: 5 batches whichever way they are shared, and the same scores as alone.
+    expect(detector.stats().batches - before).toBe(5);
+    expect(Math.abs(smallResult.logit - alone.logit)).toBeLessThan(1e-5);
+    expect(Math.abs(largeResult.logit - (await referenceLogit(large)))).toBeLessThan(1e-5);
+  });
+
+  it('takes 8-bit samples as value / 255', async () => {
+    const detector = await load(SPAI_FOLDERS.default);
+    const samples = Uint8Array.from({ length: 3 * 300 * 260 }, (_, i) => (i * 2654435761) % 256);
+    const eight = await detector.detect({ data: samples, channels: 3, height: 300, width: 260 });
+    const float = await detector.detect({ data: Float32Array.from(samples, (value) => value / 255), channels: 3, height: 300, width: 260 });
+    expect(eight.logit).toBe(float.logit);
+  });
+
   it('stops on an aborted signal', async () => {
     const detector = await load(SPAI_FOLDERS.default);
     await expect(detector.detect(image(224, 224, 4), { signal: AbortSignal.abort() })).rejects.toThrow();

@@ -244,4 +244,56 @@ describe('MicroBatcher', () => {
       expect(() => recordingBatcher({ maxBatchSize: 4, lookahead: 3 })).toThrow('lookahead must be at least maxBatchSize');
     });
   });
+
+  describe('interleaving groups', () => {
+    it('takes items round-robin across groups, the group with the oldest item first', async () => {
+      const held = gate();
+      const { batcher, batches } = recordingBatcher({ maxBatchSize: 4, interleaveGroups: true }, (batch) => (batch === 0 ? held.promise : undefined));
+      const running = batcher.submit(0);
+      // A large caller queues 10 items before two small ones queue 2 and 1.
+      const large = batcher.submitAll(
+        Array.from({ length: 10 }, (_, i) => ({ item: 100 + i })),
+        { group: 'large' },
+      );
+      const small = batcher.submitAll([{ item: 200 }, { item: 201 }], { group: 'small' });
+      const single = batcher.submit(300);
+      held.open();
+
+      await expect(Promise.all([running, large, small, single])).resolves.toEqual([
+        0,
+        Array.from({ length: 10 }, (_, i) => (100 + i) * 10),
+        [2000, 2010],
+        3000,
+      ]);
+      // Each batch keeps the order of arrival; the small callers finish in the first batch, not after all of `large`.
+      expect(batches).toEqual([[0], [100, 101, 200, 300], [102, 103, 104, 201], [105, 106, 107, 108], [109]]);
+    });
+
+    it('is first in, first out for items without a group', async () => {
+      const held = gate();
+      const { batcher, batches } = recordingBatcher({ maxBatchSize: 2, interleaveGroups: true }, (batch) => (batch === 0 ? held.promise : undefined));
+      const results = [0, 1, 2, 3, 4].map((item) => batcher.submit(item));
+      held.open();
+
+      await expect(Promise.all(results)).resolves.toEqual([0, 10, 20, 30, 40]);
+      expect(batches).toEqual([[0], [1, 2], [3, 4]]);
+    });
+
+    it('stops a round at maxBatchCost', async () => {
+      const held = gate();
+      const { batcher, batches } = recordingBatcher({ maxBatchSize: 8, maxBatchCost: 5, interleaveGroups: true }, (batch) => (batch === 0 ? held.promise : undefined));
+      const running = batcher.submit(0);
+      const a = batcher.submitAll([{ item: 1, cost: 2 }, { item: 2, cost: 2 }], { group: 'a' });
+      const b = batcher.submitAll([{ item: 3, cost: 2 }, { item: 4, cost: 1 }], { group: 'b' });
+      held.open();
+
+      await Promise.all([running, a, b]);
+      // Round 1 takes 1 and 3 (cost 4); item 2 (cost 2) would pass 5, so the batch ends there.
+      expect(batches).toEqual([[0], [1, 3], [2, 4]]);
+    });
+
+    it('refuses to combine with a lookahead', () => {
+      expect(() => recordingBatcher({ maxBatchSize: 2, lookahead: 4, interleaveGroups: true })).toThrow('interleaveGroups does not combine with lookahead');
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { EmbeddingModelError, ImageTooLargeError, InvalidImageError } from '../errors';
+import { ImageTooLargeError, InvalidImageError } from '@switchyard/outbound';
+import { EmbeddingModelError } from '../errors';
 import type { JsonObject } from '../model-files';
 import { BicubicResampler } from './bicubic-resampler';
 

@@ -25,6 +25,13 @@ export interface MicroBatcherOptions<Item, Result> {
    * is passed over for long. Default maxBatchSize: strictly first in, first out.
    */
   lookahead?: number;
+  /**
+   * Batches take items round-robin across the groups they were submitted in (SubmitOptions.group),
+   * the group with the oldest item first, instead of first in, first out: a caller with many items
+   * (an image's hundreds of patches) shares every batch with the callers after it instead of making
+   * them wait behind all of its items. Not combined with lookahead.
+   */
+  interleaveGroups?: boolean;
 }
 
 export interface SubmitOptions {
@@ -32,6 +39,8 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** This item's share of maxBatchCost, and what batches group by when lookahead exceeds maxBatchSize. Default 1. */
   cost?: number;
+  /** With interleaveGroups, the caller's items share this key (any value compared with ===); each item is a group of its own without it. */
+  group?: unknown;
 }
 
 export interface MicroBatcherStats {
@@ -46,6 +55,7 @@ export interface MicroBatcherStats {
 interface QueuedItem<Item, Result> {
   item: Item;
   cost: number;
+  group: unknown;
   enqueuedAt: number;
   resolve: (result: Result) => void;
   reject: (error: unknown) => void;
@@ -96,6 +106,37 @@ function similarInCost(costs: readonly number[], maxSize: number, maxCost: numbe
 }
 
 /**
+ * Takes items round-robin across groups, in order of each group's oldest item: the first item of
+ * every group, then the second of every group, and so on, while maxBatchSize and maxBatchCost allow
+ * (the first item that does not fit ends the batch).
+ */
+function roundRobin(groups: readonly unknown[], costs: readonly number[], maxSize: number, maxCost: number): BatchSelection {
+  const byGroup = new Map<unknown, number[]>();
+  groups.forEach((group, position) => {
+    const positions = byGroup.get(group) ?? [];
+    if (positions.length === 0) byGroup.set(group, positions);
+    if (positions.length < maxSize) positions.push(position);
+  });
+  const queues = [...byGroup.values()];
+  const taken: number[] = [];
+  let cost = 0;
+  fill: for (let round = 0; taken.length < maxSize; round++) {
+    let any = false;
+    for (const positions of queues) {
+      if (round >= positions.length) continue;
+      any = true;
+      const position = positions[round];
+      if (taken.length === maxSize || cost + costs[position] > maxCost) break fill;
+      taken.push(position);
+      cost += costs[position];
+    }
+    if (!any) break;
+  }
+  const full = taken.length === maxSize || taken.length < groups.length || cost === maxCost;
+  return { positions: taken.sort((a, b) => a - b), full };
+}
+
+/**
  * Groups items submitted by concurrent callers into batches for one runner: a batch closes when it
  * reaches maxBatchSize items or maxBatchCost, or when its oldest item has waited maxWaitMs. One
  * batch runs at a time, and items arriving meanwhile form the next one, which starts as soon as
@@ -119,10 +160,11 @@ export class MicroBatcher<Item, Result> {
     if (!(options.maxQueued >= 1)) throw new RangeError('maxQueued must be at least 1');
     this.lookahead = options.lookahead ?? options.maxBatchSize;
     if (!(this.lookahead >= options.maxBatchSize)) throw new RangeError('lookahead must be at least maxBatchSize');
+    if (options.interleaveGroups && this.lookahead !== options.maxBatchSize) throw new RangeError('interleaveGroups does not combine with lookahead');
     this.maxBatchCost = options.maxBatchCost ?? Number.POSITIVE_INFINITY;
   }
 
-  submit(item: Item, { signal, cost = 1 }: SubmitOptions = {}): Promise<Result> {
+  submit(item: Item, { signal, cost = 1, group }: SubmitOptions = {}): Promise<Result> {
     const { name } = this.options;
     if (this.closed) return Promise.reject(new BatcherClosedError(name));
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -142,6 +184,7 @@ export class MicroBatcher<Item, Result> {
       const queued: QueuedItem<Item, Result> = {
         item,
         cost,
+        group: group ?? Symbol('item'),
         enqueuedAt: performance.now(),
         resolve,
         reject,
@@ -158,11 +201,11 @@ export class MicroBatcher<Item, Result> {
    * them are queued, or, when they do not all fit, none is and the result rejects with
    * BatcherOverloadedError, so no share of the work runs for a caller that is refused.
    */
-  submitAll(items: readonly { item: Item; cost?: number }[], { signal }: Pick<SubmitOptions, 'signal'> = {}): Promise<Result[]> {
+  submitAll(items: readonly { item: Item; cost?: number }[], { signal, group }: Pick<SubmitOptions, 'signal' | 'group'> = {}): Promise<Result[]> {
     if (!this.closed && this.queue.length + items.length > this.options.maxQueued) {
       return Promise.reject(new BatcherOverloadedError(this.options.name, this.options.maxQueued));
     }
-    return Promise.all(items.map(({ item, cost }) => this.submit(item, { signal, cost })));
+    return Promise.all(items.map(({ item, cost }) => this.submit(item, { signal, cost, group })));
   }
 
   stats(): MicroBatcherStats {
@@ -186,6 +229,14 @@ export class MicroBatcher<Item, Result> {
 
   private selectBatch(): BatchSelection {
     const { maxBatchSize } = this.options;
+    if (this.options.interleaveGroups) {
+      return roundRobin(
+        this.queue.map((queued) => queued.group),
+        this.queue.map((queued) => queued.cost),
+        maxBatchSize,
+        this.maxBatchCost,
+      );
+    }
     const costs = this.queue.slice(0, this.lookahead).map((queued) => queued.cost);
     if (this.lookahead === maxBatchSize) return firstInLine(costs, maxBatchSize, this.maxBatchCost);
     return similarInCost(costs, maxBatchSize, this.maxBatchCost);

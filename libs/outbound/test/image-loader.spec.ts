@@ -1,7 +1,6 @@
-import { AddressPolicy } from '@switchyard/outbound';
-import { ImageDownloadError, ImageLoader, ImageTooLargeError, InvalidImageError } from '../src';
-import { startServer, type TestServer } from '../../outbound/test/support/test-server';
-import { pngOf } from './support/images';
+import sharp from 'sharp';
+import { AddressPolicy, ImageDownloadError, ImageLoader, ImageTooLargeError, InvalidImageError } from '../src';
+import { startServer, type TestServer } from './support/test-server';
 
 describe('ImageLoader', () => {
   let server: TestServer;
@@ -10,7 +9,9 @@ describe('ImageLoader', () => {
   const publicOnly = new ImageLoader({ maxBytes: 5000, timeoutMs: 1000, maxRedirects: 2, addressPolicy: AddressPolicy.PUBLIC_ONLY });
 
   beforeAll(async () => {
-    png = await pngOf(8, 8, () => [1, 2, 3]);
+    png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+      .png()
+      .toBuffer();
     server = await startServer((request, response) => {
       const routes: Record<string, () => void> = {
         '/cat.png': () => response.writeHead(200, { 'content-type': 'image/png' }).end(png),

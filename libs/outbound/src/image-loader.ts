@@ -1,7 +1,9 @@
 import { STATUS_CODES } from 'node:http';
-import { AddressPolicy, OutboundError, ResponseTooLargeError, safeRequest, type SafeRequestOptions } from '@switchyard/outbound';
+import type { AddressPolicy } from './address-policy';
+import { OutboundError, ResponseTooLargeError } from './errors';
+import { ImageDownloadError, ImageTooLargeError, InvalidImageError } from './image-errors';
+import { safeRequest, type SafeRequestOptions } from './safe-request';
 import { base64Payload } from '@switchyard/shared';
-import { ImageDownloadError, ImageTooLargeError, InvalidImageError } from '../errors';
 
 export interface ImageLoaderOptions {
   /** Largest image accepted, downloaded or decoded. */
