@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineQueueContract } from './queue-contract';
 import { QUEUES } from '../queues';
+import { imageBase64Schema, imageUrlSchema } from './image-input';
 
 export type EmbeddingModality = 'text' | 'image';
 
@@ -81,30 +82,6 @@ export const DEFAULT_EMBEDDER_LIMITS: EmbedderLimits = {
   maxImageBytes: 10 * 1024 * 1024,
 };
 
-export const MAX_IMAGE_URL_LENGTH = 2048;
-
-const DATA_URI_PREFIX = /^data:image\/[a-z0-9.+-]+;base64,/i;
-// Standard or URL-safe alphabet, optional padding; whitespace is allowed (line-wrapped `base64` output).
-const BASE64_BODY = /^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/;
-
-/** The base64 text of an image (a `data:image/…;base64,` URI or bare base64), without prefix. */
-export function base64Payload(value: string): string {
-  return value.replace(DATA_URI_PREFIX, '');
-}
-
-function isBase64(value: string): boolean {
-  const payload = base64Payload(value);
-  const significant = payload.replace(/[\s=]/g, '').length;
-  // A lone sixth of a byte (length ≡ 1 mod 4) cannot come from any input.
-  return significant > 0 && significant % 4 !== 1 && BASE64_BODY.test(payload);
-}
-
-/** Length of the base64 text of `bytes` bytes, with room for a data URI prefix and line breaks. */
-function maxBase64Length(bytes: number): number {
-  const encoded = Math.ceil(bytes / 3) * 4;
-  return encoded + Math.ceil(encoded / 76) * 2 + 100;
-}
-
 function invalidKeys(input: Record<string, unknown>): boolean {
   const keys = Object.keys(input);
   const content = keys.filter((key) => (EMBEDDER_INPUT_KEYS as readonly string[]).includes(key));
@@ -120,14 +97,8 @@ export function createEmbedderContract(limits: EmbedderLimits = DEFAULT_EMBEDDER
     .string({ error: 'must be a string' })
     .min(1, 'must not be empty')
     .max(limits.maxTextChars, `is longer than the limit of ${limits.maxTextChars} characters`);
-  const imageUrl = z
-    .string({ error: 'must be a string' })
-    .max(MAX_IMAGE_URL_LENGTH, `is longer than ${MAX_IMAGE_URL_LENGTH} characters`)
-    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }));
-  const imageBase64 = z
-    .string({ error: 'must be a string' })
-    .max(maxBase64Length(limits.maxImageBytes), `is larger than the limit of ${limits.maxImageBytes} bytes`)
-    .refine(isBase64, 'is not valid base64 (or a data:image/…;base64, URI)');
+  const imageUrl = imageUrlSchema();
+  const imageBase64 = imageBase64Schema(limits.maxImageBytes);
   const list = <Item extends z.ZodType>(key: EmbedderInputKey, item: Item, max: number) =>
     z
       .array(item, { error: `'${key}' must be a list` })
