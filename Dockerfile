@@ -58,7 +58,7 @@ FROM build AS runtime-modules
 RUN npm prune --omit=dev --no-audit --no-fund
 
 # The workspaces as the runtime needs them: package.json (the node_modules symlinks resolve
-# `main` through it) and dist.
+# `main` through it) and dist (the gateway's includes dist/web, the built /verify page it serves).
 FROM build AS app-files
 RUN find apps libs -mindepth 2 -maxdepth 2 ! -name package.json ! -name dist -exec rm -rf {} +
 

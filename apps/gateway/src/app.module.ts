@@ -9,11 +9,12 @@ import { JobsModule } from './jobs/jobs.module';
 import { OpenAiModule } from './openai/openai.module';
 import { OpsModule } from './ops/ops.module';
 import { RetentionModule } from './retention/retention.module';
+import { WebModule } from './web/web.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The feature modules of each role; see docs/architecture.md. */
 const ROLE_MODULES: Record<GatewayRole, Type[]> = {
-  api: [JobsModule, OpenAiModule, BlobsModule, AdminModule],
+  api: [JobsModule, OpenAiModule, BlobsModule, AdminModule, WebModule],
   recorder: [EventsModule, RetentionModule],
   notifier: [WebhooksModule],
 };
