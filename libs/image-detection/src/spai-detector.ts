@@ -143,6 +143,8 @@ export class SpaiDetector {
     readonly form: SpaiExportForm,
     readonly encoder: ModelSession,
     readonly aggregator: ModelSession,
+    /** The commit the graphs' files belong to; null for a model folder, which has no revisions. */
+    readonly revision: string | null,
     /** Patches per encoder run. */
     readonly encoderBatchSize: number,
     /** The caller-side spectral split of the `--exclude-preprocessing` form; none for the default form. */
@@ -175,7 +177,7 @@ export class SpaiDetector {
     const fixedBatch = encoder.inputs[0].isTensor ? encoder.inputs[0].shape[0] : undefined;
     const perRun = typeof fixedBatch === 'number' ? Math.min(batchSize, fixedBatch) : batchSize;
     const filter = form === 'exclude-preprocessing' ? new SpectralFilter(SPAI_PATCH_SIZE) : undefined;
-    return new SpaiDetector(form, encoder, aggregator, perRun, filter, options);
+    return new SpaiDetector(form, encoder, aggregator, resolved.revision, perRun, filter, options);
   }
 
   /** `image` is RGB, CHW, in [0, 1] (floats, or 8-bit samples read as / 255). */

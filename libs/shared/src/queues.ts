@@ -5,6 +5,7 @@
 export const QUEUES = {
   echo: 'echo',
   embedder: 'embedder',
+  spai: 'spai',
   /** Webhook deliveries, one job per delivery, worked by the gateway's notifier. */
   webhooks: 'webhooks',
   /** The gateway's periodic work: the retention sweep. */

@@ -7,7 +7,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
 import { generateModels } from '@switchyard/model-zoo';
-import { createLogger, embedderContract, JobStateStore, RedisKeys, type QueueContract } from '@switchyard/shared';
+import { createLogger, embedderContract, JobStateStore, RedisKeys, spaiContract, type QueueContract } from '@switchyard/shared';
+import { SpaiService } from '@switchyard/image-detection';
 import { BlobClaimCheck } from '@switchyard/blobs';
 import { newEchoJob } from '@switchyard/testing';
 import { BullMqJobServer, createWorkerMicroservice, EchoModule, loadWorkerConfig } from '@switchyard/worker';
@@ -19,6 +20,8 @@ import { echoContract } from '@switchyard/shared';
 import { loadEmbedderConfig } from '../../../embedder/src/config';
 import { embedderModule } from '../../../embedder/src/embedder.module';
 import { EmbeddingService } from '../../../embedder/src/embedding-service';
+import { loadDetectorWorkerConfig } from '../../../detector-worker/src/config';
+import { detectorWorkerModule } from '../../../detector-worker/src/detector-worker.module';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The blob store gateways and workers of one test file share, as they would through configuration. */
@@ -136,6 +139,31 @@ export class EmbedderWorkerUnderTest {
     const embeddings = await EmbeddingService.load(config, createLogger('test-embedder', 'warn'));
     const app = await startWorkerApp(embedderModule(embeddings), [embedderContract, echoContract], prefix, { concurrency: options.concurrency ?? 32 });
     return new EmbedderWorkerUnderTest(app, embeddings, modelsDir);
+  }
+
+  /** Stops taking jobs, lets the running ones finish and releases the models. */
+  async close(): Promise<void> {
+    await this.app.close();
+    rmSync(this.modelsDir, { recursive: true, force: true });
+  }
+}
+
+/** An in-process detector worker on the tiny SPAI replica of the model zoo, generated into a folder of its own. */
+export class DetectorWorkerUnderTest {
+  private constructor(
+    readonly app: INestMicroservice,
+    readonly spai: SpaiService,
+    private readonly modelsDir: string,
+  ) {}
+
+  /** `env` takes the detector worker's settings (SPAI_*), e.g. SPAI_IMAGE_FETCH_ALLOW for a local image server. */
+  static async start(prefix: string, env: Record<string, string> = {}, options: { concurrency?: number } = {}): Promise<DetectorWorkerUnderTest> {
+    const modelsDir = mkdtempSync(join(tmpdir(), 'sy-detector-models-'));
+    await generateModels({ outDir: modelsDir, tiers: ['tiny'], models: ['spai'] });
+    const config = loadDetectorWorkerConfig({ MODEL_DIR: join(modelsDir, 'tiny'), MODEL_CACHE_DIR: join(modelsDir, 'cache'), HF_HUB_OFFLINE: 'true', ...env });
+    const spai = await SpaiService.load(config.spai, createLogger('test-detector', 'warn'));
+    const app = await startWorkerApp(detectorWorkerModule(spai), [spaiContract, echoContract], prefix, { concurrency: options.concurrency ?? 8 });
+    return new DetectorWorkerUnderTest(app, spai, modelsDir);
   }
 
   /** Stops taking jobs, lets the running ones finish and releases the models. */

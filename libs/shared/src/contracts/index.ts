@@ -2,3 +2,4 @@ export * from './queue-contract';
 export * from './echo.contract';
 export * from './image-input';
 export * from './embedder.contract';
+export * from './spai.contract';
