@@ -6,3 +6,4 @@ export * from './spectral-filter';
 export * from './spai-detector';
 export * from './errors';
 export * from './decode';
+export * from './perceptual-hash';
