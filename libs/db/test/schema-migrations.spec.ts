@@ -12,6 +12,7 @@ const POSTGRES_TYPES: Record<string, string> = {
   Boolean: 'bool',
   DateTime: 'timestamp',
   Json: 'jsonb',
+  Float: 'float8',
 };
 
 interface ExpectedColumn {

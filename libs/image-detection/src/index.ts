@@ -7,3 +7,4 @@ export * from './spai-detector';
 export * from './errors';
 export * from './decode';
 export * from './spai-service';
+export * from './perceptual-hash';

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ApiKeyRepository } from './api-key.repository';
+import { ImageVerdictRepository } from './image-verdict.repository';
 import { JobEventRepository } from './job-event.repository';
 import { JobRepository } from './job.repository';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 
 /** The job record in Postgres: one repository per kind of row; services use these, never Prisma. */
 @Module({
-  providers: [JobRepository, JobEventRepository, WebhookDeliveryRepository, ApiKeyRepository],
-  exports: [JobRepository, JobEventRepository, WebhookDeliveryRepository, ApiKeyRepository],
+  providers: [JobRepository, JobEventRepository, WebhookDeliveryRepository, ApiKeyRepository, ImageVerdictRepository],
+  exports: [JobRepository, JobEventRepository, WebhookDeliveryRepository, ApiKeyRepository, ImageVerdictRepository],
 })
 export class DatabaseModule {}
