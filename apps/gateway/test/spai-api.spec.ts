@@ -9,7 +9,7 @@ import { DetectorWorkerUnderTest, startTestPlatform, type GatewayUnderTest, type
 const BASE64_PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 /** SPAI's logit computed apart: the bare graphs of the replica fed by position, one patch per run, sigmoid in float64. */
-async function referenceScore(modelsDir: string, bytes: Buffer): Promise<number> {
+async function referenceScore(modelsDir: string, bytes: Buffer, maxPatches: number): Promise<number> {
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const plane = info.width * info.height;
   const chw = new Float32Array(3 * plane);
@@ -18,7 +18,7 @@ async function referenceScore(modelsDir: string, bytes: Buffer): Promise<number>
   const folder = join(modelsDir, 'tiny/mever-team/spai', SPAI_FOLDERS.default);
   const encoder = await ort.InferenceSession.create(join(folder, 'patch_encoder.onnx'));
   const aggregator = await ort.InferenceSession.create(join(folder, 'patch_aggregator.onnx'));
-  const { plan, patches } = spaiPatches(image);
+  const { plan, patches } = spaiPatches(image, { maxPatches });
   const size = 3 * 224 * 224;
   const features = new Float32Array(plan.used * SPAI_FEATURE_DIM);
   for (let p = 0; p < plan.used; p++) {
@@ -93,7 +93,7 @@ describe('spai endpoint through the RunPod-compatible API', () => {
 
     it('scores the 1×1 PNG sample: padded to 224, five-cropped, the score the bare graphs give', async () => {
       const output = await completed({ image_base64: BASE64_PIXEL });
-      const expected = await referenceScore(worker.modelsDir, Buffer.from(BASE64_PIXEL, 'base64'));
+      const expected = await referenceScore(worker.modelsDir, Buffer.from(BASE64_PIXEL, 'base64'), 4);
       expect(Math.abs(output.score - expected)).toBeLessThan(1e-5);
       expect(output).toEqual({
         is_ai_generated: output.score >= 0.5,
@@ -127,6 +127,7 @@ describe('spai endpoint through the RunPod-compatible API', () => {
     it('fetches image_url with the SSRF-safe client, and reads `image` as a URL, a data URL or bare base64', async () => {
       const byUrl = await completed({ image_url: `${images.origin}/photo.jpg` });
       expect(byUrl).toMatchObject({ image_size: { width: 500, height: 300 }, patch_mode: 'five-crop', timings_ms: { fetch: expect.any(Number) } });
+      expect(Math.abs(byUrl.score - (await referenceScore(worker.modelsDir, photo, 4)))).toBeLessThan(1e-5);
       const dataUrl = `data:image/jpeg;base64,${photo.toString('base64')}`;
       for (const image of [`${images.origin}/photo.jpg`, dataUrl, photo.toString('base64')]) {
         expect((await completed({ image })).score).toBeCloseTo(byUrl.score, 6);

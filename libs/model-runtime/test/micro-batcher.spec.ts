@@ -281,10 +281,24 @@ describe('MicroBatcher', () => {
 
     it('stops a round at maxBatchCost', async () => {
       const held = gate();
-      const { batcher, batches } = recordingBatcher({ maxBatchSize: 8, maxBatchCost: 5, interleaveGroups: true }, (batch) => (batch === 0 ? held.promise : undefined));
+      const { batcher, batches } = recordingBatcher({ maxBatchSize: 8, maxBatchCost: 5, interleaveGroups: true }, (batch) =>
+        batch === 0 ? held.promise : undefined,
+      );
       const running = batcher.submit(0);
-      const a = batcher.submitAll([{ item: 1, cost: 2 }, { item: 2, cost: 2 }], { group: 'a' });
-      const b = batcher.submitAll([{ item: 3, cost: 2 }, { item: 4, cost: 1 }], { group: 'b' });
+      const a = batcher.submitAll(
+        [
+          { item: 1, cost: 2 },
+          { item: 2, cost: 2 },
+        ],
+        { group: 'a' },
+      );
+      const b = batcher.submitAll(
+        [
+          { item: 3, cost: 2 },
+          { item: 4, cost: 1 },
+        ],
+        { group: 'b' },
+      );
       held.open();
 
       await Promise.all([running, a, b]);

@@ -153,7 +153,8 @@ export class DetectorWorkerUnderTest {
   private constructor(
     readonly app: INestMicroservice,
     readonly spai: SpaiService,
-    private readonly modelsDir: string,
+    /** Where the replica the worker runs lies, for tests that run its graphs apart. */
+    readonly modelsDir: string,
   ) {}
 
   /** `env` takes the detector worker's settings (SPAI_*), e.g. SPAI_IMAGE_FETCH_ALLOW for a local image server. */

@@ -32,12 +32,10 @@ export const SPAI_HEALTH_OUTPUT = { status: 'ok', message: 'spai-ready' } as con
 export function createSpaiContract(limits: SpaiLimits = DEFAULT_SPAI_LIMITS) {
   const imageBase64 = imageBase64Schema(limits.maxImageBytes);
   const imageUrl = imageUrlSchema();
-  const eitherForm = z
-    .string({ error: 'must be a string' })
-    .superRefine((value, ctx) => {
-      const parsed = (isImageUrl(value) ? imageUrl : imageBase64).safeParse(value);
-      for (const issue of parsed.error?.issues ?? []) ctx.addIssue({ code: 'custom', message: issue.message });
-    });
+  const eitherForm = z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+    const parsed = (isImageUrl(value) ? imageUrl : imageBase64).safeParse(value);
+    for (const issue of parsed.error?.issues ?? []) ctx.addIssue({ code: 'custom', message: issue.message });
+  });
 
   const input = z
     .object(
@@ -63,9 +61,7 @@ export function createSpaiContract(limits: SpaiLimits = DEFAULT_SPAI_LIMITS) {
           code: 'custom',
           path: given.length === 0 ? [] : [given[1]],
           message:
-            given.length === 0
-              ? 'needs an image: image_base64, image_url or image (or health_check: true)'
-              : `give one image, not ${given.join(' and ')}`,
+            given.length === 0 ? 'needs an image: image_base64, image_url or image (or health_check: true)' : `give one image, not ${given.join(' and ')}`,
         });
       }
     });
