@@ -70,7 +70,9 @@ function valueBytes(view: DataView, offset: number, length: number): Uint8Array 
 }
 
 function readAscii(view: DataView, count: number, offset: number): string {
-  return decodeUtf8(valueBytes(view, offset, count)).replace(/\0+$/, '').trim();
+  return decodeUtf8(valueBytes(view, offset, count))
+    .replace(/\0+$/, '')
+    .trim();
 }
 
 /** UserComment starts with an 8-byte character code; A1111 writes "UNICODE" followed by UTF-16. */

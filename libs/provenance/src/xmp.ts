@@ -40,7 +40,10 @@ function propertyValues(packet: string, name: string): string[] {
     if (resource) values.push(resource[1] ?? resource[2]);
     if (match[2] !== undefined) values.push(...elementTexts(match[2]));
   }
-  return values.map(unescapeXml).map((value) => value.trim()).filter((value) => value.length > 0);
+  return values
+    .map(unescapeXml)
+    .map((value) => value.trim())
+    .filter((value) => value.length > 0);
 }
 
 function elementTexts(content: string): string[] {

@@ -52,7 +52,9 @@ describe('readProvenance', () => {
   });
 
   it('matches generator names on whole words only', async () => {
-    const organ = await sharp(await baseJpeg()).withExif({ IFD0: { Artist: 'Organ photographer', Software: 'Imagenet tools' } }).toBuffer();
+    const organ = await sharp(await baseJpeg())
+      .withExif({ IFD0: { Artist: 'Organ photographer', Software: 'Imagenet tools' } })
+      .toBuffer();
     expect((await readProvenance(organ)).evidence).toEqual([]);
     const report = await readProvenance(fixtures.a1111Jpeg);
     expect(report.evidence).toEqual([
@@ -62,13 +64,17 @@ describe('readProvenance', () => {
 
   it('reads A1111 parameters from EXIF UserComment as strong evidence', async () => {
     const comment = Buffer.concat([Buffer.from('UNICODE\0'), Buffer.from(A1111_PARAMETERS, 'utf16le').swap16()]);
-    const jpeg = await sharp(await baseJpeg()).withExif({ IFD0: { Software: 'x' } }).toBuffer();
+    const jpeg = await sharp(await baseJpeg())
+      .withExif({ IFD0: { Software: 'x' } })
+      .toBuffer();
     const report = await readProvenance(withUserComment(jpeg, comment));
     expect(kinds(report)).toContain('strong:exif.userComment.parameters');
   });
 
   it('leaves a camera JPEG without evidence', async () => {
-    const camera = await sharp(await baseJpeg()).withExif({ IFD0: { Make: 'Canon', Model: 'Canon EOS R5', Software: 'Firmware 1.8.1' } }).toBuffer();
+    const camera = await sharp(await baseJpeg())
+      .withExif({ IFD0: { Make: 'Canon', Model: 'Canon EOS R5', Software: 'Firmware 1.8.1' } })
+      .toBuffer();
     const report = await readProvenance(camera);
     expect(report).toEqual({ format: 'jpeg', evidence: [], unreadable: [] });
   });
@@ -84,7 +90,11 @@ describe('readProvenance', () => {
   });
 
   it('puts strong evidence first and drops duplicates', async () => {
-    const png = withPngChunks(await basePng(), [text('Software', 'Stable Diffusion'), text('parameters', A1111_PARAMETERS), text('parameters', A1111_PARAMETERS)]);
+    const png = withPngChunks(await basePng(), [
+      text('Software', 'Stable Diffusion'),
+      text('parameters', A1111_PARAMETERS),
+      text('parameters', A1111_PARAMETERS),
+    ]);
     expect(kinds(await readProvenance(png))).toEqual(['strong:png.parameters', 'weak:png.software']);
   });
 

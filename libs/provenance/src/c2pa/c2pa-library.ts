@@ -15,8 +15,9 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (spec
 let library: Promise<C2paLibrary> | undefined;
 
 export function loadC2paLibrary(): Promise<C2paLibrary> {
-  library ??= Promise.all([importEsm('@trustnxt/c2pa-ts/jumbf'), importEsm('@trustnxt/c2pa-ts/manifest')]).then(
-    ([jumbf, manifest]) => ({ jumbf: jumbf as typeof Jumbf, manifest: manifest as typeof Manifest }),
-  );
+  library ??= Promise.all([importEsm('@trustnxt/c2pa-ts/jumbf'), importEsm('@trustnxt/c2pa-ts/manifest')]).then(([jumbf, manifest]) => ({
+    jumbf: jumbf as typeof Jumbf,
+    manifest: manifest as typeof Manifest,
+  }));
   return library;
 }

@@ -16,7 +16,7 @@ export async function readC2pa(bytes: Uint8Array, jumbf: Uint8Array, mimeType: s
     if (manifest) declared = summarise(manifest);
   } catch (error) {
     // c2pa-ts throws plain Errors and TypeErrors as well as its own for boxes it cannot parse.
-    throw new MalformedMetadataError('C2PA manifest store', error instanceof Error ? error.message : String(error), { cause: error });
+    throw new MalformedMetadataError('C2PA manifest store', describe(error), { cause: error });
   }
   if (!manifest || !declared) throw new MalformedMetadataError('C2PA manifest store', 'no active manifest');
   return { ...declared, ...(await validate(manifest, new BytesAsset(bytes, jumbf, mimeType))) };
@@ -44,11 +44,18 @@ async function validate(manifest: Manifest, asset: BytesAsset): Promise<Pick<C2p
     if (result.isValid) return { signature: 'valid', problems };
     return { signature: 'invalid', problems: problems.length > 0 ? problems : ['the manifest does not validate'] };
   } catch (error) {
-    return { signature: 'unverified', problems: [`validation failed: ${error instanceof Error ? error.message : String(error)}`] };
+    return { signature: 'unverified', problems: [`validation failed: ${describe(error)}`] };
   }
 }
 
 /** Distinct string values; a manifest's CBOR may hold anything where a string belongs. */
 function strings(values: unknown[]): string[] {
   return [...new Set(values.filter((value): value is string => typeof value === 'string'))];
+}
+
+/** c2pa-ts's ValidationError carries its status code and often no message. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return [typeof code === 'string' ? code : undefined, error.message].filter(Boolean).join(': ') || error.name;
 }

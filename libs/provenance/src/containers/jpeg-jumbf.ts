@@ -33,9 +33,7 @@ export function assembleJumbfSegments(segments: JumbfSegment[]): Uint8Array | un
     if (ascii(first, SEGMENT_HEADER + 4, 4) !== 'jumb') continue;
     group.sort((a, b) => a.sequence - b.sequence);
     const headerLength = readUint32BE(first, SEGMENT_HEADER) === 1 ? 16 : 8;
-    const parts = group.map(({ segment }, index) =>
-      segment.payload.subarray(index === 0 ? SEGMENT_HEADER : SEGMENT_HEADER + headerLength),
-    );
+    const parts = group.map(({ segment }, index) => segment.payload.subarray(index === 0 ? SEGMENT_HEADER : SEGMENT_HEADER + headerLength));
     const jumbf = concatBytes(parts);
     if (jumbf.length > LIMITS.maxJumbfBytes) throw new MalformedMetadataError('JPEG APP11', 'JUMBF store over the size limit');
     return jumbf;

@@ -2,15 +2,21 @@ import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 export async function basePng(): Promise<Buffer> {
-  return sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 80, b: 40 } } }).png().toBuffer();
+  return sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 80, b: 40 } } })
+    .png()
+    .toBuffer();
 }
 
 export async function baseJpeg(): Promise<Buffer> {
-  return sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40, g: 80, b: 200 } } }).jpeg().toBuffer();
+  return sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40, g: 80, b: 200 } } })
+    .jpeg()
+    .toBuffer();
 }
 
 export async function baseWebp(): Promise<Buffer> {
-  return sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40, g: 200, b: 80 } } }).webp().toBuffer();
+  return sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40, g: 200, b: 80 } } })
+    .webp()
+    .toBuffer();
 }
 
 export function pngChunk(type: string, data: Uint8Array): Buffer {

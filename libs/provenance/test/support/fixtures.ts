@@ -1,5 +1,20 @@
 import sharp from 'sharp';
-import { app11Segments, baseJpeg, basePng, baseWebp, itxt, pngChunk, riffChunk, text, withJpegSegments, withPngChunks, withWebpChunks, xmpPacket, xmpSegment, ztxt } from './containers';
+import {
+  app11Segments,
+  baseJpeg,
+  basePng,
+  baseWebp,
+  itxt,
+  pngChunk,
+  riffChunk,
+  text,
+  withJpegSegments,
+  withPngChunks,
+  withWebpChunks,
+  xmpPacket,
+  xmpSegment,
+  ztxt,
+} from './containers';
 import { buildManifestStore, TRAINED } from './jumbf';
 
 export const A1111_PARAMETERS = 'a castle on a hill\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Model hash: abc123';
@@ -29,6 +44,9 @@ export async function buildFixtures(): Promise<Record<string, Buffer>> {
     c2paSplitJpeg: withJpegSegments(jpeg, app11Segments(MANIFEST, 2)),
     c2paPng: withPngChunks(png, [pngChunk('caBX', MANIFEST)]),
     c2paWebp: withWebpChunks(webp, [riffChunk('C2PA', MANIFEST)]),
-    a1111Jpeg: await sharp(jpeg).withExif({ IFD0: { Software: 'Made with Midjourney' } }).jpeg().toBuffer(),
+    a1111Jpeg: await sharp(jpeg)
+      .withExif({ IFD0: { Software: 'Made with Midjourney' } })
+      .jpeg()
+      .toBuffer(),
   };
 }
