@@ -9,8 +9,10 @@ export interface C2paLibrary {
 /**
  * @trustnxt/c2pa-ts is ESM-only (its exports have only an "import" condition) and this repo compiles to
  * CommonJS, where swc would turn `import()` into `require()`. A Function-built import() survives compilation.
+ * V8 caches functions built from the same source text and keeps the first one's module context (under Jest's
+ * --experimental-vm-modules, a test file whose environment is gone), so each load of this module gets its own text.
  */
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+export const importEsm = new Function('specifier', `return import(specifier); // ${Date.now()}.${Math.random()}`) as (specifier: string) => Promise<unknown>;
 
 let library: Promise<C2paLibrary> | undefined;
 

@@ -16,6 +16,7 @@ import {
   ztxt,
 } from './containers';
 import { buildManifestStore, TRAINED } from './jumbf';
+import { signedJpeg } from './signed-manifest';
 
 export const A1111_PARAMETERS = 'a castle on a hill\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Model hash: abc123';
 export const XMP_ATTRIBUTE = xmpPacket(
@@ -28,6 +29,8 @@ export const MANIFEST = buildManifestStore({
   claimGenerator: 'OpenAI DALL·E c2pa-rs/0.31',
   actions: [{ action: 'c2pa.created', digitalSourceType: TRAINED }],
 });
+
+export const SIGNED_CLAIM_GENERATOR = 'OpenAI DALL·E';
 
 /** Every file the tests build, by name, for the fuzz test to mutate. */
 export async function buildFixtures(): Promise<Record<string, Buffer>> {
@@ -44,6 +47,7 @@ export async function buildFixtures(): Promise<Record<string, Buffer>> {
     c2paSplitJpeg: withJpegSegments(jpeg, app11Segments(MANIFEST, 2)),
     c2paPng: withPngChunks(png, [pngChunk('caBX', MANIFEST)]),
     c2paWebp: withWebpChunks(webp, [riffChunk('C2PA', MANIFEST)]),
+    signedC2paJpeg: await signedJpeg(jpeg, SIGNED_CLAIM_GENERATOR),
     a1111Jpeg: await sharp(jpeg)
       .withExif({ IFD0: { Software: 'Made with Midjourney' } })
       .jpeg()
