@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
+import { AnalyzeModule } from './analyze/analyze.module';
 import { AuthModule } from './auth/auth.module';
 import { BlobsModule } from './blobs/blobs.module';
 import type { GatewayConfig, GatewayRole } from './config';
@@ -14,7 +15,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The feature modules of each role; see docs/architecture.md. */
 const ROLE_MODULES: Record<GatewayRole, Type[]> = {
-  api: [JobsModule, OpenAiModule, BlobsModule, AdminModule, WebModule],
+  api: [JobsModule, OpenAiModule, AnalyzeModule, BlobsModule, AdminModule, WebModule],
   recorder: [EventsModule, RetentionModule],
   notifier: [WebhooksModule],
 };

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
-import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
+import { imageFetchVariables } from '@switchyard/outbound';
+import { DEFAULT_SPAI_LIMITS, env, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
 /**
  * What a gateway process does: `api` serves the HTTP APIs (and waits on jobs for them), `recorder`
@@ -115,6 +116,17 @@ export const gatewayConfigSchema = redisConfigSchema
     MAX_QUEUED_JOBS_PER_ENDPOINT: z.coerce.number().int().min(0).default(10_000),
     /** A job still queued this long after it was accepted, with no queue entry, is failed as lost (its gateway died before enqueueing it). */
     RECONCILE_ENQUEUE_GRACE_MS: env.positiveInt(60_000),
+    /** POST /v1/analyze: the largest image accepted, uploaded, sent as base64 or fetched (its base64 must fit the spai job's 20 MB). */
+    ANALYZE_MAX_IMAGE_BYTES: env.positiveInt(DEFAULT_SPAI_LIMITS.maxImageBytes).pipe(z.number().max(DEFAULT_SPAI_LIMITS.maxImageBytes)),
+    /** Width × height allowed, read from the header before any pixel is decoded. */
+    ANALYZE_MAX_IMAGE_PIXELS: env.positiveInt(64_000_000),
+    /** Stored verdicts whose perceptual hash is within this many of 64 bits are near duplicates (the seed's 10). */
+    ANALYZE_NEAR_DUPLICATE_DISTANCE: z.coerce.number().int().min(0).max(24).default(10),
+    /** Answer a near duplicate's stored verdict instead of running the model. */
+    ANALYZE_TRUST_NEAR_DUPLICATES: env.boolean(false),
+    /** How long an analysis waits for its spai job. */
+    ANALYZE_WAIT_MS: z.coerce.number().int().min(1000).max(300_000).default(120_000),
+    ...imageFetchVariables('ANALYZE'),
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine(refineBlobConfig);

@@ -2,12 +2,14 @@ import 'reflect-metadata';
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyMultipart from '@fastify/multipart';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { NestJsonLogger, QUEUES, type Logger } from '@switchyard/shared';
 import { AppModule } from './app.module';
 import { AuthGuard } from './auth/auth.guard';
 import type { GatewayConfig } from './config';
-import { ApiExceptionFilter } from './http/api-exception.filter';
+import { ApiExceptionFilter, writeApiErrorBody } from './http/api-exception.filter';
+import { MULTIPART_LIMITS } from './analyze/analyze-request';
 import { writeOpenAiErrorBody } from './openai/openai-errors';
 import { applyBodyLimits } from './http/body-limits';
 import { BullMq } from './infra/bullmq';
@@ -28,7 +30,8 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, options.extraControllers), adapter, { bufferLogs: true });
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new NestJsonLogger(logger));
-  app.useGlobalFilters(new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody }));
+  // /v1/ is OpenAI's shape, except for the analyze route, which is Switchyard's own.
+  app.useGlobalFilters(new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody, '/v1/analyze': writeApiErrorBody }));
   app.enableShutdownHooks();
 
   const metrics = app.get(GatewayMetrics);
@@ -38,6 +41,8 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   });
 
   const servesApi = config.GATEWAY_ROLES.includes('api');
+  // Uploads to /v1/analyze: one image of at most ANALYZE_MAX_IMAGE_BYTES and a few short fields.
+  if (servesApi) await app.register(fastifyMultipart, { limits: { ...MULTIPART_LIMITS, fileSize: config.ANALYZE_MAX_IMAGE_BYTES }, throwFileSizeLimit: true });
   if (config.DOCS_ENABLED && servesApi) {
     const document = SwaggerModule.createDocument(
       app,

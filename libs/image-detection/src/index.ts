@@ -8,3 +8,4 @@ export * from './errors';
 export * from './decode';
 export * from './spai-service';
 export * from './perceptual-hash';
+export * from './verdict-fusion';

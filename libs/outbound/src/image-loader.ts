@@ -28,6 +28,11 @@ const IMAGE_CONTENT_TYPES = ['image/', 'application/octet-stream'];
 export class ImageLoader {
   constructor(private readonly options: ImageLoaderOptions) {}
 
+  /** The largest image accepted, downloaded or decoded. */
+  get maxBytes(): number {
+    return this.options.maxBytes;
+  }
+
   async download(url: string): Promise<Buffer> {
     const { maxBytes, timeoutMs, maxRedirects, addressPolicy, ca } = this.options;
     let response;

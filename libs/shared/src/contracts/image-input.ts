@@ -19,7 +19,7 @@ function isBase64(value: string): boolean {
 }
 
 /** Length of the base64 text of `bytes` bytes, with room for a data URI prefix and line breaks. */
-function maxBase64Length(bytes: number): number {
+export function maxBase64Length(bytes: number): number {
   const encoded = Math.ceil(bytes / 3) * 4;
   return encoded + Math.ceil(encoded / 76) * 2 + 100;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { QUEUES } from '../queues';
-import { imageBase64Schema, imageUrlSchema, isImageUrl } from './image-input';
+import { imageBase64Schema, imageUrlSchema, isImageUrl, maxBase64Length } from './image-input';
 import { defineQueueContract } from './queue-contract';
 
 export interface SpaiLimits {
@@ -9,10 +9,10 @@ export interface SpaiLimits {
 }
 
 /**
- * 15 MiB: its base64 fits RunPod's 20 MB /runsync body. Larger photos go by `image_url`, which the
+ * 14 MiB: its base64 fits RunPod's 20 MB /runsync body. Larger photos go by `image_url`, which the
  * worker fetches with its own byte limit.
  */
-export const DEFAULT_SPAI_LIMITS: SpaiLimits = { maxImageBytes: 15 * 1024 * 1024 };
+export const DEFAULT_SPAI_LIMITS: SpaiLimits = { maxImageBytes: 14 * 1024 * 1024 };
 
 /** The keys that carry the image; a detection request has exactly one of them. */
 export const SPAI_IMAGE_KEYS = ['image_base64', 'image_url', 'image'] as const;
@@ -95,7 +95,8 @@ export function createSpaiContract(limits: SpaiLimits = DEFAULT_SPAI_LIMITS) {
       '(URL, base64 or data URL); optional `threshold` and `max_patches`; `{health_check: true}` answers spai-ready.',
     input,
     output: z.union([detection, health]),
-    inputShape: { maxDepth: 1, maxKeys: 16 },
+    // One image of up to maxImageBytes as base64, past the platform's default string limit.
+    inputShape: { maxDepth: 1, maxKeys: 16, maxStringLength: maxBase64Length(limits.maxImageBytes) },
     // Concurrent images share encoder batches, interleaved by image.
     gpuConcurrency: 8,
   });
