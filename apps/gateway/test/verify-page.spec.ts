@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { API_KEY, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
+import { text, withPngChunks } from '../../../libs/provenance/test/support/containers';
+import { A1111_PARAMETERS } from '../../../libs/provenance/test/support/fixtures';
+import { API_KEY, DetectorWorkerUnderTest, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 /**
  * The verify page (apps/gateway/web/verify, served by src/web) in headless Chromium against the real
@@ -18,32 +19,18 @@ function chromiumPath(): string {
 
 const CSP = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
-/** A PNG chunk with its real CRC-32 (over the type and the data). */
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
-}
-
 /** A PNG as AUTOMATIC1111 saves it: a `parameters` tEXt chunk right after IHDR. */
 async function a1111Png(): Promise<Buffer> {
   const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 140, b: 200 } } })
     .png()
     .toBuffer();
-  const afterIhdr = 8 + 8 + 13 + 4; // signature, IHDR's length and type, its 13 bytes of data, its CRC
-  const text = Buffer.from(
-    'parameters\0a lighthouse at dusk, oil painting\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, Model hash: 6ce0161689',
-    'latin1',
-  );
-  return Buffer.concat([png.subarray(0, afterIhdr), pngChunk('tEXt', text), png.subarray(afterIhdr)]);
+  return withPngChunks(png, [text('parameters', A1111_PARAMETERS)]);
 }
 
 describe('the verify page', () => {
   let platform: TestPlatform;
   let gateway: GatewayUnderTest;
+  let worker: DetectorWorkerUnderTest;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -55,10 +42,12 @@ describe('the verify page', () => {
       chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
     ]);
     gateway = platform.gateway;
+    worker = await DetectorWorkerUnderTest.start(platform.stores.prefix);
   });
 
   afterAll(async () => {
     await browser?.close();
+    await worker?.close();
     await platform?.close();
   });
 
@@ -180,8 +169,7 @@ describe('the verify page', () => {
     expect(problems).toEqual([]);
   });
 
-  // enabled once /v1/analyze lands (until then the route is missing: 404, and the key is never checked)
-  it.skip('shows the 401 message when the key is wrong', async () => {
+  it('shows the 401 message when the key is wrong', async () => {
     await page.goto(`${gateway.baseUrl}/verify`);
     await page.fill('#api-key', 'not-a-valid-key');
     await page.setInputFiles('#file', { name: 'lighthouse.png', mimeType: 'image/png', buffer: await a1111Png() });
@@ -195,8 +183,7 @@ describe('the verify page', () => {
     expect(problems.filter((problem) => !problem.includes('401'))).toEqual([]);
   });
 
-  // enabled once /v1/analyze lands
-  it.skip('uploads an image and shows the verdict and the evidence', async () => {
+  it('uploads an image and shows the verdict and the evidence', async () => {
     await page.goto(`${gateway.baseUrl}/verify`);
     await page.fill('#api-key', API_KEY);
     await page.setInputFiles('#file', { name: 'lighthouse.png', mimeType: 'image/png', buffer: await a1111Png() });
