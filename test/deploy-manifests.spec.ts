@@ -25,8 +25,8 @@ type AppSpec = { role: 'http'; port: number } | WorkerApp;
 /** What each app in apps/ is; a new app fails the first test until it is added here and deployed. */
 const APPS: Record<string, AppSpec> = {
   gateway: { role: 'http', port: 8080 },
-  // The detector, generator and deployer serve the built-in echo queue until their models land.
-  'detector-worker': { role: 'worker', queue: 'echo', models: true, gpu: true },
+  'detector-worker': { role: 'worker', queue: 'spai', models: true, gpu: true },
+  // The generator and deployer serve the built-in echo queue until their models land.
   embedder: { role: 'worker', queue: 'embedder', models: true, gpu: false },
   generator: { role: 'worker', queue: 'echo', models: true, gpu: true },
   deployer: { role: 'worker', queue: 'echo', models: false, gpu: false },
