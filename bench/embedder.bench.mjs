@@ -32,6 +32,7 @@ import {
   stopProcess,
   temporaryDatabase,
   uniquePrefix,
+  waitForReady,
 } from './support/harness.mjs';
 
 // CommonJS packages whose exports Node cannot name statically.
@@ -100,19 +101,6 @@ async function makeImages(count) {
         .toBuffer();
     }),
   );
-}
-
-async function waitForReady(url, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ready = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
 }
 
 async function deleteKeys(prefix) {

@@ -114,8 +114,19 @@ if (!process.env.MODEL_DIR && !(await reachable(hubUrl))) {
 }
 
 // This launcher is for trying the platform: development mode, unless told otherwise (tracebacks in job errors).
+// SPAI's weights are published on Google Drive, not on the Hub: without an export in the model
+// folder (docs/models.md), the detector worker serves the generated replica instead of failing.
+const modelDir = process.env.MODEL_DIR ?? modelEnv.MODEL_DIR;
+const spaiEnv = {};
+if (!process.env.SPAI_REPO && !(modelDir && existsSync(join(modelDir, 'mever-team/spai')))) {
+  spaiEnv.MODEL_DIR = join(root, 'models/tiny');
+  log(
+    'no SPAI export in MODEL_DIR (its weights are not on the Hub): the detector worker uses the generated replica in models/tiny (random weights); see docs/models.md.',
+  );
+}
+
 const shared = { NODE_ENV: process.env.NODE_ENV ?? 'development', REDIS_URL: redisUrl, SWITCHYARD_API_KEY: apiKey, ...modelEnv };
-for (const app of APPS) run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env });
+for (const app of APPS) run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env, ...(app.name === 'detector-worker' ? spaiEnv : {}) });
 log(`gateway on http://localhost:${process.env.PORT ?? 8080} (docs at /docs, dashboard at /dashboard)`);
 
 process.on('SIGINT', () => stopAll(0));

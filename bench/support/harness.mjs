@@ -66,6 +66,20 @@ export async function startGatewayProcess(env) {
   return { gateway, port, apiKey };
 }
 
+/** Resolves once `url` answers 2xx (a worker's /ready once its models are loaded). */
+export async function waitForReady(url, timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ready = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
+}
+
 /** POSTs a JSON body (a string) with the API key and resolves with the answer's text. */
 export function postJson(agent, url, apiKey, body) {
   return new Promise((resolve, reject) => {

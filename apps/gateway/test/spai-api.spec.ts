@@ -169,6 +169,10 @@ describe('spai endpoint through the RunPod-compatible API', () => {
       const corrupt = Buffer.from(photo);
       corrupt.fill(0xff, 200, 600);
       expect(await failed({ image_base64: corrupt.toString('base64') })).toMatch(/^Cannot decode the image/);
+      for (const format of ['png', 'webp'] as const) {
+        const encoded = await sharp(photo).toFormat(format).toBuffer();
+        expect(await failed({ image_base64: encoded.subarray(0, encoded.length / 2).toString('base64') })).toMatch(/^Cannot decode the image/);
+      }
     });
 
     it('refuses a decompression bomb from its header', async () => {

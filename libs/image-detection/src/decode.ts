@@ -1,17 +1,11 @@
 import sharp from 'sharp';
 import type { ChwImage } from './chw-image';
-import { OversizedImageError, UndecodableImageError } from './errors';
+import { UndecodableImageError } from './errors';
+import { readImageHeader, undecodable } from './image-header';
 
 export interface SpaiDecodeLimits {
   /** Width × height allowed, checked from the header before any pixel is decoded. */
   readonly maxPixels: number;
-}
-
-/** Formats sharp renders but Pillow cannot open, so SPAI's reference never sees them. */
-const REFUSED_FORMATS = new Set(['svg', 'pdf']);
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -37,16 +31,7 @@ function reasonOf(error: unknown): string {
  */
 export async function decodeSpaiImage(bytes: Buffer, limits: SpaiDecodeLimits): Promise<ChwImage> {
   const { maxPixels } = limits;
-  let metadata: sharp.Metadata;
-  try {
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw new UndecodableImageError(reasonOf(error), { cause: error });
-  }
-  const { width, height, format } = metadata;
-  if (REFUSED_FORMATS.has(format)) throw new UndecodableImageError(`${format} is not a raster image format`);
-  if (!width || !height) throw new UndecodableImageError('the image has no dimensions');
-  if (width * height > maxPixels) throw new OversizedImageError(width, height, maxPixels);
+  const { width, height } = await readImageHeader(bytes, maxPixels);
 
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
@@ -56,7 +41,7 @@ export async function decodeSpaiImage(bytes: Buffer, limits: SpaiDecodeLimits): 
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new UndecodableImageError(reasonOf(error), { cause: error });
+    throw undecodable(error);
   }
   const { data, info } = decoded;
   if (info.channels !== 3 || info.width !== width || info.height !== height) {

@@ -6,6 +6,7 @@ export * from './spectral-filter';
 export * from './spai-detector';
 export * from './errors';
 export * from './decode';
+export * from './image-header';
 export * from './spai-service';
 export * from './perceptual-hash';
 export * from './verdict-fusion';

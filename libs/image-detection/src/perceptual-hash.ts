@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { OversizedImageError, UndecodableImageError } from './errors';
+import { UndecodableImageError } from './errors';
+import { readImageHeader, undecodable } from './image-header';
 
 /**
  * A 64-bit DCT perceptual hash (pHash), for finding near duplicates of an image already judged:
@@ -44,16 +45,11 @@ export const PERCEPTUAL_HASH_BITS = 64;
 export const DEFAULT_PERCEPTUAL_HASH_MAX_PIXELS = 100_000_000;
 
 const MASK_64 = (1n << 64n) - 1n;
-const REFUSED_FORMATS = new Set(['svg', 'pdf']);
 const REC601: [number, number, number] = [0.299, 0.587, 0.114];
 
 export interface PerceptualHashOptions {
   /** Width × height allowed, checked from the header before any pixel is decoded. */
   readonly maxPixels?: number;
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -63,16 +59,7 @@ function reasonOf(error: unknown): string {
  */
 export async function perceptualHashThumbnail(bytes: Buffer, options: PerceptualHashOptions = {}): Promise<Uint8Array> {
   const maxPixels = options.maxPixels ?? DEFAULT_PERCEPTUAL_HASH_MAX_PIXELS;
-  let metadata: sharp.Metadata;
-  try {
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw new UndecodableImageError(reasonOf(error), { cause: error });
-  }
-  const { width, height, format } = metadata;
-  if (REFUSED_FORMATS.has(format)) throw new UndecodableImageError(`${format} is not a raster image format`);
-  if (!width || !height) throw new UndecodableImageError('the image has no dimensions');
-  if (width * height > maxPixels) throw new OversizedImageError(width, height, maxPixels);
+  await readImageHeader(bytes, maxPixels);
 
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
@@ -85,7 +72,7 @@ export async function perceptualHashThumbnail(bytes: Buffer, options: Perceptual
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new UndecodableImageError(reasonOf(error), { cause: error });
+    throw undecodable(error);
   }
   const { data, info } = decoded;
   if (info.channels !== 1 || info.width !== PERCEPTUAL_HASH_SIZE || info.height !== PERCEPTUAL_HASH_SIZE) {

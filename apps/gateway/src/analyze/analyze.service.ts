@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import sharp from 'sharp';
-import { fuseVerdict, OversizedImageError, perceptualHash, SpaiImageError, type ModelVerdict } from '@switchyard/image-detection';
+import {
+  fuseVerdict,
+  OversizedImageError,
+  perceptualHash,
+  readImageHeader,
+  SpaiImageError,
+  type ImageHeader,
+  type ModelVerdict,
+} from '@switchyard/image-detection';
 import { readProvenance, type ProvenanceReport } from '@switchyard/provenance';
 import { QUEUES, type SpaiDetectionOutput } from '@switchyard/shared';
 import type { Principal } from '../auth/principal';
@@ -28,9 +35,6 @@ interface Inspection {
 type ModelOutcome = { result: ModelResult } | { error: string; jobId?: string };
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
-
-/** sharp's format names, as the API reports them. */
-const FORMAT_NAMES: Readonly<Record<string, string>> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', tiff: 'tiff', heif: 'heif', avif: 'avif' };
 
 /** A problem decoding the image the client sent, as a 4xx naming the field. */
 function imageProblem(error: unknown, field: string): ApiError | undefined {
@@ -123,16 +127,17 @@ export class AnalyzeService {
   private async inspect(subject: AnalyzeSubject): Promise<Inspection> {
     const { field } = subject;
     const maxPixels = this.config.ANALYZE_MAX_IMAGE_PIXELS;
+    let header: ImageHeader;
     let hash: bigint;
-    let metadata: sharp.Metadata;
     try {
-      [hash, metadata] = await Promise.all([perceptualHash(subject.bytes, { maxPixels }), sharp(subject.bytes, { limitInputPixels: maxPixels }).metadata()]);
+      header = await readImageHeader(subject.bytes, maxPixels);
+      hash = await perceptualHash(subject.bytes, { maxPixels });
     } catch (error) {
-      throw imageProblem(error, field) ?? new ApiError(415, 'unsupported_image', `${field}: not an image the analyzer reads`, field);
+      throw imageProblem(error, field) ?? error;
     }
     const provenance = await readProvenance(subject.bytes, { filename: subject.filename, sourceUrl: subject.sourceUrl });
-    const format = FORMAT_NAMES[metadata.format] ?? metadata.format;
-    return { image: { width: metadata.width, height: metadata.height, format, bytes: subject.bytes.length }, hash, provenance };
+    const { width, height, format } = header;
+    return { image: { width, height, format, bytes: subject.bytes.length }, hash, provenance };
   }
 
   /** Runs a spai job on the bytes and waits for it, as /runsync would. */

@@ -4,11 +4,25 @@ import { resolve } from 'node:path';
 import { TEST_REDIS_URL } from './platform';
 
 const WORKER_ENTRY = resolve(__dirname, '../../../detector-worker/dist/index.js');
+/** The replicas `npm run build` generates: the detector worker loads SPAI's before it takes jobs. */
+const TINY_MODELS = resolve(__dirname, '../../../../models/tiny');
 
-/** A worker app in its own process (built by `npm run build`), resolved once it logs that it is ready. */
+/**
+ * A worker app in its own process (built by `npm run build`) serving the echo queue unless told,
+ * resolved once it logs that it is ready.
+ */
 export async function spawnWorkerProcess(prefix: string, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, [WORKER_ENTRY], {
-    env: { ...process.env, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'info',
+      WORKER_QUEUES: 'echo',
+      MODEL_DIR: TINY_MODELS,
+      HF_HUB_OFFLINE: 'true',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolveReady, reject) => {
