@@ -91,7 +91,7 @@ async function startPlatform() {
   const healthPort = await freePort();
   const modelCache = await mkdtemp(join(tmpdir(), 'sy-bench-models-'));
   const common = { REDIS_URL, REDIS_PREFIX: prefix };
-  const { gateway, port, apiKey } = await startGatewayProcess({ ...common, DATABASE_URL: database.url, LOG_LEVEL: 'warn' });
+  const { gateway, port, apiKey } = await startGatewayProcess({ ...common, DATABASE_URL: database.url });
   const worker = spawn(process.execPath, [...profileFlags, join(root, 'apps/detector-worker/dist/index.js')], {
     env: { ...process.env, ...common, LOG_LEVEL: 'warn', HEALTH_PORT: String(healthPort), MODEL_DIR, MODEL_CACHE_DIR: modelCache, HF_HUB_OFFLINE: 'true' },
     stdio: ['ignore', 'inherit', 'inherit'],

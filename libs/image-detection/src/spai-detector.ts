@@ -130,9 +130,10 @@ function checkAggregator(session: ModelSession): void {
  * loads; the form is told from the encoder's inputs, matched by position (the exporter does not pin
  * tensor names).
  *
- * The patches of concurrent detections share encoder batches through one micro-batcher that takes
- * them round-robin across images, so a small image is not kept behind a large one's hundreds of
- * patches. Patches are copied out of their image only when their batch runs, so a queued image
+ * The patches of concurrent detections share encoder batches through one micro-batcher that shares
+ * each batch across images (`fairGroups`): the oldest image always advances, and the images with
+ * the fewest patches left fill the rest, so a small image is not kept behind a large one's hundreds
+ * of patches, and images of one size finish one after another rather than all at the end. Patches are copied out of their image only when their batch runs, so a queued image
  * costs its decoded size, not its patches' (a float copy of every patch would be 4× more).
  */
 export class SpaiDetector {
@@ -157,7 +158,7 @@ export class SpaiDetector {
       maxBatchSize: encoderBatchSize,
       maxWaitMs: options.batchWaitMs ?? 0,
       maxQueued: options.maxQueuedPatches ?? DEFAULT_SPAI_MAX_QUEUED_PATCHES,
-      interleaveGroups: true,
+      fairGroups: true,
     });
   }
 

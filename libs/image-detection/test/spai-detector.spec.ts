@@ -101,7 +101,7 @@ describe('SpaiDetector (tiny replica)', () => {
     expect(Math.abs(capped.logit - (await referenceLogit(input, 4)))).toBeLessThan(1e-5);
   });
 
-  it('shares encoder batches across concurrent images round-robin, so a small image does not wait behind a large one', async () => {
+  it('shares encoder batches across concurrent images, so a small image does not wait behind a large one', async () => {
     const detector = await load(SPAI_FOLDERS.default, 4);
     const large = image(224 * 3, 224 * 4, 5);
     const small = image(230, 240, 6);

@@ -120,6 +120,12 @@ describe('MicroBatcher', () => {
     expect(batches.flat()).not.toContain(4);
   });
 
+  it('starts no batch with a share of a group: an idle batcher runs the whole group together', async () => {
+    const { batcher, batches } = recordingBatcher({ maxBatchSize: 4, maxWaitMs: 0 });
+    await expect(batcher.submitAll([{ item: 1 }, { item: 2 }, { item: 3 }])).resolves.toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
   it('drops an item whose signal fires before its batch runs', async () => {
     const first = gate();
     const { batcher, batches } = recordingBatcher({}, (batch) => (batch === 0 ? first.promise : undefined));
@@ -245,69 +251,77 @@ describe('MicroBatcher', () => {
     });
   });
 
-  describe('interleaving groups', () => {
-    it('takes items round-robin across groups, the group with the oldest item first', async () => {
+  describe('sharing batches fairly across groups', () => {
+    /** Submits item 0 (which runs alone, held until the returned gate opens), then calls `queue` to fill the queue behind it. */
+    function queueBehindARunningBatch(
+      options: Partial<MicroBatcherOptions<number, number>>,
+      queue: (batcher: MicroBatcher<number, number>) => Promise<unknown>[],
+    ) {
       const held = gate();
-      const { batcher, batches } = recordingBatcher({ maxBatchSize: 4, interleaveGroups: true }, (batch) => (batch === 0 ? held.promise : undefined));
-      const running = batcher.submit(0);
-      // A large caller queues 10 items before two small ones queue 2 and 1.
-      const large = batcher.submitAll(
-        Array.from({ length: 10 }, (_, i) => ({ item: 100 + i })),
-        { group: 'large' },
-      );
-      const small = batcher.submitAll([{ item: 200 }, { item: 201 }], { group: 'small' });
-      const single = batcher.submit(300);
+      const { batcher, batches } = recordingBatcher({ fairGroups: true, ...options }, (batch) => (batch === 0 ? held.promise : undefined));
+      const results = [batcher.submit(0), ...queue(batcher)];
       held.open();
+      return { batches, results: Promise.all(results) };
+    }
+    const items = (first: number, count: number) => Array.from({ length: count }, (_, i) => ({ item: first + i }));
 
-      await expect(Promise.all([running, large, small, single])).resolves.toEqual([
-        0,
-        Array.from({ length: 10 }, (_, i) => (100 + i) * 10),
-        [2000, 2010],
-        3000,
+    it('lets a small caller through in the next batch behind a large one, while the large one still advances', async () => {
+      // A large caller queues 10 items before a small one queues 2 and a single item arrives.
+      const { batches, results } = queueBehindARunningBatch({ maxBatchSize: 4 }, (batcher) => [
+        batcher.submitAll(items(100, 10), { group: 'large' }),
+        batcher.submitAll(items(200, 2), { group: 'small' }),
+        batcher.submit(300),
       ]);
-      // Each batch keeps the order of arrival; the small callers finish in the first batch, not after all of `large`.
-      expect(batches).toEqual([[0], [100, 101, 200, 300], [102, 103, 104, 201], [105, 106, 107, 108], [109]]);
+      await expect(results).resolves.toEqual([0, Array.from({ length: 10 }, (_, i) => (100 + i) * 10), [2000, 2010], 3000]);
+      // One item of the oldest (large), then the fewest left: the single item, then small. Each batch keeps the order of arrival.
+      expect(batches).toEqual([[0], [100, 200, 201, 300], [101, 102, 103, 104], [105, 106, 107, 108], [109]]);
+    });
+
+    it('finishes callers of equal size one after another, not all at the end', async () => {
+      const finished: string[] = [];
+      const { batches, results } = queueBehindARunningBatch({ maxBatchSize: 4 }, (batcher) =>
+        ['a', 'b', 'c'].map((group, g) => batcher.submitAll(items(10 * (g + 1), 4), { group }).then(() => finished.push(group))),
+      );
+      await results;
+      expect(batches).toEqual([[0], [10, 11, 12, 13], [20, 21, 22, 23], [30, 31, 32, 33]]);
+      expect(finished).toEqual(['a', 'b', 'c']);
+    });
+
+    it('keeps every caller advancing: the oldest gets an item in each batch, however many smaller ones arrive', async () => {
+      const { batches, results } = queueBehindARunningBatch({ maxBatchSize: 2 }, (batcher) => [
+        batcher.submitAll(items(100, 4), { group: 'large' }),
+        ...[1, 2, 3].map((i) => batcher.submit(i)),
+      ]);
+      await results;
+      // Single items have the fewest left, yet the large caller has an item in every batch until it is done.
+      expect(batches).toEqual([[0], [100, 1], [101, 2], [102, 103], [3]]);
     });
 
     it('is first in, first out for items without a group', async () => {
-      const held = gate();
-      const { batcher, batches } = recordingBatcher({ maxBatchSize: 2, interleaveGroups: true }, (batch) => (batch === 0 ? held.promise : undefined));
-      const results = [0, 1, 2, 3, 4].map((item) => batcher.submit(item));
-      held.open();
-
-      await expect(Promise.all(results)).resolves.toEqual([0, 10, 20, 30, 40]);
+      const { batches, results } = queueBehindARunningBatch({ maxBatchSize: 2 }, (batcher) => [1, 2, 3, 4].map((item) => batcher.submit(item)));
+      await expect(results).resolves.toEqual([0, 10, 20, 30, 40]);
       expect(batches).toEqual([[0], [1, 2], [3, 4]]);
     });
 
-    it('stops a round at maxBatchCost', async () => {
-      const held = gate();
-      const { batcher, batches } = recordingBatcher({ maxBatchSize: 8, maxBatchCost: 5, interleaveGroups: true }, (batch) =>
-        batch === 0 ? held.promise : undefined,
-      );
-      const running = batcher.submit(0);
-      const a = batcher.submitAll(
-        [
-          { item: 1, cost: 2 },
-          { item: 2, cost: 2 },
-        ],
-        { group: 'a' },
-      );
-      const b = batcher.submitAll(
-        [
-          { item: 3, cost: 2 },
-          { item: 4, cost: 1 },
-        ],
-        { group: 'b' },
-      );
-      held.open();
-
-      await Promise.all([running, a, b]);
-      // Round 1 takes 1 and 3 (cost 4); item 2 (cost 2) would pass 5, so the batch ends there.
-      expect(batches).toEqual([[0], [1, 3], [2, 4]]);
+    it('ends a batch at the first item past maxBatchCost', async () => {
+      const { batches, results } = queueBehindARunningBatch({ maxBatchSize: 8, maxBatchCost: 5 }, (batcher) => [
+        batcher.submitAll(
+          [
+            { item: 1, cost: 2 },
+            { item: 2, cost: 2 },
+            { item: 3, cost: 2 },
+          ],
+          { group: 'a' },
+        ),
+        batcher.submitAll([{ item: 4, cost: 2 }], { group: 'b' }),
+      ]);
+      await results;
+      // Item 1 (the oldest group's), then b (fewest left): 4; then a's item 2 would pass 5.
+      expect(batches).toEqual([[0], [1, 4], [2, 3]]);
     });
 
     it('refuses to combine with a lookahead', () => {
-      expect(() => recordingBatcher({ maxBatchSize: 2, lookahead: 4, interleaveGroups: true })).toThrow('interleaveGroups does not combine with lookahead');
+      expect(() => recordingBatcher({ maxBatchSize: 2, lookahead: 4, fairGroups: true })).toThrow('fairGroups does not combine with lookahead');
     });
   });
 });

@@ -81,43 +81,37 @@ export interface NearestOptions {
  * multi-index hashing. Throws a RangeError for a distance outside 0..24.
  */
 export function nearestByBandsQuery(projectId: string, hash: bigint, maxDistance: number, options: NearestOptions = {}): SqlQuery {
-  checkDistance(maxDistance);
-  const table = options.table ?? 'image_verdicts';
-  checkTable(table);
   const radius = Math.floor(maxDistance / BAND_COUNT);
-  const values: unknown[] = [projectId, toSignedInt64(hash).toString(), maxDistance];
-  const bands = bandsOf(hash).map((band, i) => {
-    // As an array literal: one text parameter is far cheaper to pass than thousands of numbers.
-    values.push(`{${bandNeighbours(band, radius).join(',')}}`);
-    return `band${i} = ANY($${values.length}::integer[])`;
+  return nearestQuery(projectId, hash, maxDistance, options, (values) => {
+    const bands = bandsOf(hash).map((band, i) => {
+      // As an array literal: one text parameter is far cheaper to pass than thousands of numbers.
+      values.push(`{${bandNeighbours(band, radius).join(',')}}`);
+      return `band${i} = ANY($${values.length}::integer[])`;
+    });
+    return `(${bands.join(' OR ')})`;
   });
-  let exclude = '';
-  if (options.excludeSha256 !== undefined) {
-    values.push(options.excludeSha256);
-    exclude = ` AND sha256 <> $${values.length}`;
-  }
-  const text =
-    `SELECT ${COLUMNS}, bit_count((phash # $2::int8)::bit(64))::integer AS distance FROM ${table}` +
-    ` WHERE project_id = $1 AND (${bands.join(' OR ')})${exclude}` +
-    ` AND bit_count((phash # $2::int8)::bit(64)) <= $3` +
-    ` ORDER BY distance, created_at DESC, id LIMIT 1`;
-  return { text, values };
 }
 
 /** The same answer as {@link nearestByBandsQuery} by a scan of every row of the project (the baseline). */
 export function nearestByScanQuery(projectId: string, hash: bigint, maxDistance: number, options: NearestOptions = {}): SqlQuery {
+  return nearestQuery(projectId, hash, maxDistance, options);
+}
+
+/** The nearest row within `maxDistance`, among the rows `candidates` (a condition it adds, with its parameters) selects. */
+function nearestQuery(projectId: string, hash: bigint, maxDistance: number, options: NearestOptions, candidates?: (values: unknown[]) => string): SqlQuery {
   checkDistance(maxDistance);
   const table = options.table ?? 'image_verdicts';
   checkTable(table);
   const values: unknown[] = [projectId, toSignedInt64(hash).toString(), maxDistance];
-  let exclude = '';
+  const conditions = ['project_id = $1'];
+  if (candidates) conditions.push(candidates(values));
   if (options.excludeSha256 !== undefined) {
     values.push(options.excludeSha256);
-    exclude = ` AND sha256 <> $${values.length}`;
+    conditions.push(`sha256 <> $${values.length}`);
   }
+  conditions.push('bit_count((phash # $2::int8)::bit(64)) <= $3');
   const text =
     `SELECT ${COLUMNS}, bit_count((phash # $2::int8)::bit(64))::integer AS distance FROM ${table}` +
-    ` WHERE project_id = $1${exclude} AND bit_count((phash # $2::int8)::bit(64)) <= $3` +
-    ` ORDER BY distance, created_at DESC, id LIMIT 1`;
+    ` WHERE ${conditions.join(' AND ')} ORDER BY distance, created_at DESC, id LIMIT 1`;
   return { text, values };
 }

@@ -26,12 +26,14 @@ export interface MicroBatcherOptions<Item, Result> {
    */
   lookahead?: number;
   /**
-   * Batches take items round-robin across the groups they were submitted in (SubmitOptions.group),
-   * the group with the oldest item first, instead of first in, first out: a caller with many items
-   * (an image's hundreds of patches) shares every batch with the callers after it instead of making
-   * them wait behind all of its items. Not combined with lookahead.
+   * Batches are shared across the groups items were submitted in (SubmitOptions.group), instead of
+   * first in, first out: each batch takes one item of the oldest group, so every group advances,
+   * and fills the rest from the groups with the fewest items left (oldest first among equals). A
+   * caller with few items (a small image) is done within a batch or two even behind one with
+   * hundreds (a large image's patches), and callers of equal size finish one after another instead
+   * of all at the end. Not combined with lookahead.
    */
-  interleaveGroups?: boolean;
+  fairGroups?: boolean;
 }
 
 export interface SubmitOptions {
@@ -39,7 +41,7 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** This item's share of maxBatchCost, and what batches group by when lookahead exceeds maxBatchSize. Default 1. */
   cost?: number;
-  /** With interleaveGroups, the caller's items share this key (any value compared with ===); each item is a group of its own without it. */
+  /** With fairGroups, the caller's items share this key (any value compared with ===); each item is a group of its own without it. */
   group?: unknown;
 }
 
@@ -106,31 +108,28 @@ function similarInCost(costs: readonly number[], maxSize: number, maxCost: numbe
 }
 
 /**
- * Takes items round-robin across groups, in order of each group's oldest item: the first item of
- * every group, then the second of every group, and so on, while maxBatchSize and maxBatchCost allow
+ * The fairGroups rule: one item of the oldest group, then the items of the groups with the fewest
+ * items queued (oldest first among equals), in order, while maxBatchSize and maxBatchCost allow
  * (the first item that does not fit ends the batch).
  */
-function roundRobin(groups: readonly unknown[], costs: readonly number[], maxSize: number, maxCost: number): BatchSelection {
+function fairShare(groups: readonly unknown[], costs: readonly number[], maxSize: number, maxCost: number): BatchSelection {
   const byGroup = new Map<unknown, number[]>();
   groups.forEach((group, position) => {
-    const positions = byGroup.get(group) ?? [];
-    if (positions.length === 0) byGroup.set(group, positions);
-    if (positions.length < maxSize) positions.push(position);
+    const positions = byGroup.get(group);
+    if (positions) positions.push(position);
+    else byGroup.set(group, [position]);
   });
-  const queues = [...byGroup.values()];
+  // A Map keeps insertion order: the group of the oldest item comes first.
+  const [oldest, ...others] = byGroup.values();
+  const order = [oldest.slice(0, 1), ...[oldest.slice(1), ...others].sort((a, b) => a.length - b.length || a[0] - b[0])];
   const taken: number[] = [];
   let cost = 0;
-  fill: for (let round = 0; taken.length < maxSize; round++) {
-    let any = false;
-    for (const positions of queues) {
-      if (round >= positions.length) continue;
-      any = true;
-      const position = positions[round];
+  fill: for (const positions of order) {
+    for (const position of positions) {
       if (taken.length === maxSize || cost + costs[position] > maxCost) break fill;
       taken.push(position);
       cost += costs[position];
     }
-    if (!any) break;
   }
   const full = taken.length === maxSize || taken.length < groups.length || cost === maxCost;
   return { positions: taken.sort((a, b) => a - b), full };
@@ -152,6 +151,8 @@ export class MicroBatcher<Item, Result> {
   private itemsRun = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Set while submitAll queues its items, which then are scheduled at once. */
+  private queueing = false;
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: MicroBatcherOptions<Item, Result>) {
@@ -160,7 +161,7 @@ export class MicroBatcher<Item, Result> {
     if (!(options.maxQueued >= 1)) throw new RangeError('maxQueued must be at least 1');
     this.lookahead = options.lookahead ?? options.maxBatchSize;
     if (!(this.lookahead >= options.maxBatchSize)) throw new RangeError('lookahead must be at least maxBatchSize');
-    if (options.interleaveGroups && this.lookahead !== options.maxBatchSize) throw new RangeError('interleaveGroups does not combine with lookahead');
+    if (options.fairGroups && this.lookahead !== options.maxBatchSize) throw new RangeError('fairGroups does not combine with lookahead');
     this.maxBatchCost = options.maxBatchCost ?? Number.POSITIVE_INFINITY;
   }
 
@@ -205,7 +206,16 @@ export class MicroBatcher<Item, Result> {
     if (!this.closed && this.queue.length + items.length > this.options.maxQueued) {
       return Promise.reject(new BatcherOverloadedError(this.options.name, this.options.maxQueued));
     }
-    return Promise.all(items.map(({ item, cost }) => this.submit(item, { signal, cost, group })));
+    // Queued as one: a batch never starts with a share of them because the loop paused (a GC, say) past maxWaitMs.
+    this.queueing = true;
+    let results: Promise<Result>[];
+    try {
+      results = items.map(({ item, cost }) => this.submit(item, { signal, cost, group }));
+    } finally {
+      this.queueing = false;
+    }
+    this.schedule();
+    return Promise.all(results);
   }
 
   stats(): MicroBatcherStats {
@@ -229,8 +239,8 @@ export class MicroBatcher<Item, Result> {
 
   private selectBatch(): BatchSelection {
     const { maxBatchSize } = this.options;
-    if (this.options.interleaveGroups) {
-      return roundRobin(
+    if (this.options.fairGroups) {
+      return fairShare(
         this.queue.map((queued) => queued.group),
         this.queue.map((queued) => queued.cost),
         maxBatchSize,
@@ -249,7 +259,7 @@ export class MicroBatcher<Item, Result> {
   }
 
   private schedule(): void {
-    if (this.running > 0 || this.queue.length === 0) return;
+    if (this.queueing || this.running > 0 || this.queue.length === 0) return;
     const { positions, full } = this.selectBatch();
     const waited = performance.now() - this.queue[0].enqueuedAt;
     if (full || this.closed || waited >= this.options.maxWaitMs) {
