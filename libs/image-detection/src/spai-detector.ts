@@ -217,6 +217,9 @@ export class SpaiDetector {
 
   /** One encoder batch: the patches copied out of their images, and split into bands for the `--exclude-preprocessing` form. */
   private async encode(queued: readonly QueuedPatch[]): Promise<Float32Array[]> {
+    // The inference thread takes runs in order: first let the images whose last patches the batch
+    // before encoded send their aggregator runs, which would otherwise wait out this whole batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const preparing = performance.now();
     const count = queued.length;
     const batch = new Float32Array(count * 3 * SPAI_PATCH_SIZE * SPAI_PATCH_SIZE);
