@@ -10,30 +10,14 @@
 //
 //   npm run bench -- embedder       (builds, generates the full tier, runs this file)
 //   node bench/embedder.bench.mjs   (after a build and `generate --tier full`)
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import embeddings from '@switchyard/embeddings';
 import runtime from '@switchyard/model-runtime';
-import {
-  fmt,
-  postJson,
-  profileFlags,
-  freePort,
-  load,
-  percentile,
-  REDIS_URL,
-  seededRandom,
-  startGatewayProcess,
-  stopProcess,
-  temporaryDatabase,
-  uniquePrefix,
-  waitForReady,
-} from './support/harness.mjs';
+import { fmt, load, percentile, postJson, seededRandom, startModelPlatform } from './support/harness.mjs';
 
 // CommonJS packages whose exports Node cannot name statically.
 const { SentenceEncoder, loadClipEncoders } = embeddings;
@@ -103,51 +87,10 @@ async function makeImages(count) {
   );
 }
 
-async function deleteKeys(prefix) {
-  const redis = new Redis(REDIS_URL);
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
-  redis.disconnect();
-}
-
-/** The gateway and the embedder, each in its own process, on a scratch database and Redis prefix. */
+/** The gateway and the embedder, each in its own process, with the embedder's batching counters for one graph. */
 async function startPlatform() {
-  const prefix = uniquePrefix('embedder');
-  const database = await temporaryDatabase();
-  const healthPort = await freePort();
-  const modelCache = await mkdtemp(join(tmpdir(), 'sy-bench-models-'));
-  const common = { REDIS_URL, REDIS_PREFIX: prefix };
-  const { gateway, port, apiKey } = await startGatewayProcess({ ...common, DATABASE_URL: database.url });
-  // At warn, the worker does not log every job.
-  const worker = spawn(process.execPath, [...profileFlags, join(root, 'apps/embedder/dist/index.js')], {
-    env: {
-      ...process.env,
-      ...common,
-      LOG_LEVEL: 'warn',
-      HEALTH_PORT: String(healthPort),
-      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
-      MODEL_DIR,
-      MODEL_CACHE_DIR: modelCache,
-      HF_HUB_OFFLINE: 'true',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  await waitForReady(`http://127.0.0.1:${healthPort}/ready`);
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    apiKey,
-    /** The embedder's batching counters for one graph, from its /health. */
-    async batching(graph) {
-      const health = await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json();
-      return health.batching[graph];
-    },
-    async stop() {
-      await stopProcess(worker);
-      await stopProcess(gateway);
-      await database.drop();
-      await rm(modelCache, { recursive: true, force: true });
-      await deleteKeys(prefix);
-    },
-  };
+  const platform = await startModelPlatform({ app: 'embedder', modelDir: MODEL_DIR, workerEnv: { WORKER_CONCURRENCY: String(WORKER_CONCURRENCY) } });
+  return { ...platform, batching: async (graph) => (await platform.health()).batching[graph] };
 }
 
 function runsyncClient(platform) {

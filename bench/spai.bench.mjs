@@ -13,29 +13,12 @@
 // small machine the 12-megapixel runs go through SPAI_BENCH_LARGE_MAX_PATCHES (default 16) evenly
 // spaced patches: the cap the platform offers (`max_patches`), printed with the results. Set it to
 // 256 on a machine with the cores for it.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import imageDetection from '@switchyard/image-detection';
-import {
-  fmt,
-  freePort,
-  load,
-  percentile,
-  postJson,
-  profileFlags,
-  REDIS_URL,
-  seededRandom,
-  startGatewayProcess,
-  stopProcess,
-  temporaryDatabase,
-  uniquePrefix,
-  waitForReady,
-} from './support/harness.mjs';
+import { fmt, load, percentile, postJson, seededRandom, startModelPlatform } from './support/harness.mjs';
 
 const { decodeSpaiImage, padToMinimum, planPatches, extractPatches, SpectralFilter, SPAI_FEATURE_DIM } = imageDetection;
 
@@ -84,36 +67,19 @@ async function photo(width, height, seed) {
     .toBuffer();
 }
 
-/** The gateway and the detector worker, each in its own process, on a scratch database and Redis prefix. */
+/** The gateway and the detector worker, each in its own process, with a runsync client and the worker's stage totals. */
 async function startPlatform() {
-  const prefix = uniquePrefix('spai');
-  const database = await temporaryDatabase();
-  const healthPort = await freePort();
-  const modelCache = await mkdtemp(join(tmpdir(), 'sy-bench-models-'));
-  const common = { REDIS_URL, REDIS_PREFIX: prefix };
-  const { gateway, port, apiKey } = await startGatewayProcess({ ...common, DATABASE_URL: database.url });
-  const worker = spawn(process.execPath, [...profileFlags, join(root, 'apps/detector-worker/dist/index.js')], {
-    env: { ...process.env, ...common, LOG_LEVEL: 'warn', HEALTH_PORT: String(healthPort), MODEL_DIR, MODEL_CACHE_DIR: modelCache, HF_HUB_OFFLINE: 'true' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  await waitForReady(`http://127.0.0.1:${healthPort}/ready`);
+  const platform = await startModelPlatform({ app: 'detector-worker', modelDir: MODEL_DIR });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const url = new URL('/v2/spai/runsync?wait=300000', `http://127.0.0.1:${port}`);
+  const url = new URL('/v2/spai/runsync?wait=300000', platform.baseUrl);
   return {
     async runsync(input) {
-      const body = JSON.parse(await postJson(agent, url, apiKey, JSON.stringify({ input })));
+      const body = JSON.parse(await postJson(agent, url, platform.apiKey, JSON.stringify({ input })));
       if (body.status !== 'COMPLETED') throw new Error(`Job ended ${body.status}: ${body.error ?? JSON.stringify(body)}`);
       return body.output;
     },
-    async stages() {
-      return (await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json()).spai.stages;
-    },
-    async stop() {
-      await stopProcess(worker);
-      await stopProcess(gateway);
-      await database.drop();
-      await rm(modelCache, { recursive: true, force: true });
-    },
+    stages: async () => (await platform.health()).spai.stages,
+    stop: () => platform.stop(),
   };
 }
 

@@ -3,6 +3,8 @@ import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +80,58 @@ export async function waitForReady(url, timeoutMs = 300_000) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
+}
+
+/** Removes every Redis key of a benchmark's prefix. */
+export async function deleteKeys(prefix) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL);
+  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
+  redis.disconnect();
+}
+
+/**
+ * The gateway and one model worker (`apps/<app>/dist/index.js`), each in its own process, on a
+ * scratch database, Redis prefix and model cache, the worker on the generated models in `modelDir`.
+ * Resolves once the worker's /ready answers; `stop` removes everything again.
+ */
+export async function startModelPlatform({ app, modelDir, workerEnv = {} }) {
+  const prefix = uniquePrefix(app);
+  const database = await temporaryDatabase();
+  const healthPort = await freePort();
+  const modelCache = await mkdtemp(join(tmpdir(), 'sy-bench-models-'));
+  const common = { REDIS_URL, REDIS_PREFIX: prefix };
+  const { gateway, port, apiKey } = await startGatewayProcess({ ...common, DATABASE_URL: database.url });
+  // At warn, the worker does not log every job.
+  const worker = spawn(process.execPath, [...profileFlags, join(root, `apps/${app}/dist/index.js`)], {
+    env: {
+      ...process.env,
+      ...common,
+      LOG_LEVEL: 'warn',
+      HEALTH_PORT: String(healthPort),
+      MODEL_DIR: modelDir,
+      MODEL_CACHE_DIR: modelCache,
+      HF_HUB_OFFLINE: 'true',
+      ...workerEnv,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitForReady(`http://127.0.0.1:${healthPort}/ready`);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    apiKey,
+    /** The worker's /health answer. */
+    async health() {
+      return (await fetch(`http://127.0.0.1:${healthPort}/health`)).json();
+    },
+    async stop() {
+      await stopProcess(worker);
+      await stopProcess(gateway);
+      await database.drop();
+      await rm(modelCache, { recursive: true, force: true });
+      await deleteKeys(prefix);
+    },
+  };
 }
 
 /** POSTs a JSON body (a string) with the API key and resolves with the answer's text. */
