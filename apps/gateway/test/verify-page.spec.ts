@@ -163,7 +163,7 @@ describe('the verify page', () => {
     await page.keyboard.press('Enter');
     await (await chooser).setFiles({ name: 'lighthouse.png', mimeType: 'image/png', buffer: await a1111Png() });
     expect(await page.textContent('#file-name')).toContain('lighthouse.png');
-    expect(await page.isVisible('#preview')).toBe(true);
+    await page.locator('#preview').waitFor();
     expect(await page.getAttribute('#preview', 'src')).toMatch(/^blob:/);
     expect(requests.filter((url) => url.includes('/v1/'))).toEqual([]);
     expect(problems).toEqual([]);
@@ -173,7 +173,7 @@ describe('the verify page', () => {
     await page.goto(`${gateway.baseUrl}/verify`);
     await page.fill('#api-key', 'not-a-valid-key');
     await page.setInputFiles('#file', { name: 'lighthouse.png', mimeType: 'image/png', buffer: await a1111Png() });
-    expect(await page.isVisible('#preview')).toBe(true);
+    await page.locator('#preview').waitFor();
     await page.click('#submit');
     await page.locator('#error').waitFor();
     expect(await page.textContent('#error')).toContain('The API key was refused: enter a valid API key.');
