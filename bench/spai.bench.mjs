@@ -20,7 +20,7 @@ import sharp from 'sharp';
 import imageDetection from '@switchyard/image-detection';
 import { fmt, load, percentile, postJson, seededRandom, startModelPlatform } from './support/harness.mjs';
 
-const { decodeSpaiImage, padToMinimum, planPatches, extractPatches, SpectralFilter, SPAI_FEATURE_DIM } = imageDetection;
+const { decodeSpaiImage, spaiPatches, SpectralFilter, SPAI_FEATURE_DIM } = imageDetection;
 
 const root = join(import.meta.dirname, '..');
 const MODEL_DIR = join(root, 'models', 'full');
@@ -91,13 +91,6 @@ async function rawSessions() {
   return { encoder, aggregator };
 }
 
-/** One image's patches as the worker cuts them (the same rules and cap), ready for session.run. */
-async function preparedPatches(bytes, maxPatches) {
-  const image = padToMinimum(await decodeSpaiImage(bytes, { maxPixels: 100_000_000 }));
-  const plan = planPatches(image.height, image.width, { maxPatches });
-  return { plan, patches: extractPatches(image, plan.origins) };
-}
-
 /** Raw `session.run` of the encoder on batches of 16 patches, then the aggregator: ms for one image. */
 async function rawImageMs({ encoder, aggregator }, { plan, patches }) {
   const started = performance.now();
@@ -117,22 +110,22 @@ async function rawImageMs({ encoder, aggregator }, { plan, patches }) {
   return { totalMs: performance.now() - started, encoderMs, aggregatorMs: performance.now() - t1 };
 }
 
-/** Caller-side stage times on one image: decode, patching, the JS spectral split per patch. */
-async function stageTimes(bytes, maxPatches) {
+/**
+ * One image's patches as the worker cuts them (the same rules and cap), ready for session.run, with
+ * the caller-side stage times: decode, patching, the JS spectral split per patch.
+ */
+async function preparedImage(bytes, maxPatches) {
   let t = performance.now();
   const decoded = await decodeSpaiImage(bytes, { maxPixels: 100_000_000 });
   const decodeMs = performance.now() - t;
   t = performance.now();
-  const padded = padToMinimum(decoded);
-  const plan = planPatches(padded.height, padded.width, { maxPatches });
-  const patches = extractPatches(padded, plan.origins);
+  const { plan, patches } = spaiPatches(decoded, { maxPatches });
   const patchingMs = performance.now() - t;
-  const filter = new SpectralFilter();
   const sample = Math.min(plan.used, 8);
   t = performance.now();
-  filter.encoderInputs(patches.subarray(0, sample * 3 * 224 * 224), sample);
+  new SpectralFilter().encoderInputs(patches.subarray(0, sample * 3 * 224 * 224), sample);
   const filterMsPerPatch = (performance.now() - t) / sample;
-  return { decodeMs, patchingMs, filterMsPerPatch, patches: plan.used, total: plan.total };
+  return { plan, patches, decodeMs, patchingMs, filterMsPerPatch };
 }
 
 const platform = await startPlatform();
@@ -143,18 +136,17 @@ try {
   );
   for (const size of SIZES) {
     const images = await Promise.all(Array.from({ length: 8 }, (_, i) => photo(size.width, size.height, 10 + i)));
-    const stages = await stageTimes(images[0], size.maxPatches);
-    const prepared = await preparedPatches(images[0], size.maxPatches);
-    await rawImageMs(raw, await preparedPatches(await photo(224, 224, 1), 1)); // warm-up
+    const prepared = await preparedImage(images[0], size.maxPatches);
+    await rawImageMs(raw, await preparedImage(await photo(224, 224, 1), 1)); // warm-up
     const rawRuns = [];
     for (let i = 0; i < 2; i++) rawRuns.push(await rawImageMs(raw, prepared));
     const rawMs = Math.min(...rawRuns.map((run) => run.totalMs));
     const rawBest = rawRuns.find((run) => run.totalMs === rawMs);
     const cap = size.maxPatches ? { max_patches: size.maxPatches } : {};
     console.log(
-      `\n${size.name} JPEG: ${stages.patches} of ${stages.total} patches${stages.patches < stages.total ? ` (max_patches ${size.maxPatches})` : ''}` +
-        ` | decode ${fmt(stages.decodeMs, 1)} ms, patching ${fmt(stages.patchingMs, 1)} ms, spectral split (JS, --exclude-preprocessing form) ${fmt(stages.filterMsPerPatch, 1)} ms/patch` +
-        ` | raw: encoder ${fmt(rawBest.encoderMs, 0)} ms (${fmt(rawBest.encoderMs / stages.patches, 1)} ms/patch), aggregator ${fmt(rawBest.aggregatorMs, 1)} ms, ${fmt(1000 / rawMs, 3)} images/s`,
+      `\n${size.name} JPEG: ${prepared.plan.used} of ${prepared.plan.total} patches${prepared.plan.used < prepared.plan.total ? ` (max_patches ${size.maxPatches})` : ''}` +
+        ` | decode ${fmt(prepared.decodeMs, 1)} ms, patching ${fmt(prepared.patchingMs, 1)} ms, spectral split (JS, --exclude-preprocessing form) ${fmt(prepared.filterMsPerPatch, 1)} ms/patch` +
+        ` | raw: encoder ${fmt(rawBest.encoderMs, 0)} ms (${fmt(rawBest.encoderMs / prepared.plan.used, 1)} ms/patch), aggregator ${fmt(rawBest.aggregatorMs, 1)} ms, ${fmt(1000 / rawMs, 3)} images/s`,
     );
     await platform.runsync({ image_base64: images[0].toString('base64'), ...cap }); // warm-up
     for (const run of size.runs) {

@@ -1,4 +1,4 @@
-import { MicroBatcher, ModelSessions, ModelStore, sessionStartupWarnings, type MicroBatcherStats } from '@switchyard/model-runtime';
+import { loadModels, MicroBatcher, type MicroBatcherStats, type ModelSessions } from '@switchyard/model-runtime';
 import {
   createEmbedderContract,
   DEFAULT_EMBEDDING_MODEL,
@@ -117,27 +117,16 @@ export class EmbeddingService {
    * inference threads (MODEL_INFERENCE_THREADS), so that runs leave the event loop free.
    */
   static async load(config: EmbedderConfig, logger: Logger): Promise<EmbeddingService> {
-    for (const warning of sessionStartupWarnings(config.runtime)) logger.warn({ sessions: config.runtime.sessions, cores: config.runtime.cores }, warning);
-    const store = new ModelStore({ ...config.runtime.store, logger });
-    const sessions = new ModelSessions(config.runtime.sessions);
-    try {
+    return loadModels(config.runtime, logger, async (store, sessions) => {
       const miniLm = await SentenceEncoder.load(store, sessions, config.models.miniLm);
       const clip = await loadClipEncoders(store, sessions, config.models.clip, { maxPixels: config.images.maxPixels, alpha: config.images.alpha });
-      const loader = new ImageLoader({
-        maxBytes: config.limits.maxImageBytes,
-        ...config.images.fetch,
-      });
+      const loader = new ImageLoader({ maxBytes: config.limits.maxImageBytes, ...config.images.fetch });
       return new EmbeddingService({ miniLm, clip }, sessions, loader, {
         limits: config.limits,
         batching: config.batching,
         imageConcurrency: config.images.concurrency,
       });
-    } catch (error) {
-      await sessions.release();
-      throw error;
-    } finally {
-      store.close();
-    }
+    });
   }
 
   async embed(input: EmbedderInput, signal: AbortSignal): Promise<EmbedderOutput | EmbeddingFailure> {

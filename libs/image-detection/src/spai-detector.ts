@@ -10,9 +10,9 @@ import {
   type PositionalSignature,
   type PositionalTensorSignature,
 } from '@switchyard/model-runtime';
-import { assertChwImage, type ChwImage } from './chw-image';
-import { padToMinimum } from './padding';
-import { copyPatch, planPatches, SPAI_PATCH_SIZE, type PatchOrigin, type PatchPlan } from './patches';
+import type { ChwImage } from './chw-image';
+import { copyPatch, SPAI_PATCH_SIZE, type PatchOrigin, type PatchPlan } from './patches';
+import { spaiPatchPlan } from './spai-inputs';
 import { SpectralFilter } from './spectral-filter';
 
 /** The width of one patch's feature vector, which the encoder gives and the aggregator takes. */
@@ -125,7 +125,7 @@ function checkAggregator(session: ModelSession): void {
 
 /**
  * SPAI (CVPR 2025) from the two graphs of its ONNX export: the image cut into 224-pixel patches
- * (`planPatches` after `padToMinimum`), the patch encoder run on them in batches, their features
+ * (`spaiPatchPlan`), the patch encoder run on them in batches, their features
  * [1, L, 1096] in patch order through the aggregator, and the logit's sigmoid. Either export form
  * loads; the form is told from the encoder's inputs, matched by position (the exporter does not pin
  * tensor names).
@@ -185,10 +185,7 @@ export class SpaiDetector {
   async detect(image: ChwImage, options: SpaiDetectOptions = {}): Promise<SpaiDetection> {
     const { signal } = options;
     signal?.throwIfAborted();
-    assertChwImage(image);
-    if (image.channels !== 3) throw new RangeError(`SPAI takes RGB images, got ${image.channels} channels`);
-    const padded = padToMinimum(image, SPAI_PATCH_SIZE);
-    const plan = planPatches(padded.height, padded.width, { maxPatches: options.maxPatches });
+    const { padded, plan } = spaiPatchPlan(image, { maxPatches: options.maxPatches });
 
     const queued = performance.now();
     const patches = plan.origins.map((origin) => ({ item: { image: padded, origin } }));

@@ -18,16 +18,28 @@ export interface SpaiPatches {
   readonly patches: Float32Array;
 }
 
+/** An image padded to SPAI's minimum and the patches it is cut into, before any is copied out. */
+export interface SpaiPatchPlan {
+  /** The image after padding, which the plan's origins refer to (the input itself when nothing needed padding). */
+  readonly padded: ChwImage;
+  readonly plan: PatchPlan;
+}
+
 /**
  * Padding, then patching, as the reference prepares one image at inference: pad to 224 on a short
  * side (`padToMinimum`), tile with 224-pixel patches at stride 224, five-crop when that gives fewer
  * than 4, then apply the optional cap. `image` is RGB, CHW, in [0, 1].
  */
-export function spaiPatches(image: ChwImage, options: SpaiPatchOptions = {}): SpaiPatches {
+export function spaiPatchPlan(image: ChwImage, options: SpaiPatchOptions = {}): SpaiPatchPlan {
   assertChwImage(image);
   if (image.channels !== 3) throw new RangeError(`SPAI takes RGB images, got ${image.channels} channels`);
   const padded = padToMinimum(image, SPAI_PATCH_SIZE);
-  const plan = planPatches(padded.height, padded.width, { maxPatches: options.maxPatches });
+  return { padded, plan: planPatches(padded.height, padded.width, { maxPatches: options.maxPatches }) };
+}
+
+/** {@link spaiPatchPlan} with every planned patch copied out. */
+export function spaiPatches(image: ChwImage, options: SpaiPatchOptions = {}): SpaiPatches {
+  const { padded, plan } = spaiPatchPlan(image, options);
   return { plan, paddedHeight: padded.height, paddedWidth: padded.width, patches: extractPatches(padded, plan.origins) };
 }
 

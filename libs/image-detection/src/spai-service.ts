@@ -1,4 +1,4 @@
-import { ModelSessions, ModelStore, sessionStartupWarnings, type ModelRuntimeConfig } from '@switchyard/model-runtime';
+import { loadModels, type ModelRuntimeConfig, type ModelSessions } from '@switchyard/model-runtime';
 import { ImageInputError, ImageLoader, type ImageFetchSettings } from '@switchyard/outbound';
 import {
   createSpaiContract,
@@ -56,20 +56,12 @@ export class SpaiService {
 
   /** Loads, checks and warms up SPAI's two graphs (files through the model store) in the inference threads. */
   static async load(config: SpaiServiceConfig, logger: Logger): Promise<SpaiService> {
-    for (const warning of sessionStartupWarnings(config.runtime)) logger.warn({ sessions: config.runtime.sessions, cores: config.runtime.cores }, warning);
-    const store = new ModelStore({ ...config.runtime.store, logger });
-    const sessions = new ModelSessions(config.runtime.sessions);
-    try {
+    return loadModels(config.runtime, logger, async (store, sessions) => {
       const detector = await SpaiDetector.load(store, sessions, config.model, config.batching);
       const loader = new ImageLoader({ maxBytes: config.limits.maxImageBytes, ...config.fetch });
       const modelVersion = config.modelVersion ?? `${config.model.repo}@${detector.revision ?? 'local'}`;
       return new SpaiService(detector, sessions, loader, { ...config, modelVersion });
-    } catch (error) {
-      await sessions.release();
-      throw error;
-    } finally {
-      store.close();
-    }
+    });
   }
 
   async handle(input: SpaiInput, signal: AbortSignal): Promise<SpaiOutput | SpaiFailure> {

@@ -1,6 +1,7 @@
 export * from './batching/errors';
 export * from './batching/micro-batcher';
 export * from './config';
+export * from './load-models';
 export * from './model-cli';
 export * from './sessions/errors';
 export { InferencePool, PooledSession } from './sessions/inference-pool';
