@@ -1,4 +1,4 @@
-import { echoContract, embedderContract, spaiContract, type QueueContract } from './contracts';
+import { echoContract, embedderContract, spaiContract, textDetectorContract, type QueueContract } from './contracts';
 
 /**
  * Maps the endpoint ids of the `/v2/{endpointId}` API to the queues that serve them. Model
@@ -9,6 +9,7 @@ export const BUILT_IN_ENDPOINTS: Readonly<Record<string, QueueContract>> = {
   echo: echoContract,
   embedder: embedderContract,
   spai: spaiContract,
+  'text-detector': textDetectorContract,
 };
 
 export class EndpointRegistry {

@@ -6,6 +6,7 @@ export const QUEUES = {
   echo: 'echo',
   embedder: 'embedder',
   spai: 'spai',
+  textDetector: 'text-detector',
   /** Webhook deliveries, one job per delivery, worked by the gateway's notifier. */
   webhooks: 'webhooks',
   /** The gateway's periodic work: the retention sweep. */

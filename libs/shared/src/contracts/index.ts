@@ -3,3 +3,4 @@ export * from './echo.contract';
 export * from './image-input';
 export * from './embedder.contract';
 export * from './spai.contract';
+export * from './text-detector.contract';

@@ -1,0 +1,2 @@
+export { DEFAULT_WINDOW_OVERLAP, specialTokensOf, tokenWindows, windowCapacity, type SpecialTokens, type TokenWindow, type WindowPlan } from './text-windows';
+export { aggregateWindows, machineLabelIndex, softmax, textVerdict, type TextVerdict, type WindowProbabilities } from './detection-maths';
