@@ -10,14 +10,18 @@ import { JobsModule } from './jobs/jobs.module';
 import { OpenAiModule } from './openai/openai.module';
 import { OpsModule } from './ops/ops.module';
 import { RetentionModule } from './retention/retention.module';
+import { TextDetectorModule } from './text-detector/text-detector.module';
+import { RelayModule } from './routing/relay.module';
+import { RoutingModule } from './routing/routing.module';
 import { WebModule } from './web/web.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The feature modules of each role; see docs/architecture.md. */
 const ROLE_MODULES: Record<GatewayRole, Type[]> = {
-  api: [JobsModule, OpenAiModule, AnalyzeModule, BlobsModule, AdminModule, WebModule],
+  api: [JobsModule, OpenAiModule, AnalyzeModule, TextDetectorModule, BlobsModule, AdminModule, WebModule],
   recorder: [EventsModule, RetentionModule],
   notifier: [WebhooksModule],
+  relay: [RelayModule],
 };
 
 /** Composes the gateway: its connections, what every role serves (auth, operations) and the modules of the configured roles. */
@@ -27,7 +31,7 @@ export class AppModule {
   static forConfig(config: GatewayConfig, extraControllers: Type[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forConfig(config), AuthModule, OpsModule, ...config.GATEWAY_ROLES.flatMap((role) => ROLE_MODULES[role])],
+      imports: [InfraModule.forConfig(config), RoutingModule, AuthModule, OpsModule, ...config.GATEWAY_ROLES.flatMap((role) => ROLE_MODULES[role])],
       controllers: extraControllers,
     };
   }

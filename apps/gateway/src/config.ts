@@ -7,9 +7,10 @@ import { DEFAULT_SPAI_LIMITS, env, jobSecretsKeySchema, parseConfig, redisConfig
 /**
  * What a gateway process does: `api` serves the HTTP APIs (and waits on jobs for them), `recorder`
  * writes job events to Postgres and keeps the record (reconciler, retention), `notifier` sends
- * webhooks. Every role serves /health, /ready and /metrics.
+ * webhooks, `relay` runs the jobs routed to remote backends (see ROUTING_CONFIG). Every role serves
+ * /health, /ready and /metrics.
  */
-export const GATEWAY_ROLES = ['api', 'recorder', 'notifier'] as const;
+export const GATEWAY_ROLES = ['api', 'recorder', 'notifier', 'relay'] as const;
 export type GatewayRole = (typeof GATEWAY_ROLES)[number];
 
 const isGatewayRole = (name: string): name is GatewayRole => (GATEWAY_ROLES as readonly string[]).includes(name);
@@ -127,6 +128,31 @@ export const gatewayConfigSchema = redisConfigSchema
     /** How long an analysis waits for its spai job. */
     ANALYZE_WAIT_MS: z.coerce.number().int().min(1000).max(300_000).default(120_000),
     ...imageFetchVariables('ANALYZE'),
+    /** The backends of each endpoint and model (docs/routing.md), as JSON; ROUTING_CONFIG_FILE names a file holding it instead. */
+    ROUTING_CONFIG: z.string().optional(),
+    ROUTING_CONFIG_FILE: z.string().optional(),
+    /** How often the router samples its local queues' load and its remote lanes. */
+    ROUTING_SAMPLE_MS: env.positiveInt(500),
+    /** How often each remote backend's /health is probed. */
+    REMOTE_HEALTH_INTERVAL_MS: env.positiveInt(10_000),
+    /** Consecutive failures (429s and 5xx included) that open a remote's circuit, and how long it stays open. */
+    REMOTE_CIRCUIT_FAILURES: env.positiveInt(5),
+    REMOTE_CIRCUIT_COOL_DOWN_MS: env.positiveInt(30_000),
+    /** A remote that answers none of a job's polls for this long has lost the job: it fails over to local (or fails). */
+    REMOTE_LOST_AFTER_MS: env.positiveInt(15_000),
+    /** Remote backends may be on private addresses (another Switchyard on the same network). */
+    REMOTE_ALLOW_PRIVATE: env.boolean(false),
+    /** The text detector's model registry, as the detector worker reads it (JSON of model id → entry, or a file of it), and its default model. */
+    TEXT_DETECTOR_MODELS: z.string().optional(),
+    TEXT_DETECTOR_MODELS_FILE: z.string().optional(),
+    TEXT_DETECTOR_DEFAULT_MODEL: z.string().optional(),
+    /** Without ROUTING_CONFIG: whether /text-detector/predict may hand a model to the browser, and the largest model files it may. */
+    TEXT_DETECTOR_CLIENT: env.boolean(true),
+    TEXT_DETECTOR_CLIENT_MAX_BYTES: env.positiveInt(150 * 1024 * 1024),
+    /** Without ROUTING_CONFIG: the local queue is refused (and the next backend tried) once its estimated wait reaches this. */
+    TEXT_DETECTOR_MAX_LOCAL_WAIT_MS: env.positiveInt(10_000),
+    /** How long /text-detector/predict waits for its job. */
+    TEXT_DETECTOR_WAIT_MS: z.coerce.number().int().min(1000).max(300_000).default(60_000),
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine(refineBlobConfig);

@@ -11,6 +11,7 @@ import type { GatewayConfig } from './config';
 import { ApiExceptionFilter, writeApiErrorBody } from './http/api-exception.filter';
 import { MULTIPART_LIMITS } from './analyze/analyze-request';
 import { writeOpenAiErrorBody } from './openai/openai-errors';
+import { writeSeedErrorBody } from './text-detector/seed-errors';
 import { applyBodyLimits } from './http/body-limits';
 import { BullMq } from './infra/bullmq';
 import { JobQueue } from './infra/job-queue';
@@ -24,14 +25,16 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   // X-Forwarded-For is believed only from the proxies configuration names: the client address keys the unknown-key limit.
   const hops = config.TRUST_PROXY;
   const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
-  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy, routerOptions: { maxParamLength: 16_384 } });
+  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy, routerOptions: { maxParamLength: 16_384, ignoreTrailingSlash: true } });
   const fastify = adapter.getInstance();
   applyBodyLimits(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, options.extraControllers), adapter, { bufferLogs: true });
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new NestJsonLogger(logger));
-  // /v1/ is OpenAI's shape, except for the analyze route, which is Switchyard's own.
-  app.useGlobalFilters(new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody, '/v1/analyze': writeApiErrorBody }));
+  // /v1/ is OpenAI's shape, except for the analyze route, which is Switchyard's own; /text-detector is the seed's FastAPI shape.
+  app.useGlobalFilters(
+    new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody, '/v1/analyze': writeApiErrorBody, '/text-detector': writeSeedErrorBody }),
+  );
   app.enableShutdownHooks();
 
   const metrics = app.get(GatewayMetrics);

@@ -13,6 +13,7 @@ export type RefusalReason =
   | { kind: 'unhealthy'; detail: string }
   | { kind: 'at-concurrency-limit'; inFlight: number; limit: number }
   | { kind: 'client-disabled' }
+  | { kind: 'browser-only' }
   | { kind: 'too-large-for-client'; bytes: number; max: number };
 
 export type BackendAvailability = { available: true } | { available: false; reason: RefusalReason };
@@ -47,6 +48,8 @@ export function describeRefusal(reason: RefusalReason): string {
       return `at the concurrency limit (${reason.inFlight} of ${reason.limit} in flight)`;
     case 'client-disabled':
       return 'client inference disabled';
+    case 'browser-only':
+      return 'runs in the browser, so only /text-detector/predict can answer with it';
     case 'too-large-for-client':
       return `model files ${formatBytes(reason.bytes)} over the client limit ${formatBytes(reason.max)}`;
   }

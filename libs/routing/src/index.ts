@@ -3,6 +3,7 @@ export { MODEL_SIZES, sizeFitsWithin, type ModelSize } from './model-size';
 export {
   parseRoutingConfig,
   modelBackends,
+  routingModelFor,
   type RoutingConfig,
   type RoutingModel,
   type EndpointBackends,

@@ -84,6 +84,22 @@ export function modelBackends(model: RoutingModel): BackendName[] {
 }
 
 /**
+ * The routing entry of a request to an endpoint: the model it names, else the endpoint's first
+ * model, else, for an endpoint configured without models, one implied by its backends (local
+ * first, overflowing to remote). `undefined` when the endpoint has no routing configuration.
+ */
+export function routingModelFor(config: RoutingConfig, endpointId: string, modelId?: string): RoutingModel | undefined {
+  const backends = config.endpoints[endpointId];
+  if (!backends) return undefined;
+  const models = config.models.filter((model) => model.endpoint === endpointId);
+  const named = modelId === undefined ? undefined : models.find((model) => model.id === modelId);
+  if (named ?? models[0]) return named ?? models[0];
+  const order: BackendName[] = (['local', 'remote'] as const).filter((backend) => backends[backend] !== undefined);
+  if (order.length === 0) return undefined;
+  return { id: endpointId, endpoint: endpointId, size: 'tiny', preferred: order[0], fallbacks: order.slice(1) };
+}
+
+/**
  * Validates a routing configuration (parsed JSON from a file or an environment variable) at start-up.
  * The shape is checked first; references between models and endpoints only once the shape is sound.
  * @throws RoutingConfigError listing every problem found, each with its path.

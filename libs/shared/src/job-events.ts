@@ -35,6 +35,10 @@ export interface JobView {
   progress?: string;
   /** JSON text of the output, as the worker returned it, or a claim on the blob holding it (see `parseClaim`). */
   output?: string;
+  /** The backend that runs the job (`local` or `remote`), when its endpoint routes between backends. */
+  backend?: string;
+  /** Why the router chose that backend, when it fell back: `fell back from local: estimated wait 12 s over the 5 s limit`. */
+  routeNote?: string;
   /** RunPod's error string: a message, or JSON of {error_type, error_message, error_traceback}. */
   error?: string;
 }

@@ -153,6 +153,9 @@ export interface NewJob {
   lowPriority: boolean;
   webhook?: string;
   apiKeyId?: string;
+  /** The backend the router chose; absent where the endpoint has only its local queue. */
+  backend?: string;
+  routeNote?: string;
   input: unknown;
 }
 
@@ -239,6 +242,8 @@ export class JobStateStore {
     ];
     if (job.webhook) fields.push('webhook', job.webhook);
     if (job.apiKeyId) fields.push('apiKeyId', job.apiKeyId);
+    if (job.backend) fields.push('backend', job.backend);
+    if (job.routeNote) fields.push('routeNote', toStorableText(job.routeNote));
     const input = await this.payloads.offload(JSON.stringify(job.input ?? null), 'input', job.expiresAt);
     const result = await this.transition(job.id, 'queued', input, fields, job.createdAt, wake);
     const inputBlob = parseClaim(input);
@@ -280,9 +285,13 @@ export class JobStateStore {
     return this.transition(jobId, 'retried', '', []);
   }
 
-  /** A worker refused the running job for lack of capacity: it waits in its queue again. */
-  requeue(jobId: string, reason: string, retryAfterMs: number): Promise<TransitionResult> {
-    return this.transition(jobId, 'requeued', JSON.stringify({ reason: toStorableText(reason), retryAfterMs }), []);
+  /**
+   * A worker refused the running job for lack of capacity, or its remote backend was lost: it waits
+   * in a queue again; `reroute` names the backend it waits for now, and why.
+   */
+  requeue(jobId: string, reason: string, retryAfterMs: number, reroute?: { backend: string; routeNote: string }): Promise<TransitionResult> {
+    const fields = reroute ? ['backend', reroute.backend, 'routeNote', toStorableText(reroute.routeNote)] : [];
+    return this.transition(jobId, 'requeued', JSON.stringify({ reason: toStorableText(reason), retryAfterMs }), fields);
   }
 
   /** Has the job's events that `wake` asks for appended to its stream from now on; false when the job is missing or has ended. */

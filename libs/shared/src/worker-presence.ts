@@ -10,6 +10,10 @@ export interface WorkerPresence {
   concurrency: number;
   /** Jobs of the queue it runs now. */
   active: number;
+  /** Moving mean of its recent jobs' execution times, once it has run one (the router's wait estimate). */
+  meanExecutionMs?: number;
+  /** The models it has loaded and serves, for queues whose jobs name one; absent where it serves one model. */
+  models?: readonly string[];
   /** Epoch ms of its last beat. */
   at: number;
 }

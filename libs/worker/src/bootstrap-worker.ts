@@ -19,6 +19,8 @@ export interface WorkerAppOptions {
   onGpu?: boolean;
   /** Extra facts for /health, such as the execution provider of loaded models. */
   healthDetails?: () => Record<string, unknown>;
+  /** The models served on queues whose jobs name one (see BullMqJobServerOptions.servedModels). */
+  servedModels?: (queue: string) => readonly string[] | undefined;
 }
 
 /** A worker's NestJS microservice on the BullMQ transport; the one way apps and tests build it. */
@@ -47,6 +49,7 @@ export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestM
     runner: { errorTracebacks: config.ERROR_TRACEBACKS, abortGraceMs: config.WORKER_ABORT_GRACE_MS },
     claimCheck: BlobClaimCheck.fromConfig(config),
     callerBuckets: { secretsKey: config.JOB_SECRETS_KEY, allowPrivate: config.S3CONFIG_ALLOW_PRIVATE },
+    servedModels: options.servedModels,
   });
   const app = await createWorkerMicroservice(options.module, server, new NestJsonLogger(logger));
   let accepting = false;

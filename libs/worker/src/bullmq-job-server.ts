@@ -25,6 +25,8 @@ import { DEFAULT_JOB_RUNNER_OPTIONS, JobRunner, type JobRunnerOptions } from './
 
 /** How long a queue stays without running jobs before this worker says it is idle. */
 const IDLE_ANNOUNCEMENT_DELAY_MS = 250;
+/** Weight of the newest job in the moving mean of execution times announced to the router. */
+const EXECUTION_MEAN_WEIGHT = 0.2;
 
 export interface BullMqJobServerOptions {
   redisUrl: string;
@@ -46,6 +48,8 @@ export interface BullMqJobServerOptions {
   claimCheck?: PayloadOffload;
   /** Opens s3Config secrets (JOB_SECRETS_KEY) and says whether callers' buckets may be on private addresses. */
   callerBuckets?: { secretsKey?: Buffer; allowPrivate: boolean };
+  /** The models this worker serves on a queue whose jobs name one, announced with its presence for the router. */
+  servedModels?: (queue: string) => readonly string[] | undefined;
 }
 
 /**
@@ -63,6 +67,8 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
   private readonly callerBuckets = new Map<string, CallerS3Config>();
   /** Jobs running now, by queue, for the worker's presence (what /health counts). */
   private readonly active = new Map<string, number>();
+  /** Moving mean of execution times, by queue. */
+  private readonly meanExecutionMs = new Map<string, number>();
   /** Queues whose last announcement said this worker was running jobs of them. */
   private readonly announcedBusy = new Set<string>();
   private idleAnnouncement?: NodeJS.Timeout;
@@ -138,12 +144,14 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
       contract.queue,
       async (job: Job<JobEnvelope>, token?: string, signal?: AbortSignal) => {
         this.countActive(contract.queue, +1);
+        const started = Date.now();
         try {
           await this.resolveInput(job);
           if (!(await this.openCallerBucket(job))) return;
           return await runner.run(job, token, signal);
         } finally {
           this.callerBuckets.delete(job.id!);
+          this.recordExecution(contract.queue, Date.now() - started);
           this.countActive(contract.queue, -1);
         }
       },
@@ -178,7 +186,12 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     }
   }
 
-  /** Tells each served queue that this worker is there, with its concurrency and active jobs. */
+  private recordExecution(queue: string, ms: number): void {
+    const mean = this.meanExecutionMs.get(queue);
+    this.meanExecutionMs.set(queue, mean === undefined ? ms : mean + EXECUTION_MEAN_WEIGHT * (ms - mean));
+  }
+
+  /** Tells each served queue that this worker is there, with its concurrency, active jobs, execution times and models. */
   private async announcePresence(): Promise<void> {
     if (!this.presences) return;
     await Promise.all(
@@ -186,7 +199,15 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
         const active = this.active.get(queue) ?? 0;
         if (active > 0) this.announcedBusy.add(queue);
         else this.announcedBusy.delete(queue);
-        return this.presences!.announce(this.options.keys.queue(queue), { workerId: this.options.workerId, concurrency: this.concurrencyOf(queue), active });
+        const meanExecutionMs = this.meanExecutionMs.get(queue);
+        const models = this.options.servedModels?.(queue);
+        return this.presences!.announce(this.options.keys.queue(queue), {
+          workerId: this.options.workerId,
+          concurrency: this.concurrencyOf(queue),
+          active,
+          ...(meanExecutionMs === undefined ? {} : { meanExecutionMs: Math.round(meanExecutionMs) }),
+          ...(models ? { models } : {}),
+        });
       }),
     );
   }

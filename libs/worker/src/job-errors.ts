@@ -67,6 +67,21 @@ export function isCapacityRefusal(error: unknown): error is CapacityRefusal {
   return typeof candidate === 'object' && candidate !== null && candidate.capacityRefusal === true && typeof candidate.retryAfterMs === 'number';
 }
 
+/**
+ * The job cannot run on this backend but can on another: it goes back to waiting, in `queue`, with
+ * its record naming `backend` and why (the relay's failover from a lost remote to the local queue).
+ */
+export class JobReroutedError extends Error {
+  override readonly name = 'JobReroutedError';
+  constructor(
+    readonly queue: string,
+    readonly backend: string,
+    readonly routeNote: string,
+  ) {
+    super(routeNote);
+  }
+}
+
 export interface ErrorDescriptionOptions {
   /** Include the stack frames (RunPod's `error_traceback`); paths in them are made relative to `root`. */
   traceback: boolean;

@@ -7,6 +7,7 @@ import {
   ExecutionTimeoutError,
   HandlerReportedError,
   isCapacityRefusal,
+  JobReroutedError,
   JobCancelledError,
   WorkerLostError,
   type CapacityRefusal,
@@ -21,6 +22,8 @@ export interface JobRunnerOptions {
   abortGraceMs: number;
   /** Runs of a job whose worker may be lost mid-job before the job is failed instead of run again. */
   maxLostRuns: number;
+  /** Adds a rerouted job to the queue it now waits in (see JobReroutedError); without it, rerouting fails the job. */
+  reroute?: (queue: string, job: Job<JobEnvelope>) => Promise<void>;
 }
 
 export const DEFAULT_JOB_RUNNER_OPTIONS: JobRunnerOptions = { errorTracebacks: false, abortGraceMs: 10_000, maxLostRuns: 2 };
@@ -100,6 +103,7 @@ export class JobRunner {
       logger.info({ ms: Date.now() - started }, 'job completed');
     } catch (error) {
       if (isCapacityRefusal(error) && !controller.signal.aborted) return await this.requeue(job, token, error, logger);
+      if (error instanceof JobReroutedError && this.options.reroute && !controller.signal.aborted) return await this.reroute(job, error, logger);
       await this.recordFailure(jobId, error);
       logger.warn({ ms: Date.now() - started, err: error }, 'job did not complete');
       if (handling && controller.signal.aborted) await this.untilHandlerStops(handling, cutOff, logger);
@@ -130,6 +134,18 @@ export class JobRunner {
     cutOff.abort();
     if (await within(stopped, abortGraceMs)) return;
     logger.error({ graceMs: abortGraceMs }, 'handler still runs after its model runs were cut off; taking the next job');
+  }
+
+  /**
+   * Moves the job to another backend's queue: recorded as waiting again (with the backend and why)
+   * before its entry is added there, and the entry's add is idempotent (same job id), so a relay
+   * that stops in between leaves a job the next run of this entry reroutes again.
+   */
+  private async reroute(job: Job<JobEnvelope>, rerouted: JobReroutedError, logger: Logger): Promise<void> {
+    const requeued = await this.store.requeue(job.id!, rerouted.message, 0, { backend: rerouted.backend, routeNote: rerouted.routeNote });
+    if (!requeued.applied) throw new UnrecoverableError(`Job ended (${requeued.status}) while it was being rerouted`);
+    await this.options.reroute!(rerouted.queue, job);
+    logger.info({ queue: rerouted.queue, reason: rerouted.message }, 'job rerouted');
   }
 
   /** Puts a refused job back in its queue, to be tried again after the refusal's delay (with jitter, so refused jobs spread out). */

@@ -143,16 +143,10 @@ export class AnalyzeService {
   /** Runs a spai job on the bytes and waits for it, as /runsync would. */
   private async score(bytes: Buffer, principal: Principal): Promise<ModelOutcome> {
     const input = { image_base64: bytes.toString('base64') };
-    const status = await this.jobs.runSync(
-      SPAI_ENDPOINT,
-      { input },
-      principal,
-      this.config.ANALYZE_WAIT_MS,
-      undefined,
-      (issue) =>
-        // The image was checked already; an issue left is a contract limit, named as the client sent it.
-        new ValidationError('file', issue.message),
-    );
+    const status = await this.jobs.runSync(SPAI_ENDPOINT, { input }, principal, this.config.ANALYZE_WAIT_MS, {
+      // The image was checked already; an issue left is a contract limit, named as the client sent it.
+      describeInputIssue: (issue) => new ValidationError('file', issue.message),
+    });
     if (status.status === 'COMPLETED') {
       const output = status.output as SpaiDetectionOutput;
       return {

@@ -50,6 +50,8 @@ const JOB_STATE_COLUMNS = [
   'delay_time_ms',
   'execution_time_ms',
   'last_seq',
+  'backend',
+  'route_note',
 ];
 
 function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma.Sql {
@@ -72,19 +74,21 @@ function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma
       delay_time_ms: view.startedAt !== undefined ? view.startedAt - view.createdAt : null,
       execution_time_ms: view.startedAt !== undefined && view.finishedAt !== undefined ? view.finishedAt - view.startedAt : null,
       last_seq: view.seq,
+      backend: view.backend ?? null,
+      route_note: view.routeNote ?? null,
     };
     return withRawJson(row, { ...jsonOrBlob('input', inputByJob.get(jobId)), ...jsonOrBlob('output', view.output) });
   });
   const follow = JOB_STATE_COLUMNS.map((column) => `${column} = CASE WHEN jobs.last_seq < EXCLUDED.last_seq THEN EXCLUDED.${column} ELSE jobs.${column} END`);
   return Prisma.sql`
     INSERT INTO jobs (id, project_id, endpoint_id, queue, status, input, input_blob, output, output_blob, error, webhook_url, policy, api_key_id, attempts,
-      created_at, started_at, finished_at, expires_at, delay_time_ms, execution_time_ms, last_seq)
+      created_at, started_at, finished_at, expires_at, delay_time_ms, execution_time_ms, last_seq, backend, route_note)
     SELECT id, project_id, endpoint_id, queue, status::"JobStatus", input, input_blob, output, output_blob, error, webhook_url, policy, api_key_id, attempts,
-      created_at, started_at, finished_at, expires_at, delay_time_ms, execution_time_ms, last_seq
+      created_at, started_at, finished_at, expires_at, delay_time_ms, execution_time_ms, last_seq, backend, route_note
     FROM json_to_recordset(${`[${rows.join(',')}]`}::json) AS given(id text, project_id text, endpoint_id text, queue text, status text,
       input jsonb, input_blob jsonb, output jsonb, output_blob jsonb, error jsonb, webhook_url text, policy jsonb, api_key_id text, attempts int,
       created_at timestamp(3), started_at timestamp(3), finished_at timestamp(3), expires_at timestamp(3),
-      delay_time_ms int, execution_time_ms int, last_seq int)
+      delay_time_ms int, execution_time_ms int, last_seq int, backend text, route_note text)
     ON CONFLICT (id) DO UPDATE SET ${Prisma.raw(follow.join(', '))},
       input = COALESCE(jobs.input, EXCLUDED.input), input_blob = COALESCE(jobs.input_blob, EXCLUDED.input_blob)
     WHERE jobs.last_seq < EXCLUDED.last_seq OR (jobs.input IS NULL AND jobs.input_blob IS NULL AND (EXCLUDED.input IS NOT NULL OR EXCLUDED.input_blob IS NOT NULL))`;

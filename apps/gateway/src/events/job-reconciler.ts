@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { isFinalStatus, JobStateStores, type Logger } from '@switchyard/shared';
+import { bullQueueOf, isFinalStatus, JobStateStores, remoteLaneOf, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { JobQueue } from '../infra/job-queue';
 import { CONFIG, LOGGER } from '../infra/tokens';
@@ -55,7 +55,7 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
       const confirmed: string[] = [];
       for (const jobId of await store.awaitingEnqueue(Date.now() - this.config.RECONCILE_ENQUEUE_GRACE_MS, JOBS_PER_SWEEP)) {
         const view = await store.get(jobId);
-        if (!view || view.status !== 'IN_QUEUE' || (await this.queue.find(queue, jobId))) {
+        if (!view || view.status !== 'IN_QUEUE' || (await this.queue.find(bullQueueOf(view), jobId))) {
           confirmed.push(jobId);
           continue;
         }
@@ -77,7 +77,8 @@ export class JobReconciler implements OnModuleInit, OnApplicationShutdown {
     const closed: string[] = [];
     for (const queue of this.queue.names()) {
       const store = this.stores.of(queue);
-      for (const job of await this.queue.failed(queue, JOBS_PER_SWEEP)) {
+      const failed = (await Promise.all([queue, remoteLaneOf(queue)].map((name) => this.queue.failed(name, JOBS_PER_SWEEP)))).flat();
+      for (const job of failed) {
         const view = await store.get(job.id);
         if (!view || isFinalStatus(view.status)) continue;
         const error = lostJobError('WorkerLost', job.failedReason || 'the job ended without its worker reporting it');

@@ -3,7 +3,8 @@ import { RUN_BODY_LIMIT_BYTES, RUNSYNC_BODY_LIMIT_BYTES } from '../jobs/run-requ
 
 /**
  * RunPod's payload limits: 10 MB for /run, 20 MB for /runsync and for the synchronous routes that
- * may carry an image as base64 (OpenAI embeddings, analyze); small bodies everywhere else. Multipart
+ * may carry an image as base64 (OpenAI embeddings, analyze); 10 MB for the text detector's batches
+ * (100 texts of 10,000 characters, up to 4 bytes each in UTF-8); small bodies everywhere else. Multipart
  * uploads are limited by the multipart parser (see registerMultipart).
  */
 const SYNCHRONOUS_IMAGE_ROUTES = new Set(['/v1/embeddings', '/v1/analyze']);
@@ -11,7 +12,7 @@ const SYNCHRONOUS_IMAGE_ROUTES = new Set(['/v1/embeddings', '/v1/analyze']);
 export function applyBodyLimits(fastify: FastifyInstance): void {
   fastify.addHook('onRoute', (route) => {
     if (route.url.endsWith('/runsync') || SYNCHRONOUS_IMAGE_ROUTES.has(route.url)) route.bodyLimit = RUNSYNC_BODY_LIMIT_BYTES;
-    else if (route.url.endsWith('/run')) route.bodyLimit = RUN_BODY_LIMIT_BYTES;
+    else if (route.url.endsWith('/run') || route.url === '/text-detector/batch-predict') route.bodyLimit = RUN_BODY_LIMIT_BYTES;
     else route.bodyLimit ??= 1024 * 1024;
   });
 }

@@ -1,6 +1,6 @@
 import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { connectRedis, type RedisKeys } from '@switchyard/shared';
+import { connectRedis, homeQueueOf, type RedisKeys } from '@switchyard/shared';
 
 /**
  * The gateway's one door to BullMQ: every queue it produces to and every queue it works, each on
@@ -23,7 +23,7 @@ export class BullMq {
     let queue = this.queues.get(name);
     if (!queue) {
       this.producerConnection ??= this.connect('gateway:queues');
-      queue = new Queue(name, { connection: this.producerConnection, prefix: this.keys.queue(name).bullPrefix });
+      queue = new Queue(name, { connection: this.producerConnection, prefix: this.keys.queue(homeQueueOf(name)).bullPrefix });
       this.queues.set(name, queue);
     }
     return queue as Queue<Data>;
@@ -31,7 +31,7 @@ export class BullMq {
 
   /** Works a queue in this process, on a connection of its own: a worker blocks while it waits for jobs. */
   worker<Data>(name: string, processor: Processor<Data>, options: Omit<WorkerOptions, 'connection' | 'prefix'>): Worker<Data> {
-    const worker = new Worker<Data>(name, processor, { ...options, connection: this.connect(`gateway:${name}`), prefix: this.keys.queue(name).bullPrefix });
+    const worker = new Worker<Data>(name, processor, { ...options, connection: this.connect(`gateway:${name}`), prefix: this.keys.queue(homeQueueOf(name)).bullPrefix });
     this.workers.push(worker);
     return worker;
   }

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { WorkerPresences, type EndpointRegistry, type JobEnvelope, type RedisKeys, type WorkerPresence } from '@switchyard/shared';
+import { homeQueueOf, WorkerPresences, type EndpointRegistry, type JobEnvelope, type RedisKeys, type WorkerPresence } from '@switchyard/shared';
 import type { BullMq } from './bullmq';
 
 /** BullMQ's states of a job that waits to start. */
@@ -103,8 +103,9 @@ export class JobQueue {
     return this.presences.of(this.keys.queue(queue));
   }
 
+  /** The producer of an endpoint queue, or of the remote lane of one (see remoteLaneOf). */
   private producer(queue: string) {
-    if (!this.served.has(queue)) throw new Error(`No queue for ${queue}`);
+    if (!this.served.has(homeQueueOf(queue))) throw new Error(`No queue for ${queue}`);
     return this.bullMq.queue<JobEnvelope>(queue);
   }
 }

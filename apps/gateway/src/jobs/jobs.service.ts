@@ -3,6 +3,8 @@ import { CallerBucketError, checkCallerBucket } from '@switchyard/blobs';
 import { AddressPolicy, checkUrl, resolveDestination, systemResolver, UnsafeUrlError } from '@switchyard/outbound';
 import {
   BlobStoreUnavailableError,
+  bullQueueOf,
+  remoteLaneOf,
   EndpointRegistry,
   isFinalStatus,
   JobStateStores,
@@ -40,10 +42,17 @@ import { JobWaiter, type NewJobWatch, type WatchOutcome } from './job-waiter';
 import { QueueAdmission } from './queue-admission';
 import { rowToRecord, viewToRecord, type JobRecordLike, type JobStatusResponse } from '../status/job-status-response';
 import { RESULT_RETENTION_MS, runRequestSchema, type RunRequest } from './run-request';
+import { BackendRouter, type RoutedJob } from '../routing/backend-router';
 
 const PURGE_PAGE_SIZE = 500;
 /** /health counts at most this many live jobs per state from Postgres, so one call stays bounded. */
 const HEALTH_COUNT_LIMIT = 100_000;
+
+/** The model a job's input names, on an endpoint whose contract has a model field. */
+function modelNamedBy(contract: QueueContract, input: unknown): string | undefined {
+  const value = contract.modelField && (input as Record<string, unknown> | null)?.[contract.modelField];
+  return typeof value === 'string' ? value : undefined;
+}
 
 /** The project of a job recorded before projects existed is the default one. */
 const projectOf = (job: { projectId?: string | null }) => job.projectId ?? DEFAULT_PROJECT_ID;
@@ -65,6 +74,7 @@ export class JobsService {
     private readonly waiter: JobWaiter,
     private readonly admission: QueueAdmission,
     private readonly outputs: JobOutputs,
+    private readonly router: BackendRouter,
   ) {
     this.webhookPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
     this.s3ConfigPolicy = new AddressPolicy({ allowPrivate: config.S3CONFIG_ALLOW_PRIVATE });
@@ -81,22 +91,26 @@ export class JobsService {
    * caller can begin watching it without any chance of missing its end (its registration is part
    * of the queued transition). The input is checked against the endpoint's contract once, here
    * (see checkedJobInput); `describeInputIssue` words what is wrong with it for APIs with an error
-   * shape of their own.
+   * shape of their own. On an endpoint with routing the job goes to the backend the router picks
+   * (or the one `route` already picked), and its record says which and why.
    */
   async submit(
     endpointId: string,
     body: unknown,
     principal: Principal,
     mode: SubmitMode,
-    { watchNew, describeInputIssue }: { watchNew?: (queue: string, jobId: string) => NewJobWatch; describeInputIssue?: DescribeInputIssue } = {},
-  ): Promise<{ id: string; status: JobStatus }> {
+    { watchNew, describeInputIssue, route }: { watchNew?: (queue: string, jobId: string) => NewJobWatch; describeInputIssue?: DescribeInputIssue; route?: RoutedJob } = {},
+  ): Promise<{ id: string; status: JobStatus; route?: RoutedJob }> {
     const contract = this.endpoint(endpointId);
     const request = parseOrThrow(runRequestSchema, body, '');
     const input = checkedJobInput(contract, request.input, describeInputIssue);
     if (request.webhook) await this.checkWebhook(request.webhook);
     if (request.s3Config) await this.checkS3Config(contract, request.s3Config);
     const policy = resolvePolicy(request.policy);
-    await this.admission.admit(endpointId, contract);
+    route ??= await this.router.route(contract, { modelId: modelNamedBy(contract, input), preferBackend: request.prefer_backend });
+    if (route && !route.queue) throw new ValidationError('prefer_backend', `backend "${route.backend}" cannot run a queued job`);
+    // The remote backend has limits of its own (its concurrency, its 429s): only the local queue is capped here.
+    if (!route || route.backend === 'local') await this.admission.admit(endpointId, contract);
     const id = createJobId();
     const s3Config = request.s3Config && this.sealS3Config(request.s3Config, id);
     const watch = watchNew?.(contract.queue, id);
@@ -114,6 +128,8 @@ export class JobsService {
         lowPriority: policy.lowPriority,
         webhook: request.webhook,
         apiKeyId: principal.apiKeyId,
+        backend: route?.backend,
+        routeNote: route?.note || undefined,
         input,
       },
       watch?.wake,
@@ -125,7 +141,7 @@ export class JobsService {
       : { endpointId, projectId: principal.projectId, input, policy, createdAt };
     if (s3Config) envelope.s3Config = s3Config;
     try {
-      await this.queue.enqueue(contract.queue, id, envelope, { lowPriority: policy.lowPriority, ttlMs: policy.ttl });
+      await this.queue.enqueue(route?.queue ?? contract.queue, id, envelope, { lowPriority: policy.lowPriority, ttlMs: policy.ttl });
     } catch (error) {
       await this.stores
         .of(contract.queue)
@@ -133,7 +149,7 @@ export class JobsService {
         .catch(() => undefined);
       throw new ServiceUnavailableError(`Queue ${contract.queue} is unavailable: ${(error as Error).message}`);
     }
-    return { id, status: queued.status };
+    return { id, status: queued.status, route };
   }
 
   /**
@@ -146,13 +162,12 @@ export class JobsService {
     body: unknown,
     principal: Principal,
     waitMs: number,
-    delivery: OutputDelivery = INLINE_OUTPUT,
-    describeInputIssue?: DescribeInputIssue,
+    { delivery = INLINE_OUTPUT, describeInputIssue, route }: { delivery?: OutputDelivery; describeInputIssue?: DescribeInputIssue; route?: RoutedJob } = {},
   ): Promise<JobStatusResponse> {
     let watch: NewJobWatch | undefined;
     try {
       const watchNew = (queue: string, jobId: string) => (watch = this.waiter.watchNew(queue, jobId, { refusals: true }));
-      const { id } = await this.submit(endpointId, body, principal, 'runsync', { watchNew, describeInputIssue });
+      const { id } = await this.submit(endpointId, body, principal, 'runsync', { watchNew, describeInputIssue, route });
       const outcome = await watch!.until(waitMs);
       if (outcome?.kind === 'refused') {
         const cancelled = await this.cancel(endpointId, id, principal).then(
@@ -221,7 +236,7 @@ export class JobsService {
     if (!result.applied && result.status !== 'CANCELLED') {
       throw new ConflictError(`Job ${jobId} ended with status ${result.status} before it could be cancelled`, 'id');
     }
-    await this.queue.cancel(contract.queue, jobId);
+    await this.queue.cancel(bullQueueOf({ queue: contract.queue, backend: job.backend }), jobId);
     return { id: jobId, status: 'CANCELLED' };
   }
 
@@ -231,7 +246,7 @@ export class JobsService {
     if (!RETRYABLE_STATUSES.has(job.status)) {
       throw new ConflictError(`Job ${jobId} has status ${job.status}; only FAILED or TIMED_OUT jobs can be retried`, 'id');
     }
-    const entry = await this.queue.find(contract.queue, jobId);
+    const entry = await this.queue.find(bullQueueOf({ queue: contract.queue, backend: job.backend }), jobId);
     if (!entry) throw new ConflictError(`Job ${jobId} can no longer be retried: its queue entry has expired`, 'id');
     const result = await this.stores.of(contract.queue).retry(jobId);
     if (!result.applied) throw new ConflictError(`Job ${jobId} can no longer be retried (status ${result.status})`, 'id');
@@ -249,9 +264,10 @@ export class JobsService {
     const isMine = (data: JobEnvelope) => data.endpointId === endpointId && (options.allProjects || projectOf(data) === principal.projectId);
     let removed = 0;
     // Aliases and projects share a queue, so other endpoints' and projects' jobs are stepped over, page by page.
-    for (const state of WAITING_STATES) {
+    const bullQueues = this.router.routes(this.endpoint(endpointId)) ? [queue, remoteLaneOf(queue)] : [queue];
+    for (const [bullQueue, state] of bullQueues.flatMap((name) => WAITING_STATES.map((waiting) => [name, waiting] as const))) {
       for (let start = 0; ;) {
-        const page = await this.queue.waiting(queue, state, start, start + PURGE_PAGE_SIZE - 1);
+        const page = await this.queue.waiting(bullQueue, state, start, start + PURGE_PAGE_SIZE - 1);
         if (page.length === 0) break;
         const mine = page.filter((job) => isMine(job.data));
         for (const job of mine) {
@@ -278,6 +294,7 @@ export class JobsService {
       this.queue.workers(queue),
     ]);
     const running = workers.filter((worker) => worker.active > 0).length;
+    const remote = await this.router.describeRemote(queue);
     return {
       jobs: {
         completed: finished.COMPLETED,
@@ -287,6 +304,7 @@ export class JobsService {
         retried: finished.RETRIED,
       },
       workers: { idle: workers.length - running, running },
+      ...(remote ? { remote } : {}),
     };
   }
 

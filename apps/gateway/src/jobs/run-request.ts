@@ -25,6 +25,8 @@ export const runRequestSchema = z
       })
       .strict()
       .optional(),
+    /** Switchyard's: the backend to try first (local, remote; modal is remote), on an endpoint with routing. */
+    prefer_backend: z.string().min(1).max(32).optional(),
   })
   .strict();
 

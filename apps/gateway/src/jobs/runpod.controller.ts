@@ -68,7 +68,7 @@ export class RunpodController {
   @HttpCode(200)
   runsync(@Param('endpointId') endpointId: string, @Body() body: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
-    return this.jobs.runSync(endpointId, body, request.principal, wait, outputDelivery(query, request));
+    return this.jobs.runSync(endpointId, body, request.principal, wait, { delivery: outputDelivery(query, request) });
   }
 
   @ApiOperation({

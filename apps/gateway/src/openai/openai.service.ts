@@ -103,9 +103,9 @@ export class OpenAiService {
       ...(request.dimensions !== undefined && { dimensions: request.dimensions }),
     };
     // The job API checks the input against the embedder's contract; this API words what it finds.
-    const status = await this.jobs.runSync(EMBEDDER_ENDPOINT, { input }, principal, WAIT_LIMITS.max, INLINE_OUTPUT, (issue) =>
-      contractIssue(issue, Array.isArray(inputs)),
-    );
+    const status = await this.jobs.runSync(EMBEDDER_ENDPOINT, { input }, principal, WAIT_LIMITS.max, {
+      describeInputIssue: (issue) => contractIssue(issue, Array.isArray(inputs)),
+    });
     if (status.status === 'FAILED') throw jobFailure(status.error);
     if (status.status !== 'COMPLETED') {
       throw new EmbeddingJobError(504, 'timeout', `Embedding job ${status.id} did not complete within ${WAIT_LIMITS.max} ms (status ${status.status})`);

@@ -16,6 +16,9 @@ export interface JobStatusResponse {
   error?: string;
   workerId?: string;
   retries?: number;
+  /** Switchyard's: the backend that runs the job, where its endpoint routes between backends, and why when it fell back. */
+  backend?: string;
+  routeNote?: string;
 }
 
 export interface JobRecordLike {
@@ -31,6 +34,8 @@ export interface JobRecordLike {
   outputBlob?: BlobRef;
   error?: string;
   workerId?: string;
+  backend?: string;
+  routeNote?: string;
   attempts: number;
   /** The sequence number of the job's latest event (of the latest one recorded, from Postgres). */
   seq: number;
@@ -45,6 +50,8 @@ export function toStatusResponse(job: JobRecordLike): JobStatusResponse {
   if (job.error !== undefined) response.error = job.error;
   if (job.workerId) response.workerId = job.workerId;
   if (job.attempts > 1) response.retries = job.attempts - 1;
+  if (job.backend) response.backend = job.backend;
+  if (job.routeNote) response.routeNote = job.routeNote;
   return response;
 }
 
@@ -67,6 +74,8 @@ export interface JobRow {
   error: unknown;
   attempts: number;
   lastSeq: number;
+  backend?: string | null;
+  routeNote?: string | null;
 }
 
 export function rowToRecord(row: JobRow): JobRecordLike {
@@ -81,5 +90,7 @@ export function rowToRecord(row: JobRow): JobRecordLike {
     error: row.error === null || row.error === undefined ? undefined : typeof row.error === 'string' ? row.error : JSON.stringify(row.error),
     attempts: row.attempts,
     seq: row.lastSeq,
+    backend: row.backend ?? undefined,
+    routeNote: row.routeNote ?? undefined,
   };
 }

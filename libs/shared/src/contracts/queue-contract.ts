@@ -25,6 +25,8 @@ export interface QueueContract<Input extends z.ZodType = z.ZodType, Output exten
    * With RunPod's `s3Config` the worker uploads them to the caller's bucket and answers their URLs.
    */
   readonly fileOutputs?: readonly string[];
+  /** The input field naming the model a job runs on, for endpoints serving several: the router routes per model. */
+  readonly modelField?: string;
 }
 
 export function inputShapeLimits(contract: QueueContract): JsonShapeLimits {
@@ -54,4 +56,6 @@ export interface JobEnvelope<InputValue = unknown> {
   policy: JobPolicy;
   /** Epoch ms when the job was first accepted; the TTL counts from here. */
   createdAt: number;
+  /** The remote backend's id of the job, once the relay submitted it there, so a relay taking over follows it instead of submitting again. */
+  remoteJobId?: string;
 }

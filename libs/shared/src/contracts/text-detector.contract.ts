@@ -89,6 +89,7 @@ export const textDetectorContract = defineQueueContract({
   inputShape: { maxDepth: 2, maxKeys: 128, maxStringLength: TEXT_DETECTOR_LIMITS.maxTextLength },
   // Concurrent requests share classifier batches.
   gpuConcurrency: 8,
+  modelField: 'model_id',
 });
 
 export type TextDetectorInput = z.infer<typeof textDetectorContract.input>;

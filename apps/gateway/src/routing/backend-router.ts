@@ -1,0 +1,124 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  clientAvailability,
+  decideRoute,
+  localAvailability,
+  NoBackendAvailableError,
+  refused,
+  remoteAvailability,
+  routingModelFor,
+  UnknownBackendError,
+  describeSkipped,
+  type AvailabilityFacts,
+  type BackendAvailability,
+  type BackendName,
+  type RouteDecision,
+  type RoutingModel,
+} from '@switchyard/routing';
+import { remoteLaneOf, type QueueContract } from '@switchyard/shared';
+import { ServiceUnavailableError, ValidationError } from '../http/api-errors';
+import { localObservation, QueueLoadMonitor } from './queue-load';
+import { RemoteBackends } from './remote-backends';
+import { ROUTING_SETTINGS } from './routing.tokens';
+import type { RoutingSettings } from './routing-settings';
+
+/** Where a job goes: the router's decision, and the BullMQ queue that takes it (none for the client, which runs in the browser). */
+export interface RoutedJob extends RouteDecision {
+  model: RoutingModel;
+  queue?: string;
+}
+
+export interface RouteRequest {
+  /** The model the request names, if its endpoint serves several. */
+  modelId?: string;
+  preferBackend?: string;
+  /** Whether the caller can hand the work to a browser (the text detector's /predict can; a /v2 job cannot). */
+  allowClient?: boolean;
+}
+
+/**
+ * Chooses each job's backend by the routing configuration: the request's `prefer_backend`, the
+ * model's preferred backend, then its fallbacks, from facts sampled in the background (queue load,
+ * worker presence, remote health and circuit), so a decision costs no round trip.
+ */
+@Injectable()
+export class BackendRouter {
+  constructor(
+    @Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings | undefined,
+    private readonly load: QueueLoadMonitor,
+    private readonly remotes: RemoteBackends,
+  ) {}
+
+  /** Whether the endpoint routes between backends; an endpoint that does not runs every job on its local queue. */
+  routes(contract: QueueContract): boolean {
+    return this.settings?.config.endpoints[contract.queue] !== undefined;
+  }
+
+  /** The routing entry of a model of the endpoint, if it is configured. */
+  model(contract: QueueContract, modelId?: string): RoutingModel | undefined {
+    return this.settings && routingModelFor(this.settings.config, contract.queue, modelId);
+  }
+
+  /**
+   * The backend for a new job, or `undefined` when the endpoint has no routing.
+   * @throws ValidationError (`prefer_backend`) for a backend the model may not use.
+   * @throws ServiceUnavailableError listing why each backend refused.
+   */
+  async route(contract: QueueContract, request: RouteRequest = {}): Promise<RoutedJob | undefined> {
+    const model = this.model(contract, request.modelId);
+    if (!model) return undefined;
+    const facts = await this.facts(contract, model, request.allowClient ?? false);
+    let decision: RouteDecision;
+    try {
+      decision = decideRoute(model, facts, { preferBackend: request.preferBackend });
+    } catch (error) {
+      if (error instanceof UnknownBackendError) throw new ValidationError('prefer_backend', error.message);
+      if (error instanceof NoBackendAvailableError) {
+        // A queued job waits for workers (they may be scaling up from zero on this very queue); an answer cannot wait.
+        if (!request.allowClient && canWaitInQueue(facts.local)) {
+          decision = { backend: 'local', skipped: error.refusals, note: `queued locally, as no backend can take it now: ${describeSkipped(error.refusals)}` };
+        } else {
+          throw new ServiceUnavailableError(error.message);
+        }
+      } else {
+        throw error;
+      }
+    }
+    const queue = queueOf(contract, decision.backend);
+    if (queue) this.load.routed(queue);
+    return { ...decision, model, queue };
+  }
+
+  /** The endpoint's remote backend as /health reports it: state, circuit, jobs in flight and the capacity it reported; undefined without one. */
+  async describeRemote(endpointId: string) {
+    const remote = this.remotes.of(endpointId);
+    if (!remote) return undefined;
+    return remote.describe((await this.load.sample(remoteLaneOf(endpointId))).queuedJobs);
+  }
+
+  /** What each of the model's backends can take now. */
+  async facts(contract: QueueContract, model: RoutingModel, allowClient: boolean): Promise<AvailabilityFacts> {
+    const { config } = this.settings!;
+    const backends = config.endpoints[model.endpoint];
+    const facts: { -readonly [Name in BackendName]?: AvailabilityFacts[Name] } = {};
+    if (backends.local) facts.local = localAvailability(model, config.local, localObservation(await this.load.sample(contract.queue), model.id));
+    if (backends.remote) {
+      const remote = this.remotes.of(contract.queue)!;
+      const lane = await this.load.sample(remoteLaneOf(contract.queue));
+      facts.remote = remoteAvailability(backends.remote, { health: remote.health(), breaker: remote.breaker, inFlight: lane.queuedJobs });
+    }
+    if (backends.client) facts.client = allowClient ? clientAvailability(backends.client, model) : refused({ kind: 'browser-only' });
+    return facts;
+  }
+}
+
+/** Refusals a local queue recovers from by itself: workers arrive, load the model, drain the queue. */
+function canWaitInQueue(local: BackendAvailability | undefined): boolean {
+  return local !== undefined && !local.available && ['no-live-workers', 'model-not-loaded', 'estimated-wait'].includes(local.reason.kind);
+}
+
+function queueOf(contract: QueueContract, backend: BackendName): string | undefined {
+  if (backend === 'local') return contract.queue;
+  if (backend === 'remote') return remoteLaneOf(contract.queue);
+  return undefined;
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { TEXT_DETECTOR_LIMITS } from '@switchyard/shared';
+
+const text = z
+  .string({ error: 'must be a string' })
+  .min(TEXT_DETECTOR_LIMITS.minTextLength, `must be at least ${TEXT_DETECTOR_LIMITS.minTextLength} character`)
+  .max(TEXT_DETECTOR_LIMITS.maxTextLength, `must be at most ${TEXT_DETECTOR_LIMITS.maxTextLength} characters`);
+
+const common = {
+  /** A model of the registry; the default model when left out or "auto". */
+  model_id: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+  /** local, remote (the seed's modal) or client. */
+  prefer_backend: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+};
+
+/** The seed's `POST /predict` body. */
+export const predictRequestSchema = z.strictObject({ text, ...common }, { error: 'must be a JSON object' });
+
+/** The seed's `POST /batch-predict` body: at most 100 texts. */
+export const batchPredictRequestSchema = z.strictObject(
+  {
+    texts: z
+      .array(text, { error: 'must be an array of strings' })
+      .min(1, 'must hold at least one text')
+      .max(TEXT_DETECTOR_LIMITS.maxBatchTexts, `must hold at most ${TEXT_DETECTOR_LIMITS.maxBatchTexts} texts`),
+    ...common,
+  },
+  { error: 'must be a JSON object' },
+);
+
+export type PredictRequest = z.infer<typeof predictRequestSchema>;
+export type BatchPredictRequest = z.infer<typeof batchPredictRequestSchema>;
