@@ -112,11 +112,7 @@ export class RemoteJobNotAcceptedError extends RemoteExecutionError {
     options?: ErrorOptions,
   ) {
     const why =
-      reason === 'circuit-open'
-        ? `its circuit breaker is open`
-        : reason === 'retries-exhausted'
-          ? `${attempts} attempt(s) failed`
-          : 'it refused the job';
+      reason === 'circuit-open' ? `its circuit breaker is open` : reason === 'retries-exhausted' ? `${attempts} attempt(s) failed` : 'it refused the job';
     const cause = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
     super(`The remote ${remote} never accepted the job (${why})${cause}`, options);
   }

@@ -12,14 +12,7 @@ import {
   UpstreamConnectionError,
 } from '@switchyard/outbound';
 import type { z } from 'zod';
-import {
-  RemoteDestinationRefusedError,
-  RemoteHttpError,
-  RemoteProtocolError,
-  RemoteRedirectError,
-  RemoteUnreachableError,
-  type RunPodCall,
-} from './errors';
+import { RemoteDestinationRefusedError, RemoteHttpError, RemoteProtocolError, RemoteRedirectError, RemoteUnreachableError, type RunPodCall } from './errors';
 import {
   cancelAnswerSchema,
   type CancelAnswer,
@@ -189,13 +182,16 @@ export class RunPodEndpointClient {
     if (!(error instanceof OutboundError)) return error instanceof Error ? error : new Error(String(error));
     const detail = this.redact(error.message);
     if (error instanceof UnsafeUrlError) return new RemoteDestinationRefusedError(call, this.remote, detail, { cause: error });
-    if (error instanceof RequestTimeoutError) return new RemoteUnreachableError(call, this.remote, true, `no answer within ${error.timeoutMs} ms`, { cause: error });
+    if (error instanceof RequestTimeoutError)
+      return new RemoteUnreachableError(call, this.remote, true, `no answer within ${error.timeoutMs} ms`, { cause: error });
     if (error instanceof UpstreamConnectionError) return new RemoteUnreachableError(call, this.remote, false, detail, { cause: error });
     if (error instanceof ResponseTooLargeError) {
       return new RemoteProtocolError(call, this.remote, `the answer exceeds the limit of ${error.maxResponseBytes} bytes`, { cause: error });
     }
     if (error instanceof UnexpectedContentTypeError) {
-      return new RemoteProtocolError(call, this.remote, `content-type ${error.contentType ? `"${error.contentType}"` : '(none)'}, expected JSON`, { cause: error });
+      return new RemoteProtocolError(call, this.remote, `content-type ${error.contentType ? `"${error.contentType}"` : '(none)'}, expected JSON`, {
+        cause: error,
+      });
     }
     return new RemoteProtocolError(call, this.remote, detail, { cause: error });
   }

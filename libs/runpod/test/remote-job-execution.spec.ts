@@ -49,7 +49,13 @@ describe('executeRemoteJob', () => {
   afterEach(() => fake.stop());
 
   function clientFor(apiKey: string): RunPodEndpointClient {
-    return new RunPodEndpointClient({ baseUrl: fake.url, endpointId: ENDPOINT_ID, apiKey, addressPolicy: new AddressPolicy({ allowPrivate: true }), timeoutMs: 300 });
+    return new RunPodEndpointClient({
+      baseUrl: fake.url,
+      endpointId: ENDPOINT_ID,
+      apiKey,
+      addressPolicy: new AddressPolicy({ allowPrivate: true }),
+      timeoutMs: 300,
+    });
   }
 
   function recordingHooks(extra: Partial<RemoteExecutionHooks> = {}): RecordedHooks {
@@ -95,10 +101,13 @@ describe('executeRemoteJob', () => {
   }
 
   it('submits, saves the remote id before polling, mirrors changed progress and every chunk once in order, and resolves with the output', async () => {
+    // The fake's scripts run on a clock stepped by the test, so that every phase is seen whatever the machine's speed.
+    let time = 1000;
+    fake.now = () => time;
     const chunks = Array.from({ length: 8 }, (_, index) => ({ afterMs: index * 10, output: `token-${index}` }));
     fake.behaviour = (input) => ({
-      queueMs: 15,
-      runMs: 150,
+      queueMs: 10,
+      runMs: 100,
       progress: [
         { afterMs: 0, value: { percent: 10 } },
         { afterMs: 30, value: { percent: 10 } },
@@ -109,15 +118,41 @@ describe('executeRemoteJob', () => {
     });
     const hooks = recordingHooks();
 
-    const result = await executeRemoteJob(client, job(), hooks, FAST);
+    const execution = executeRemoteJob(client, job(), hooks, FAST);
+    await until(() => fake.requestsOf('status').length >= 2);
+    expect(fake.requestsOf('stream')).toHaveLength(0);
+    time = 1015; // started 5 ms ago: the first progress value and chunk
+    await until(() => hooks.progressValues.length === 1 && hooks.chunks.length === 1);
+    time = 1055; // the same progress value again, chunks 1 to 4
+    await until(() => hooks.chunks.length === 5);
+    time = 1075; // new progress, chunks 5 and 6
+    await until(() => hooks.progressValues.length === 2 && hooks.chunks.length === 7);
+    time = 1110; // completed: the last chunk comes with the final status
+    const result = await execution;
 
-    expect(result).toEqual({ remoteJobId: fake.jobIds()[0], output: { answer: { text: 'hello' } }, delayTime: 15, executionTime: 150 });
+    expect(result).toEqual({ remoteJobId: fake.jobIds()[0], output: { answer: { text: 'hello' } }, delayTime: 10, executionTime: 100 });
     expect(hooks.savedIds).toEqual([result.remoteJobId]);
     expect(hooks.statusPollsBeforeSave).toEqual([0]);
     expect(hooks.chunks).toEqual(chunks.map((chunk) => chunk.output));
     expect(hooks.progressValues).toEqual([{ percent: 10 }, { percent: 50 }]);
     expect(fake.requestsOf('run')).toHaveLength(1);
     expect(fake.requestsOf('run')[0].body).toEqual({ input: { text: 'hello' }, policy: POLICY });
+  });
+
+  it('drains the chunks the remote hands out with its final status before resolving', async () => {
+    // Already COMPLETED at the first poll: its chunks come only from the /stream after the final status.
+    fake.behaviour = () => ({
+      runMs: 0,
+      chunks: [
+        { afterMs: 0, output: 'early' },
+        { afterMs: 60_000, output: 'flushed at the end' },
+      ],
+    });
+    const hooks = recordingHooks();
+
+    await executeRemoteJob(client, job(), hooks, FAST);
+
+    expect(hooks.chunks).toEqual(['early', 'flushed at the end']);
   });
 
   it('resumes a saved remote job by its id without submitting it again', async () => {
@@ -157,6 +192,22 @@ describe('executeRemoteJob', () => {
     const [remoteJobId] = fake.jobIds();
     expect(fake.requestsOf('cancel', remoteJobId)).toHaveLength(1);
     expect(fake.requestsOf('status')).toHaveLength(0);
+  });
+
+  it('cancels the job that a submission still in flight creates, once our signal has aborted', async () => {
+    fake.behaviour = () => ({ end: { outcome: 'HANG' } });
+    fake.injectFault({ kind: 'slow', delayMs: 60 }, { times: 1, calls: ['run'] });
+    const hooks = recordingHooks();
+    const reason = new Error('cancelled while submitting');
+
+    const execution = executeRemoteJob(client, job(), hooks, FAST);
+    await until(() => fake.requestsOf('run').length === 1);
+    hooks.abort(reason);
+
+    await expect(execution).rejects.toBe(reason);
+    await until(() => fake.requestsOf('cancel').length === 1);
+    expect(fake.statusOf(fake.jobIds()[0])).toBe('CANCELLED');
+    expect(hooks.savedIds).toEqual([]);
   });
 
   it('retries a submission refused with 429 and 503, backing off exponentially', async () => {
@@ -220,7 +271,7 @@ describe('executeRemoteJob', () => {
     fake.behaviour = () => ({ runMs: 30, end: { outcome: 'COMPLETED', output: 'survived' } });
     fake.injectFault({ kind: 'http', status: 502 }, { times: 3, calls: ['status'] });
 
-    const result = await executeRemoteJob(client, job(), recordingHooks(), FAST);
+    const result = await executeRemoteJob(client, job(), recordingHooks(), { ...FAST, deadAfterMs: 5000 });
 
     expect(result.output).toBe('survived');
   });

@@ -48,7 +48,14 @@ describe('RunPodEndpointClient', () => {
   });
 
   it('reads status with its progress, drains stream chunks once, and cancels', async () => {
-    fake.behaviour = () => ({ runMs: 60_000, progress: [{ afterMs: 0, value: { step: 1 } }], chunks: [{ afterMs: 0, output: 'a' }, { afterMs: 0, output: 'b' }] });
+    fake.behaviour = () => ({
+      runMs: 60_000,
+      progress: [{ afterMs: 0, value: { step: 1 } }],
+      chunks: [
+        { afterMs: 0, output: 'a' },
+        { afterMs: 0, output: 'b' },
+      ],
+    });
     const { id } = await client.run({});
 
     expect(await client.status(id)).toMatchObject({ id, status: 'IN_PROGRESS', delayTime: 0, output: { step: 1 } });

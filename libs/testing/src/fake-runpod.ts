@@ -36,6 +36,7 @@ export interface FakeJobBehaviour {
  * - `http`: that status (429, 500, 503…), with Retry-After if given;
  * - `garbage`: 200 with a body that is not the API (default an HTML page);
  * - `redirect`: a 3xx to `location`;
+ * - `slow`: answers as usual, after `delayMs`;
  * - `hang`: reads the request and never answers;
  * - `reset`: destroys the connection without an answer.
  */
@@ -43,6 +44,7 @@ export type FakeRunPodFault =
   | { kind: 'http'; status: number; retryAfter?: string; body?: string }
   | { kind: 'garbage'; body?: string; contentType?: string }
   | { kind: 'redirect'; location: string; status?: number }
+  | { kind: 'slow'; delayMs: number }
   | { kind: 'hang' }
   | { kind: 'reset' };
 
@@ -75,6 +77,8 @@ export interface FakeRunPodOptions {
   behaviour?: (input: unknown) => FakeJobBehaviour;
   /** What /health reports as workers. Default `{idle: 1, running: 0}`. */
   workers?: { idle: number; running: number };
+  /** The clock the job scripts run on. Default Date.now. */
+  now?: () => number;
 }
 
 interface FakeJob {
@@ -139,6 +143,8 @@ export class FakeRunPod {
   readonly requests: FakeRunPodRequest[] = [];
   behaviour: (input: unknown) => FakeJobBehaviour;
   workers: { idle: number; running: number };
+  /** The clock the job scripts run on; a test may set its own to step jobs through their scripts. */
+  now: () => number;
   private readonly jobs = new Map<string, FakeJob>();
   private faults: ActiveFault[] = [];
   private readonly sockets = new Set<Socket>();
@@ -153,6 +159,7 @@ export class FakeRunPod {
   ) {
     this.behaviour = options.behaviour ?? ((input) => ({ end: { outcome: 'COMPLETED', output: { echo: input } } }));
     this.workers = options.workers ?? { idle: 1, running: 0 };
+    this.now = options.now ?? Date.now;
   }
 
   /** `http://127.0.0.1:<port>`: the base URL to give a client (which adds `/v2/{endpointId}`). */
@@ -214,7 +221,7 @@ export class FakeRunPod {
   /** The job's status now, as /status would answer it, or undefined when it is unknown. */
   statusOf(jobId: string): FakeRunPodStatus | undefined {
     const job = this.jobs.get(jobId);
-    return job && this.view(job, Date.now()).status;
+    return job && this.view(job, this.now()).status;
   }
 
   /** Forgets a job, as RunPod does after its ttl: it answers 404 from now on. */
@@ -241,12 +248,15 @@ export class FakeRunPod {
       jobId,
       body: parseJson(text),
       authorization: request.headers.authorization,
-      receivedAt: Date.now(),
+      receivedAt: Date.now(), // real time, whatever the scripts' clock
     };
     this.requests.push(record);
 
     const fault = call && this.takeFault(call);
-    if (fault) {
+    if (fault?.kind === 'slow') {
+      record.fault = fault.kind;
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    } else if (fault) {
       record.fault = fault.kind;
       return this.answerWithFault(fault, response);
     }
@@ -266,7 +276,7 @@ export class FakeRunPod {
 
     const job = this.liveJob(jobId);
     if (!job) return sendJson(response, 404, { error: `job ${jobId} not found` });
-    const now = Date.now();
+    const now = this.now();
     if (call === 'status') {
       const { status, delayTime, executionTime, output, error } = this.view(job, now);
       return sendJson(response, 200, { id: job.id, status, delayTime, executionTime, output, error });
@@ -288,16 +298,23 @@ export class FakeRunPod {
     if (typeof body !== 'object' || body === null || body.input === undefined) {
       return sendJson(response, 400, { error: 'the body must be a JSON object with an input' });
     }
-    const now = Date.now();
+    const now = this.now();
     const ttl = typeof body.policy?.ttl === 'number' ? body.policy.ttl : DEFAULT_TTL_MS;
-    const job: FakeJob = { id: randomUUID(), input: body.input, behaviour: this.behaviour(body.input), submittedAt: now, expiresAt: now + ttl, chunksDrained: 0 };
+    const job: FakeJob = {
+      id: randomUUID(),
+      input: body.input,
+      behaviour: this.behaviour(body.input),
+      submittedAt: now,
+      expiresAt: now + ttl,
+      chunksDrained: 0,
+    };
     this.jobs.set(job.id, job);
     sendJson(response, 200, { id: job.id, status: 'IN_QUEUE' });
   }
 
   private health(): object {
     const counts = { completed: 0, failed: 0, inProgress: 0, inQueue: 0, retried: 0 };
-    const now = Date.now();
+    const now = this.now();
     for (const job of this.jobs.values()) {
       const { status } = this.view(job, now);
       if (status === 'COMPLETED') counts.completed += 1;
@@ -310,7 +327,7 @@ export class FakeRunPod {
 
   private liveJob(jobId: string): FakeJob | undefined {
     const job = this.jobs.get(jobId);
-    if (job && Date.now() >= job.expiresAt) this.jobs.delete(jobId);
+    if (job && this.now() >= job.expiresAt) this.jobs.delete(jobId);
     return this.jobs.get(jobId);
   }
 
@@ -364,6 +381,7 @@ export class FakeRunPod {
         response.writeHead(fault.status ?? 302, { Location: fault.location });
         response.end();
         return;
+      case 'slow':
       case 'hang':
         return; // the socket stays open until the client gives up or the fake stops
       case 'reset':
