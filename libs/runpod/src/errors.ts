@@ -159,8 +159,9 @@ export type RemoteLostReason = 'unreachable' | 'vanished' | 'unreadable';
 
 /**
  * We can no longer follow the remote job. `started` says whether the remote was ever seen running
- * it, `streamed` whether any stream chunk was already mirrored: the caller may run the job locally
- * when nothing was streamed, and should otherwise fail it with this error.
+ * it, `streamed` whether any stream chunk was already mirrored, both by this execution (a resumed
+ * one knows nothing of the chunks mirrored before it): the caller may run the job locally when
+ * nothing was streamed, and should otherwise fail it with this error.
  */
 export class RemoteLostError extends RemoteExecutionError {
   constructor(

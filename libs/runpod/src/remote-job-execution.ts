@@ -98,7 +98,8 @@ type Settings = Readonly<Required<RemoteExecutionOptions>>;
  * garbage rejects with RemoteLostError (after a best-effort cancel, unless the job vanished).
  * On `hooks.signal`'s abort the remote job is cancelled (best effort, `cancelTimeoutMs`, whatever
  * the breaker says) and the execution rejects with `signal.reason`. Every call has the client's
- * timeout, and the caller's signal bounds the whole execution.
+ * timeout, and the caller's signal bounds the whole execution. An error thrown by a hook rejects the
+ * execution as it is and leaves the remote job running, for an execution resumed by its id to follow.
  */
 export async function executeRemoteJob(
   client: RunPodEndpointClient,
