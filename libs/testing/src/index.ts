@@ -2,3 +2,4 @@ export * from './fake-hugging-face-hub';
 export * from './s3-server';
 export * from './seeded-random';
 export * from './job-fixtures';
+export * from './fake-runpod';
