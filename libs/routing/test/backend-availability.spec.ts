@@ -39,6 +39,7 @@ describe('describeRefusal', () => {
     [{ kind: 'unhealthy', detail: '/health answered 503' }, 'unhealthy: /health answered 503'],
     [{ kind: 'at-concurrency-limit', inFlight: 4, limit: 4 }, 'at the concurrency limit (4 of 4 in flight)'],
     [{ kind: 'client-disabled' }, 'client inference disabled'],
+    [{ kind: 'browser-only' }, 'runs in the browser, so only /text-detector/predict can answer with it'],
     [{ kind: 'too-large-for-client', bytes: 800, max: 10_000_000 }, 'model files 800 B over the client limit 10 MB'],
   ] as const)('%j reads "%s"', (reason, text) => {
     expect(describeRefusal(reason)).toBe(text);

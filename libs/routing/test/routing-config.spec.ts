@@ -1,4 +1,4 @@
-import { parseRoutingConfig, RoutingConfigError } from '@switchyard/routing';
+import { parseRoutingConfig, RoutingConfigError, routingModelFor } from '@switchyard/routing';
 
 const validConfig = () => ({
   endpoints: {
@@ -101,5 +101,34 @@ describe('parseRoutingConfig', () => {
   it('refuses a literal credential even when the rest is valid', () => {
     const problems = problemsOf((c) => (c.models[0].apiKey = 'sk-live'));
     expect(problems).toEqual([expect.stringMatching(/^models\[0\]\.apiKey: .*apiKeyEnv$/)]);
+  });
+});
+
+describe('routingModelFor', () => {
+  const config = parseRoutingConfig({
+    ...validConfig(),
+    endpoints: {
+      ...validConfig().endpoints,
+      overflow: { local: { queue: 'overflow' }, remote: validConfig().endpoints.detect.remote },
+      burst: { remote: validConfig().endpoints.detect.remote },
+    },
+  });
+
+  it('finds the model a request names on its endpoint', () => {
+    expect(routingModelFor(config, 'detect', 'large-multilayer')?.preferred).toBe('remote');
+  });
+
+  it("answers the endpoint's first model for a request naming none, or naming one it lacks", () => {
+    expect(routingModelFor(config, 'detect')?.id).toBe('tiny-tfidf');
+    expect(routingModelFor(config, 'detect', 'embedder')?.id).toBe('tiny-tfidf');
+  });
+
+  it('implies local first, overflowing to remote, for an endpoint configured without models', () => {
+    expect(routingModelFor(config, 'overflow')).toEqual({ id: 'overflow', endpoint: 'overflow', size: 'tiny', preferred: 'local', fallbacks: ['remote'] });
+    expect(routingModelFor(config, 'burst')).toMatchObject({ preferred: 'remote', fallbacks: [] });
+  });
+
+  it('answers nothing for an endpoint without routing', () => {
+    expect(routingModelFor(config, 'spai')).toBeUndefined();
   });
 });
