@@ -110,7 +110,8 @@ export const GENERATED_MODELS = {
     files: ['config.json'],
   },
   textDetector: {
-    repoId: 'openai-community/roberta-base-openai-detector',
+    // The ONNX export the text detector serves (of openai-community/roberta-base-openai-detector).
+    repoId: 'onnx-community/roberta-base-openai-detector-ONNX',
     tiers: ['tiny', 'full'],
     graphs: [
       {
