@@ -1,4 +1,4 @@
-import { TextDetector, type TextModelEntry } from '../src';
+import { TextDetector, type TextDetection, type TextModelEntry } from '../src';
 import { longText, ROBERTA_REPO, TextModels, WORDPIECE_REPO } from './support/text-models';
 import * as ort from 'onnxruntime-node';
 
@@ -110,7 +110,7 @@ describe.each([
 
   it('gives the same answers when the windows of concurrent texts share runs as when each runs alone', async () => {
     const texts = [longText(3), longText(90), 'Hello world.', longText(25), ' ', longText(140)];
-    const alone = [];
+    const alone: TextDetection[] = [];
     for (const text of texts) alone.push((await wordPiece.detect([text]))[0]);
     const before = wordPiece.stats();
     const together = [...(await wordPiece.detect(texts)), ...(await Promise.all(texts.map(async (text) => (await wordPiece.detect([text]))[0])))];
