@@ -12,4 +12,12 @@ export type { ElementType, InitializerSpec } from './onnx/tensor-spec';
 export { bertTokenizerDefinition, bertTokenizerFiles, type BertTokenizerOptions } from './tokenizer/bert-tokenizer-files';
 export { CLIP_SPECIAL_TOKENS, byteLevelAlphabet, clipTokenizerDefinition, clipTokenizerFiles } from './tokenizer/clip-tokenizer-files';
 export { BERT_SPECIAL_TOKENS, loadBertVocabulary } from './tokenizer/bert-vocabulary';
+export {
+  ROBERTA_SPECIAL_TOKENS,
+  learnByteLevelBpe,
+  robertaBpe,
+  robertaTokenizerDefinition,
+  robertaTokenizerFiles,
+  type LearnedBpe,
+} from './tokenizer/roberta-tokenizer-files';
 export { SeededRandom } from './random/seeded-random';

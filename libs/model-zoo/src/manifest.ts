@@ -34,7 +34,7 @@ const spaiAggregator = (file: string): GraphSignature => ({
 });
 
 const BERT_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
-const CLIP_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
+const BYTE_LEVEL_BPE_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
 
 /**
  * Every model the zoo generates, with the exact input/output names, types and dynamic axes of
@@ -70,7 +70,7 @@ export const GENERATED_MODELS = {
         outputs: [{ name: 'text_embeds', type: 'float32', dims: ['batch_size', CLIP_PROJECTION_DIM] }],
       },
     ],
-    files: ['config.json', 'preprocessor_config.json', ...CLIP_TOKENIZER_FILES],
+    files: ['config.json', 'preprocessor_config.json', ...BYTE_LEVEL_BPE_TOKENIZER_FILES],
   },
   spai: {
     repoId: 'mever-team/spai',
@@ -110,8 +110,9 @@ export const GENERATED_MODELS = {
     files: ['config.json'],
   },
   textDetector: {
-    repoId: 'openai-community/roberta-base-openai-detector',
-    tiers: ['tiny'],
+    // The ONNX export the text detector serves (of openai-community/roberta-base-openai-detector).
+    repoId: 'onnx-community/roberta-base-openai-detector-ONNX',
+    tiers: ['tiny', 'full'],
     graphs: [
       {
         file: 'onnx/model.onnx',
@@ -119,7 +120,8 @@ export const GENERATED_MODELS = {
         outputs: [{ name: 'logits', type: 'float32', dims: ['batch_size', TEXT_DETECTOR_LABELS.length] }],
       },
     ],
-    files: ['config.json', ...BERT_TOKENIZER_FILES],
+    // As onnx-community/roberta-base-openai-detector-ONNX lays it out: the graph under onnx/, the rest at the top.
+    files: ['config.json', ...BYTE_LEVEL_BPE_TOKENIZER_FILES],
   },
   stableDiffusion: {
     repoId: 'stabilityai/sd-turbo',

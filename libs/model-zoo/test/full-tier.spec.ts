@@ -30,4 +30,8 @@ describe('full tier', () => {
   it("gives SPAI's patch encoder a ViT-B/16 backbone (85,798,656 parameters without its head)", () => {
     expect(parameterCount(graph('spai', 'onnx/patch_encoder.onnx'), 'backbone.')).toBe(85_798_656);
   });
+
+  it('gives roberta-base-openai-detector the 124,647,170 parameters of RobertaForSequenceClassification (roberta-base)', () => {
+    expect(parameterCount(graph('textDetector', 'onnx/model.onnx'))).toBe(124_647_170);
+  });
 });

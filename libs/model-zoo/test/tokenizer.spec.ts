@@ -8,7 +8,7 @@ describe('BERT WordPiece tokenizer files', () => {
   let tokenizer: Tokenizer;
 
   beforeAll(async () => {
-    zoo = await TinyZoo.generate(['miniLm', 'textDetector']);
+    zoo = await TinyZoo.generate(['miniLm']);
     const read = async (file: string) => JSON.parse(await readFile(zoo.path('miniLm', file), 'utf8'));
     tokenizer = new Tokenizer(await read('tokenizer.json'), await read('tokenizer_config.json'));
   });
@@ -51,11 +51,5 @@ describe('BERT WordPiece tokenizer files', () => {
       '##!',
     ]);
     expect(new Set(loadBertVocabulary()).size).toBe(BERT_VOCAB_SIZE);
-  });
-
-  it('gives the text detector the same vocabulary without fixed padding', async () => {
-    const definition = JSON.parse(await readFile(zoo.path('textDetector', 'tokenizer.json'), 'utf8'));
-    expect(definition.padding).toBeNull();
-    expect(definition.model.vocab).toEqual(Object.fromEntries(loadBertVocabulary().map((token, id) => [token, id])));
   });
 });

@@ -111,8 +111,16 @@ export const REAL_ESRGAN: Record<Tier, RrdbNetArchitecture> = {
 
 export const TEXT_DETECTOR_LABELS = ['Fake', 'Real'] as const;
 
-export const TEXT_DETECTOR: { readonly tiny: TextEncoderArchitecture } = {
-  tiny: { vocabSize: BERT_VOCAB_SIZE, width: 32, layers: 1, heads: 2, intermediate: 64, maxPositions: 512, layerNormEps: 1e-5, embeddingRank: 8 },
+/** roberta-base's vocabulary; the replica's tokenizer uses the first ids of it (see robertaTokenizerFiles). */
+export const ROBERTA_VOCAB_SIZE = 50265;
+/** RoBERTa counts positions from padding_idx + 1 = 2, so 514 position embeddings hold 512 tokens. */
+export const ROBERTA_PADDING_IDX = 1;
+export const ROBERTA_MAX_POSITIONS = 514;
+export const ROBERTA_MAX_TOKENS = ROBERTA_MAX_POSITIONS - ROBERTA_PADDING_IDX - 1;
+
+export const TEXT_DETECTOR: Record<Tier, TextEncoderArchitecture> = {
+  full: { vocabSize: ROBERTA_VOCAB_SIZE, width: 768, layers: 12, heads: 12, intermediate: 3072, maxPositions: ROBERTA_MAX_POSITIONS, layerNormEps: 1e-5 },
+  tiny: { vocabSize: ROBERTA_VOCAB_SIZE, width: 32, layers: 1, heads: 2, intermediate: 64, maxPositions: ROBERTA_MAX_POSITIONS, layerNormEps: 1e-5, embeddingRank: 8 },
 };
 
 export interface StableDiffusionArchitecture {

@@ -1,7 +1,8 @@
 import { InvalidTensorError } from '../errors';
 import { SeededRandom } from '../random/seeded-random';
 
-export type ElementType = 'float32' | 'int64';
+/** int32 for graph inputs of exports that take 32-bit token ids. */
+export type ElementType = 'float32' | 'int64' | 'int32';
 
 /** How an initializer's values are made: drawn from the seeded generator, or given outright. */
 export type TensorInit =
@@ -18,14 +19,14 @@ export interface InitializerSpec {
   readonly init: TensorInit;
 }
 
-export type TensorData = Float32Array | BigInt64Array;
+export type TensorData = Float32Array | BigInt64Array | Int32Array;
 
 export function elementCount(dims: readonly number[]): number {
   return dims.reduce((product, dim) => product * dim, 1);
 }
 
 export function byteLength(spec: InitializerSpec): number {
-  return elementCount(spec.dims) * (spec.type === 'float32' ? 4 : 8);
+  return elementCount(spec.dims) * (spec.type === 'int64' ? 8 : 4);
 }
 
 /**
@@ -39,6 +40,7 @@ export function materialize(spec: InitializerSpec, graphSeed: string): TensorDat
     if (init.values.length !== count) {
       throw new InvalidTensorError(spec.name, `${init.values.length} values for dims [${spec.dims.join(', ')}]`);
     }
+    if (spec.type === 'int32') return Int32Array.from(init.values);
     return spec.type === 'float32' ? Float32Array.from(init.values) : BigInt64Array.from(init.values, (v) => BigInt(v));
   }
   if (spec.type !== 'float32') throw new InvalidTensorError(spec.name, 'random values must be float32');

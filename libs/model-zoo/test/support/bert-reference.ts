@@ -41,6 +41,8 @@ export function bertLastHiddenState(
   inputIds: readonly number[],
   attentionMask: readonly number[],
   tokenTypeIds: readonly number[],
+  /** BERT counts positions from 0; RoBERTa from padding_idx + 1. */
+  positionIds: readonly number[] = inputIds.map((_, i) => i),
 ): Matrix {
   const { width, layerNormEps: eps } = arch;
   const seq = inputIds.length;
@@ -54,7 +56,7 @@ export function bertLastHiddenState(
       ? matmul(wordTable.subarray(inputIds[i] * rank, (inputIds[i] + 1) * rank), 1, rank, w('embeddings.word_embeddings.projection'), width)
       : wordTable.subarray(inputIds[i] * width, (inputIds[i] + 1) * width);
     for (let c = 0; c < width; c++) {
-      hidden[i * width + c] = word[c] + positions[i * width + c] + types[tokenTypeIds[i] * width + c];
+      hidden[i * width + c] = word[c] + positions[positionIds[i] * width + c] + types[tokenTypeIds[i] * width + c];
     }
   }
   hidden = layerNorm(hidden, seq, width, w('embeddings.layer_norm.weight'), w('embeddings.layer_norm.bias'), eps);
