@@ -41,15 +41,21 @@ describe('jobs routed to a remote RunPod endpoint', () => {
     stores = await createTestStores();
     remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
     gateway = await GatewayUnderTest.start(
-      gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'), ...ROUTING_TIMINGS }),
+      gatewayConfig({
+        REDIS_PREFIX: stores.prefix,
+        DATABASE_URL: stores.databaseUrl,
+        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'),
+        ...ROUTING_TIMINGS,
+      }),
     );
     worker = await startEchoWorker(stores.prefix);
     await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     remote.clearFaults();
     remote.behaviour = echoBack;
+    await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
   });
 
   afterAll(async () => {
@@ -59,13 +65,12 @@ describe('jobs routed to a remote RunPod endpoint', () => {
     await stores.cleanup();
   });
 
-  const remoteJobOf = async (jobId: string) => {
-    const runs = remote.requestsOf('run');
-    const before = runs.length;
-    return eventually(async () => {
-      const ids = remote.jobIds();
-      return ids.length >= before && ids[ids.length - 1];
-    }).then(() => ({ jobId, remoteIds: remote.jobIds() }));
+  /** Submits a job and waits until the remote holds it: answers both ids. */
+  const submitRemotely = async (body: Record<string, unknown>) => {
+    const before = remote.jobIds().length;
+    const { id } = (await gateway.request('POST', '/v2/echo/run', { ...body, prefer_backend: 'remote' })).body;
+    const remoteId = await eventually(async () => remote.jobIds().length > before && remote.jobIds().at(-1));
+    return { id: id as string, remoteId };
   };
 
   it('runs a job on the remote under its Switchyard id, mirroring progress, chunks, the end, the webhook and the record', async () => {
@@ -83,7 +88,8 @@ describe('jobs routed to a remote RunPod endpoint', () => {
       const submitted = await gateway.request('POST', '/v2/echo/run', { input: { word: 'hello' }, prefer_backend: 'remote', webhook: hooks.url });
       expect(submitted.status).toBe(200);
       const id: string = submitted.body.id;
-      expect(id).not.toMatch(/^rp|^[0-9a-f]{8}-/);
+      await eventually(async () => remote.jobIds().length > 0);
+      expect(remote.jobIds()).not.toContain(id);
 
       const progress = await eventually(async () => {
         const status = (await gateway.request('GET', `/v2/echo/status/${id}`)).body;
@@ -114,9 +120,7 @@ describe('jobs routed to a remote RunPod endpoint', () => {
 
   it('forwards a cancel to the remote', async () => {
     remote.behaviour = () => ({ end: { outcome: 'HANG' } });
-    const { id } = (await gateway.request('POST', '/v2/echo/run', { input: { hang: true }, prefer_backend: 'remote' })).body;
-    await eventually(async () => (await gateway.request('GET', `/v2/echo/status/${id}`)).body.status === 'IN_PROGRESS');
-    const remoteId = (await remoteJobOf(id)).remoteIds.at(-1)!;
+    const { id, remoteId } = await submitRemotely({ input: { hang: true } });
 
     expect((await gateway.request('POST', `/v2/echo/cancel/${id}`)).body).toEqual({ id, status: 'CANCELLED' });
     await eventually(async () => remote.requestsOf('cancel', remoteId).length === 1);
@@ -126,10 +130,9 @@ describe('jobs routed to a remote RunPod endpoint', () => {
 
   it('forwards the execution timeout to the remote as a cancel', async () => {
     remote.behaviour = () => ({ end: { outcome: 'HANG' } });
-    const { id } = (await gateway.request('POST', '/v2/echo/run', { input: { slow: true }, prefer_backend: 'remote', policy: { executionTimeout: 1_000 } })).body;
+    const { id, remoteId } = await submitRemotely({ input: { slow: true }, policy: { executionTimeout: 1_000 } });
     const done = await gateway.request('GET', `/v2/echo/status-sync/${id}?wait=10000`);
     expect(done.body.status).toBe('TIMED_OUT');
-    const remoteId = remote.jobIds().at(-1)!;
     await eventually(async () => remote.statusOf(remoteId) === 'CANCELLED');
   });
 
@@ -150,9 +153,8 @@ describe('jobs routed to a remote RunPod endpoint', () => {
 
   it('fails a job over to the local queue when the remote loses it before streaming, and says why', async () => {
     remote.behaviour = () => ({ runMs: 60_000, end: { outcome: 'HANG' } });
-    const { id } = (await gateway.request('POST', '/v2/echo/run', { input: { lost: 1 }, prefer_backend: 'remote' })).body;
-    await eventually(async () => (await gateway.request('GET', `/v2/echo/status/${id}`)).body.status === 'IN_PROGRESS');
-    remote.forgetJob(remote.jobIds().at(-1)!);
+    const { id, remoteId } = await submitRemotely({ input: { lost: 1 } });
+    remote.forgetJob(remoteId);
 
     const done = await gateway.request('GET', `/v2/echo/status-sync/${id}?wait=10000`);
     expect(done.body).toMatchObject({ status: 'COMPLETED', backend: 'local', output: { echo: { lost: 1 } } });
@@ -172,9 +174,90 @@ describe('jobs routed to a remote RunPod endpoint', () => {
       await remote.comeBack();
     }
   });
+});
 
-  it('opens the circuit of a remote that keeps failing: the job fails over, and the next ones fall back with the reason', async () => {
-    remote.injectFault({ kind: 'http', status: 503, retryAfter: '0' });
+describe('a remote that answers badly', () => {
+  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let remote: FakeRunPod;
+  let gateway: GatewayUnderTest;
+  let worker: INestMicroservice;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
+    // A circuit that never opens here, so each case meets the remote itself.
+    gateway = await GatewayUnderTest.start(
+      gatewayConfig({
+        REDIS_PREFIX: stores.prefix,
+        DATABASE_URL: stores.databaseUrl,
+        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'),
+        ...ROUTING_TIMINGS,
+        REMOTE_CIRCUIT_FAILURES: '1000',
+      }),
+    );
+    worker = await startEchoWorker(stores.prefix);
+    await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
+  });
+
+  afterEach(() => remote.clearFaults());
+
+  afterAll(async () => {
+    await worker.close();
+    await gateway.close();
+    await remote.stop();
+    await stores.cleanup();
+  });
+
+  it.each([
+    ['garbage', { kind: 'garbage' } as const, /RunPod run .*: /],
+    ['a redirect', { kind: 'redirect', location: 'http://127.0.0.1:1/elsewhere' } as const, /redirect/i],
+  ])('fails a job over to local when the remote answers %s to its submission', async (_name, fault, cause) => {
+    remote.injectFault(fault, { calls: ['run'] });
+    const done = await gateway.request('POST', '/v2/echo/runsync', { input: { refused: 1 }, prefer_backend: 'remote' });
+    expect(done.body).toMatchObject({ status: 'COMPLETED', backend: 'local', output: { echo: { refused: 1 } } });
+    expect(done.body.routeNote).toMatch(/^failed over from remote: The remote .* never accepted the job \(it refused the job\)/);
+    expect(done.body.routeNote).toMatch(cause);
+  });
+
+  it('gives up on a submission that hangs after the call timeout, and retries it', async () => {
+    remote.injectFault({ kind: 'hang' }, { calls: ['run'], times: 1 });
+    const started = Date.now();
+    const done = await gateway.request('POST', '/v2/echo/runsync', { input: { hung: 1 }, prefer_backend: 'remote' });
+    expect(done.body).toMatchObject({ status: 'COMPLETED', backend: 'remote' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+  });
+});
+
+describe('a remote that keeps failing', () => {
+  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let remote: FakeRunPod;
+  let gateway: GatewayUnderTest;
+  let worker: INestMicroservice;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
+    gateway = await GatewayUnderTest.start(
+      gatewayConfig({
+        REDIS_PREFIX: stores.prefix,
+        DATABASE_URL: stores.databaseUrl,
+        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'),
+        ...ROUTING_TIMINGS,
+      }),
+    );
+    worker = await startEchoWorker(stores.prefix);
+    await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
+  });
+
+  afterAll(async () => {
+    await worker.close();
+    await gateway.close();
+    await remote.stop();
+    await stores.cleanup();
+  });
+
+  it('opens its circuit: the job fails over, and the next ones fall back with the reason', async () => {
+    remote.injectFault({ kind: 'http', status: 503, retryAfter: '0' }, { calls: ['run'] });
     const failedOver = await gateway.request('POST', '/v2/echo/runsync', { input: { outage: 1 }, prefer_backend: 'remote' });
     expect(failedOver.body).toMatchObject({ status: 'COMPLETED', backend: 'local' });
     expect(failedOver.body.routeNote).toMatch(/^failed over from remote: The remote .* never accepted the job/);
@@ -182,6 +265,87 @@ describe('jobs routed to a remote RunPod endpoint', () => {
     await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote.circuit === 'open');
     const fellBack = await gateway.request('POST', '/v2/echo/runsync', { input: { outage: 2 }, prefer_backend: 'remote' });
     expect(fellBack.body).toMatchObject({ status: 'COMPLETED', backend: 'local', routeNote: 'fell back from remote: circuit open' });
+  });
+});
+
+describe('a remote backend at an internal address, under the default address policy', () => {
+  let platform: { stores: Awaited<ReturnType<typeof createTestStores>>; remote: FakeRunPod; gateway: GatewayUnderTest; worker: INestMicroservice };
+
+  beforeAll(async () => {
+    const stores = await createTestStores();
+    const remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
+    const gateway = await GatewayUnderTest.start(
+      gatewayConfig({
+        REDIS_PREFIX: stores.prefix,
+        DATABASE_URL: stores.databaseUrl,
+        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'),
+        ...ROUTING_TIMINGS,
+        REMOTE_ALLOW_PRIVATE: 'false',
+      }),
+    );
+    platform = { stores, remote, gateway, worker: await startEchoWorker(stores.prefix) };
+  });
+
+  afterAll(async () => {
+    await platform.worker.close();
+    await platform.gateway.close();
+    await platform.remote.stop();
+    await platform.stores.cleanup();
+  });
+
+  it('is reported unhealthy, never called, and jobs fall back to local with the reason', async () => {
+    const health = await eventually(async () => {
+      const remote = (await platform.gateway.request('GET', '/v2/echo/health')).body.remote;
+      return remote?.status === 'unhealthy' && remote;
+    });
+    expect(health.detail).toMatch(/refused|not allowed|private|loopback/i);
+    const done = await platform.gateway.request('POST', '/v2/echo/runsync', { input: { inside: 1 }, prefer_backend: 'remote' });
+    expect(done.body).toMatchObject({ status: 'COMPLETED', backend: 'local' });
+    expect(done.body.routeNote).toMatch(/^fell back from remote: unhealthy: /);
+    expect(platform.remote.requests).toEqual([]);
+  });
+});
+
+describe('a relay that stops mid-job', () => {
+  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let remote: FakeRunPod;
+
+  beforeAll(async () => {
+    stores = await createTestStores();
+    remote = await FakeRunPod.start({
+      apiKey: REMOTE_KEY,
+      endpointId: 'rp-echo',
+      behaviour: (input) => ({ runMs: 1_500, end: { outcome: 'COMPLETED', output: { echo: input } } }),
+    });
+  });
+
+  afterAll(async () => {
+    await remote.stop();
+    await stores.cleanup();
+  });
+
+  it('hands its job to the next relay, which follows the same remote job to its end', async () => {
+    const config = (roles: string) =>
+      gatewayConfig({
+        REDIS_PREFIX: stores.prefix,
+        DATABASE_URL: stores.databaseUrl,
+        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'),
+        ...ROUTING_TIMINGS,
+        GATEWAY_ROLES: roles,
+      });
+    const first = await GatewayUnderTest.start(config('api,recorder,notifier,relay'));
+    await eventually(async () => (await first.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
+    const { id } = (await first.request('POST', '/v2/echo/run', { input: { handed: 1 }, prefer_backend: 'remote' })).body;
+    await eventually(async () => remote.jobIds().length === 1);
+    const second = await GatewayUnderTest.start(config('api,recorder,relay'));
+    try {
+      await first.close();
+      const done = await second.request('GET', `/v2/echo/status-sync/${id}?wait=15000`);
+      expect(done.body).toMatchObject({ id, status: 'COMPLETED', backend: 'remote', output: { echo: { handed: 1 } } });
+      expect(remote.requestsOf('run')).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
   });
 });
 
@@ -200,7 +364,12 @@ describe('a remote backend that is another Switchyard gateway', () => {
     remoteWorker = await startEchoWorker(remoteStores.prefix);
     // No local echo worker: the local queue has no live workers, so jobs overflow to the remote.
     gateway = await GatewayUnderTest.start(
-      gatewayConfig({ REDIS_PREFIX: localStores.prefix, DATABASE_URL: localStores.databaseUrl, ROUTING_CONFIG: routingConfig(remoteGateway.baseUrl, 'echo'), ...ROUTING_TIMINGS }),
+      gatewayConfig({
+        REDIS_PREFIX: localStores.prefix,
+        DATABASE_URL: localStores.databaseUrl,
+        ROUTING_CONFIG: routingConfig(remoteGateway.baseUrl, 'echo'),
+        ...ROUTING_TIMINGS,
+      }),
     );
     await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
   });
@@ -222,7 +391,9 @@ describe('a remote backend that is another Switchyard gateway', () => {
     expect(stream.body.stream).toEqual([{ output: 'a' }, { output: 'b' }, { output: 'c' }]);
 
     const health = await gateway.request('GET', '/v2/echo/health');
-    expect(health.body.remote).toMatchObject({ status: 'healthy', circuit: 'closed', maxConcurrency: 4, capacity: { workers: { idle: 1, running: 0 } } });
+    expect(health.body.remote).toMatchObject({ status: 'healthy', circuit: 'closed', maxConcurrency: 4 });
+    const { idle, running } = health.body.remote.capacity.workers;
+    expect(idle + running).toBe(1);
   });
 
   it('forwards a cancel to the other gateway, whose job is cancelled too', async () => {

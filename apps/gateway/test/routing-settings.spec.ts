@@ -22,16 +22,22 @@ function problemsOf(json: string, environment: NodeJS.ProcessEnv = {}): readonly
 
 describe('loadRoutingSettings', () => {
   it('reads the remote key from the variable the configuration names', () => {
-    const settings = loadRoutingSettings({ ROUTING_CONFIG: config({ echo: { local: { queue: 'echo' }, remote } }), ROUTING_CONFIG_FILE: undefined }, endpoints, {
-      ECHO_RUNPOD_KEY: 'rpa_secret',
-    });
+    const settings = loadRoutingSettings(
+      { ROUTING_CONFIG: config({ echo: { local: { queue: 'echo' }, remote } }), ROUTING_CONFIG_FILE: undefined },
+      endpoints,
+      {
+        ECHO_RUNPOD_KEY: 'rpa_secret',
+      },
+    );
     expect(settings?.remoteApiKeys.get('echo')).toBe('rpa_secret');
   });
 
   it('reads a file', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'sy-routing-')), 'routing.json');
     writeFileSync(path, config({ echo: { local: { queue: 'echo' } } }));
-    expect(loadRoutingSettings({ ROUTING_CONFIG: undefined, ROUTING_CONFIG_FILE: path }, endpoints, {})?.config.endpoints.echo.local).toEqual({ queue: 'echo' });
+    expect(loadRoutingSettings({ ROUTING_CONFIG: undefined, ROUTING_CONFIG_FILE: path }, endpoints, {})?.config.endpoints.echo.local).toEqual({
+      queue: 'echo',
+    });
   });
 
   it('answers nothing without a configuration or defaults, and treats a blank one as none', () => {
@@ -78,7 +84,12 @@ describe('loadRoutingSettings', () => {
     });
 
     it('adds them to a configuration that does not configure their endpoint, under its local limits', () => {
-      const settings = loadRoutingSettings({ ROUTING_CONFIG: config({ echo: { local: { queue: 'echo' } } }), ROUTING_CONFIG_FILE: undefined }, endpoints, {}, defaults)!;
+      const settings = loadRoutingSettings(
+        { ROUTING_CONFIG: config({ echo: { local: { queue: 'echo' } } }), ROUTING_CONFIG_FILE: undefined },
+        endpoints,
+        {},
+        defaults,
+      )!;
       expect(Object.keys(settings.config.endpoints)).toEqual(['echo', 'text-detector']);
       expect(settings.config.local.maxEstimatedWaitMs).toBe(5_000);
     });

@@ -180,3 +180,13 @@ export class RemoteLostError extends RemoteExecutionError {
     );
   }
 }
+
+/** We stopped following the remote job on purpose (our process is stopping); it runs on, to be resumed by its id. */
+export class RemoteFollowDetachedError extends RemoteExecutionError {
+  constructor(
+    readonly remote: string,
+    readonly remoteJobId: string,
+  ) {
+    super(`Stopped following remote job ${remoteJobId} at ${remote}; it runs on there`);
+  }
+}

@@ -12,6 +12,7 @@ export {
   RemoteJobCancelledError,
   RemoteJobTimedOutError,
   RemoteLostError,
+  RemoteFollowDetachedError,
   type RunPodCall,
   type NotAcceptedReason,
   type RemoteLostReason,

@@ -9,6 +9,7 @@ import {
   RemoteJobFailedError,
   RemoteJobNotAcceptedError,
   RemoteJobTimedOutError,
+  RemoteFollowDetachedError,
   RemoteLostError,
   type RemoteLostReason,
 } from './errors';
@@ -35,6 +36,11 @@ export interface RemoteExecutionHooks {
   saveRemoteJobId(remoteJobId: string): void | Promise<void>;
   /** The remote's circuit breaker: consulted before each submission, and told every call's outcome. */
   breaker?: CircuitBreaker;
+  /**
+   * Aborts to stop following without touching the remote job (our process is stopping): the
+   * execution rejects with RemoteFollowDetachedError, and a caller resumes it by its remote id.
+   */
+  detach?: AbortSignal;
 }
 
 export interface RemoteExecutionOptions {
@@ -175,33 +181,41 @@ class RemoteJobFollower {
   private lastProgress: string | undefined;
   /** When the current run of failing polls began. */
   private failingSince: number | undefined;
+  /** Aborts on our cancel or timeout, or when the caller detaches. */
+  private readonly stop: AbortSignal;
 
   constructor(
     private readonly client: RunPodEndpointClient,
     private readonly remoteJobId: string,
     private readonly hooks: RemoteExecutionHooks,
     private readonly settings: Settings,
-  ) {}
+  ) {
+    this.stop = hooks.detach ? AbortSignal.any([hooks.signal, hooks.detach]) : hooks.signal;
+  }
 
   async follow(): Promise<RemoteExecutionResult> {
-    const { signal } = this.hooks;
+    const { signal, detach } = this.hooks;
     let intervalMs = this.settings.pollIntervalMinMs;
     try {
       while (true) {
         const outcome = await this.pollOnce();
         if (outcome.kind === 'done') return outcome.result;
         intervalMs = outcome.changed ? this.settings.pollIntervalMinMs : Math.min(this.settings.pollIntervalMaxMs, intervalMs * 2);
-        await abortableDelay(Math.max(intervalMs, outcome.waitAtLeastMs ?? 0), signal);
+        await abortableDelay(Math.max(intervalMs, outcome.waitAtLeastMs ?? 0), this.stop);
       }
     } catch (error) {
-      if (!signal.aborted) throw error;
-      await cancelQuietly(this.client, this.remoteJobId, this.settings);
-      throw signal.reason;
+      if (signal.aborted) {
+        await cancelQuietly(this.client, this.remoteJobId, this.settings);
+        throw signal.reason;
+      }
+      if (detach?.aborted) throw new RemoteFollowDetachedError(this.client.remote, this.remoteJobId);
+      throw error;
     }
   }
 
   private async pollOnce(): Promise<{ kind: 'done'; result: RemoteExecutionResult } | { kind: 'waiting'; changed: boolean; waitAtLeastMs?: number }> {
-    const { signal, breaker } = this.hooks;
+    const { breaker } = this.hooks;
+    const signal = this.stop;
     const permit = breaker?.tryAcquire();
     let changed = false;
     try {

@@ -286,12 +286,20 @@ export class JobStateStore {
   }
 
   /**
-   * A worker refused the running job for lack of capacity, or its remote backend was lost: it waits
-   * in a queue again; `reroute` names the backend it waits for now, and why.
+   * A worker refused the running job for lack of capacity, or handed it on: it waits in a queue
+   * again. `resumes` says the job goes on by itself (rerouted to another backend, or handed to
+   * another relay), so a runsync waiting on it keeps waiting instead of answering 503; `reroute`
+   * names the backend it waits for now, and why.
    */
-  requeue(jobId: string, reason: string, retryAfterMs: number, reroute?: { backend: string; routeNote: string }): Promise<TransitionResult> {
+  requeue(
+    jobId: string,
+    reason: string,
+    retryAfterMs: number,
+    { resumes = false, reroute }: { resumes?: boolean; reroute?: { backend: string; routeNote: string } } = {},
+  ): Promise<TransitionResult> {
     const fields = reroute ? ['backend', reroute.backend, 'routeNote', toStorableText(reroute.routeNote)] : [];
-    return this.transition(jobId, 'requeued', JSON.stringify({ reason: toStorableText(reason), retryAfterMs }), fields);
+    const payload = { reason: toStorableText(reason), retryAfterMs, ...(resumes || reroute ? { resumes: true } : {}) };
+    return this.transition(jobId, 'requeued', JSON.stringify(payload), fields);
   }
 
   /** Has the job's events that `wake` asks for appended to its stream from now on; false when the job is missing or has ended. */

@@ -49,6 +49,8 @@ export interface CapacityRefusal {
   readonly capacityRefusal: true;
   readonly retryAfterMs: number;
   readonly message: string;
+  /** The job goes on by itself once back in its queue (a relay handing it to another), so waiters keep waiting. */
+  readonly resumes?: boolean;
 }
 
 export class WorkerOverloadedError extends Error implements CapacityRefusal {
@@ -60,6 +62,14 @@ export class WorkerOverloadedError extends Error implements CapacityRefusal {
   ) {
     super(message);
   }
+}
+
+/** A relay that stops hands the job it follows back to its queue, to be followed on by the next one (see RemoteRelay). */
+export class JobHandedOverError extends Error implements CapacityRefusal {
+  override readonly name = 'JobHandedOverError';
+  readonly capacityRefusal = true;
+  readonly retryAfterMs = 0;
+  readonly resumes = true;
 }
 
 export function isCapacityRefusal(error: unknown): error is CapacityRefusal {

@@ -142,7 +142,7 @@ export class JobRunner {
    * that stops in between leaves a job the next run of this entry reroutes again.
    */
   private async reroute(job: Job<JobEnvelope>, rerouted: JobReroutedError, logger: Logger): Promise<void> {
-    const requeued = await this.store.requeue(job.id!, rerouted.message, 0, { backend: rerouted.backend, routeNote: rerouted.routeNote });
+    const requeued = await this.store.requeue(job.id!, rerouted.message, 0, { reroute: { backend: rerouted.backend, routeNote: rerouted.routeNote } });
     if (!requeued.applied) throw new UnrecoverableError(`Job ended (${requeued.status}) while it was being rerouted`);
     await this.options.reroute!(rerouted.queue, job);
     logger.info({ queue: rerouted.queue, reason: rerouted.message }, 'job rerouted');
@@ -151,7 +151,7 @@ export class JobRunner {
   /** Puts a refused job back in its queue, to be tried again after the refusal's delay (with jitter, so refused jobs spread out). */
   private async requeue(job: Job<JobEnvelope>, token: string | undefined, refusal: CapacityRefusal, logger: Logger): Promise<never> {
     const delay = Math.round(refusal.retryAfterMs * (0.5 + Math.random()));
-    const requeued = await this.store.requeue(job.id!, refusal.message, delay);
+    const requeued = await this.store.requeue(job.id!, refusal.message, delay, { resumes: refusal.resumes });
     if (!requeued.applied) throw new UnrecoverableError(`Job ended (${requeued.status}) while it was being requeued`);
     await job.moveToDelayed(Date.now() + delay, token);
     logger.info({ retryInMs: delay, reason: refusal.message }, 'job refused for lack of capacity; requeued');

@@ -31,7 +31,11 @@ export class BullMq {
 
   /** Works a queue in this process, on a connection of its own: a worker blocks while it waits for jobs. */
   worker<Data>(name: string, processor: Processor<Data>, options: Omit<WorkerOptions, 'connection' | 'prefix'>): Worker<Data> {
-    const worker = new Worker<Data>(name, processor, { ...options, connection: this.connect(`gateway:${name}`), prefix: this.keys.queue(homeQueueOf(name)).bullPrefix });
+    const worker = new Worker<Data>(name, processor, {
+      ...options,
+      connection: this.connect(`gateway:${name}`),
+      prefix: this.keys.queue(homeQueueOf(name)).bullPrefix,
+    });
     this.workers.push(worker);
     return worker;
   }

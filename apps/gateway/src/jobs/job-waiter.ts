@@ -39,8 +39,13 @@ export interface WatchOptions {
 
 function outcomeOf(event: JobEvent): WatchOutcome | undefined {
   if (event.type === 'requeued') {
-    const { reason = 'the worker refused the job', retryAfterMs = 1_000 } = JSON.parse(event.payload ?? '{}') as { reason?: string; retryAfterMs?: number };
-    return { kind: 'refused', reason, retryAfterMs };
+    const {
+      reason = 'the worker refused the job',
+      retryAfterMs = 1_000,
+      resumes,
+    } = JSON.parse(event.payload ?? '{}') as { reason?: string; retryAfterMs?: number; resumes?: boolean };
+    // A job rerouted or handed to another relay goes on by itself: nothing to answer yet.
+    return resumes ? undefined : { kind: 'refused', reason, retryAfterMs };
   }
   return isFinalEvent(event) ? { kind: 'ended', view: event.view } : undefined;
 }

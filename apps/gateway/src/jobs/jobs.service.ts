@@ -99,7 +99,11 @@ export class JobsService {
     body: unknown,
     principal: Principal,
     mode: SubmitMode,
-    { watchNew, describeInputIssue, route }: { watchNew?: (queue: string, jobId: string) => NewJobWatch; describeInputIssue?: DescribeInputIssue; route?: RoutedJob } = {},
+    {
+      watchNew,
+      describeInputIssue,
+      route,
+    }: { watchNew?: (queue: string, jobId: string) => NewJobWatch; describeInputIssue?: DescribeInputIssue; route?: RoutedJob } = {},
   ): Promise<{ id: string; status: JobStatus; route?: RoutedJob }> {
     const contract = this.endpoint(endpointId);
     const request = parseOrThrow(runRequestSchema, body, '');

@@ -96,16 +96,23 @@ export class BackendRouter {
     return remote.describe((await this.load.sample(remoteLaneOf(endpointId))).queuedJobs);
   }
 
-  /** What each of the model's backends can take now. */
+  /**
+   * What each of the model's backends can take now. The samples are awaited first and the facts
+   * worked out after, in one synchronous step, so concurrent requests each see the jobs routed
+   * just before them (see QueueLoadMonitor.routed).
+   */
   async facts(contract: QueueContract, model: RoutingModel, allowClient: boolean): Promise<AvailabilityFacts> {
     const { config } = this.settings!;
     const backends = config.endpoints[model.endpoint];
+    const [localLoad, laneLoad] = await Promise.all([
+      backends.local && this.load.sample(contract.queue),
+      backends.remote && this.load.sample(remoteLaneOf(contract.queue)),
+    ]);
     const facts: { -readonly [Name in BackendName]?: AvailabilityFacts[Name] } = {};
-    if (backends.local) facts.local = localAvailability(model, config.local, localObservation(await this.load.sample(contract.queue), model.id));
-    if (backends.remote) {
+    if (localLoad) facts.local = localAvailability(model, config.local, localObservation(localLoad, model.id));
+    if (backends.remote && laneLoad) {
       const remote = this.remotes.of(contract.queue)!;
-      const lane = await this.load.sample(remoteLaneOf(contract.queue));
-      facts.remote = remoteAvailability(backends.remote, { health: remote.health(), breaker: remote.breaker, inFlight: lane.queuedJobs });
+      facts.remote = remoteAvailability(backends.remote, { health: remote.health(), breaker: remote.breaker, inFlight: laneLoad.queuedJobs });
     }
     if (backends.client) facts.client = allowClient ? clientAvailability(backends.client, model) : refused({ kind: 'browser-only' });
     return facts;

@@ -26,7 +26,8 @@ export class RemoteBackend {
       addressPolicy: new AddressPolicy({ allowPrivate: gateway.REMOTE_ALLOW_PRIVATE }),
     });
     this.breaker = new CircuitBreaker({ failureThreshold: gateway.REMOTE_CIRCUIT_FAILURES, coolDownMs: gateway.REMOTE_CIRCUIT_COOL_DOWN_MS });
-    this.probe = new RemoteHealthProbe(this.client, { intervalMs: gateway.REMOTE_HEALTH_INTERVAL_MS, breaker: this.breaker });
+    // The probe stays out of the breaker: a remote whose /health answers while its /run fails must still open its circuit.
+    this.probe = new RemoteHealthProbe(this.client, { intervalMs: gateway.REMOTE_HEALTH_INTERVAL_MS });
   }
 
   health(): RemoteObservation['health'] {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { executeRemoteJob, RemoteJobNotAcceptedError, RemoteLostError } from '@switchyard/runpod';
+import { executeRemoteJob, RemoteFollowDetachedError, RemoteJobNotAcceptedError, RemoteLostError } from '@switchyard/runpod';
 import { connectRedis, EndpointRegistry, JobStateStores, RedisKeys, remoteLaneOf, type JobEnvelope, type Logger, type QueueContract } from '@switchyard/shared';
-import { DEFAULT_JOB_RUNNER_OPTIONS, JobReroutedError, JobRunner, type JobContext, type JobRunnerOptions } from '@switchyard/worker';
+import { DEFAULT_JOB_RUNNER_OPTIONS, JobHandedOverError, JobReroutedError, JobRunner, type JobContext, type JobRunnerOptions } from '@switchyard/worker';
 import type { GatewayConfig } from '../config';
 import { BullMq } from '../infra/bullmq';
 import { JobQueue } from '../infra/job-queue';
@@ -29,6 +29,8 @@ const RELAY_MAX_LOST_RUNS = 5;
 export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly workers = new Map<string, Worker<JobEnvelope>>();
   private readonly relayId = `relay-${randomUUID().slice(0, 8)}`;
+  /** Aborted at shutdown: the jobs followed here go back to their lanes, still running remotely, for the next relay to follow. */
+  private readonly stopping = new AbortController();
   private subscriber?: Redis;
 
   constructor(
@@ -51,10 +53,18 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
         ...DEFAULT_JOB_RUNNER_OPTIONS,
         errorTracebacks: false,
         maxLostRuns: RELAY_MAX_LOST_RUNS,
-        reroute: (queue, job) => this.queue.enqueue(queue, job.id!, withoutRemoteJob(job.data), { lowPriority: job.data.policy.lowPriority, ttlMs: job.data.policy.ttl }),
+        reroute: (queue, job) =>
+          this.queue.enqueue(queue, job.id!, withoutRemoteJob(job.data), { lowPriority: job.data.policy.lowPriority, ttlMs: job.data.policy.ttl }),
       };
       const runner = (job: Job<JobEnvelope>) =>
-        new JobRunner(contract, (input, context) => this.execute(contract, remote, hasLocal, job, input, context), this.stores.of(contract.queue), this.relayId, this.logger, runnerOptions);
+        new JobRunner(
+          contract,
+          (input, context) => this.execute(contract, remote, hasLocal, job, input, context),
+          this.stores.of(contract.queue),
+          this.relayId,
+          this.logger,
+          runnerOptions,
+        );
       const lane = remoteLaneOf(contract.queue);
       const worker = this.bullMq.worker<JobEnvelope>(lane, (job, token, signal) => runner(job).run(job, token, signal), {
         concurrency: remote.config.maxConcurrency,
@@ -67,10 +77,18 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
     await this.subscriber?.quit().catch(() => undefined);
   }
 
-  private async execute(contract: QueueContract, remote: RemoteBackend, hasLocal: boolean, job: Job<JobEnvelope>, input: unknown, context: JobContext): Promise<unknown> {
+  private async execute(
+    contract: QueueContract,
+    remote: RemoteBackend,
+    hasLocal: boolean,
+    job: Job<JobEnvelope>,
+    input: unknown,
+    context: JobContext,
+  ): Promise<unknown> {
     try {
       const result = await executeRemoteJob(
         remote.client,
@@ -81,11 +99,13 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
           stream: (chunk) => context.stream(chunk),
           saveRemoteJobId: (remoteJobId) => job.updateData({ ...job.data, remoteJobId }),
           breaker: remote.breaker,
+          detach: this.stopping.signal,
         },
         { deadAfterMs: this.config.REMOTE_LOST_AFTER_MS },
       );
       return result.output;
     } catch (error) {
+      if (error instanceof RemoteFollowDetachedError) throw handOver(error);
       const note = hasLocal ? failoverNote(error) : undefined;
       if (note) throw new JobReroutedError(contract.queue, 'local', note);
       throw error;
@@ -106,6 +126,11 @@ function failoverNote(error: unknown): string | undefined {
   if (error instanceof RemoteJobNotAcceptedError) return `failed over from remote: ${error.message}`;
   if (error instanceof RemoteLostError && !error.streamed) return `failed over from remote: ${error.message}`;
   return undefined;
+}
+
+/** The job waits in its lane again at once, its remote id kept, and the next relay follows it. */
+function handOver(detached: RemoteFollowDetachedError): JobHandedOverError {
+  return new JobHandedOverError(`${detached.message}; this relay is stopping, another one follows it`);
 }
 
 function withoutRemoteJob(envelope: JobEnvelope): JobEnvelope {

@@ -22,7 +22,11 @@ import { textDetectorDefaultRouting } from '../text-detector/text-detector-routi
       useFactory: (config: GatewayConfig, endpoints: EndpointRegistry, catalog: TextModelCatalog) =>
         loadRoutingSettings(config, endpoints, process.env, textDetectorDefaultRouting(catalog, config)),
     },
-    { provide: QueueLoadMonitor, inject: [JobQueue, CONFIG], useFactory: (queue: JobQueue, config: GatewayConfig) => new QueueLoadMonitor(queue, config.ROUTING_SAMPLE_MS) },
+    {
+      provide: QueueLoadMonitor,
+      inject: [JobQueue, CONFIG],
+      useFactory: (queue: JobQueue, config: GatewayConfig) => new QueueLoadMonitor(queue, config.ROUTING_SAMPLE_MS),
+    },
     RemoteBackends,
     BackendRouter,
   ],

@@ -14,7 +14,9 @@ export function textDetectorDefaultRouting(
 ): DefaultRouting {
   const endpoint = QUEUES.textDetector;
   return {
-    endpoints: { [endpoint]: { local: { queue: endpoint }, client: { enabled: config.TEXT_DETECTOR_CLIENT, maxModelBytes: config.TEXT_DETECTOR_CLIENT_MAX_BYTES } } },
+    endpoints: {
+      [endpoint]: { local: { queue: endpoint }, client: { enabled: config.TEXT_DETECTOR_CLIENT, maxModelBytes: config.TEXT_DETECTOR_CLIENT_MAX_BYTES } },
+    },
     models: catalog.ids.map((id) => {
       const spec = catalog.spec(id);
       return spec

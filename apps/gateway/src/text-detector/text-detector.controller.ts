@@ -36,7 +36,16 @@ export class TextDetectorController {
       name: 'Switchyard text AI-detection',
       description: 'The deepfake text detector API: each request is routed to the local queue, a remote endpoint, or the browser.',
       default_model: this.catalog.defaultModel,
-      endpoints: ['GET /health', 'GET /models', 'GET /backends', 'GET /models/{id}/info', 'GET /models/{id}/download', 'GET /stats', 'POST /predict', 'POST /batch-predict'],
+      endpoints: [
+        'GET /health',
+        'GET /models',
+        'GET /backends',
+        'GET /models/{id}/info',
+        'GET /models/{id}/download',
+        'GET /stats',
+        'POST /predict',
+        'POST /batch-predict',
+      ],
       jobs: `/v2/${TEXT_DETECTOR_ENDPOINT}`,
     };
   }
@@ -141,7 +150,13 @@ export class TextDetectorController {
       fallback_backends: modelBackends(routing).slice(1),
       machine_label: entry.machineLabel,
       ...(spec
-        ? { labels: spec.id2label, max_length: spec.maxLength, overlap: spec.overlap, model_bytes: spec.files.onnx.bytes, download_url: modelFileUrl(id, 'download') }
+        ? {
+            labels: spec.id2label,
+            max_length: spec.maxLength,
+            overlap: spec.overlap,
+            model_bytes: spec.files.onnx.bytes,
+            download_url: modelFileUrl(id, 'download'),
+          }
         : { files_on_gateway: false, detail: 'unavailable' in catalogEntry ? catalogEntry.unavailable : undefined }),
     };
   }

@@ -70,7 +70,8 @@ export class TextDetectorService {
     const modelId = this.modelId(requestedModel);
     try {
       const route = (await this.router.route(textDetectorContract, { modelId, preferBackend, allowClient: true }))!;
-      const answers = route.backend === 'client' ? texts.map(() => this.clientAnswer(modelId, route, started)) : await this.runJob(texts, modelId, route, principal, started);
+      const answers =
+        route.backend === 'client' ? texts.map(() => this.clientAnswer(modelId, route, started)) : await this.runJob(texts, modelId, route, principal, started);
       this.stats.record(answers[0].backend, modelId, texts.length, route.skipped.length > 0, elapsedMs(started));
       return answers;
     } catch (error) {
@@ -122,7 +123,11 @@ function completedOutput(status: JobStatusResponse): TextDetectorOutput {
   if (status.status === 'COMPLETED') return status.output as TextDetectorOutput;
   if (status.status === 'FAILED') throw new ApiError(502, 'job_failed', `The detection job ${status.id} failed: ${describeJobError(status.error)}`);
   if (status.status === 'IN_QUEUE' || status.status === 'IN_PROGRESS') {
-    throw new ApiError(504, 'timeout', `The detection job ${status.id} did not finish in time; it is still ${status.status} (GET /v2/text-detector/status/${status.id})`);
+    throw new ApiError(
+      504,
+      'timeout',
+      `The detection job ${status.id} did not finish in time; it is still ${status.status} (GET /v2/text-detector/status/${status.id})`,
+    );
   }
   throw new ServiceUnavailableError(`The detection job ${status.id} ended ${status.status}`);
 }

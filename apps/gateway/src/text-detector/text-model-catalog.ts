@@ -17,7 +17,10 @@ export class TextModelCatalog {
     private readonly entries: ReadonlyMap<string, CatalogEntry>,
   ) {}
 
-  static async load(config: Pick<GatewayConfig, 'TEXT_DETECTOR_MODELS' | 'TEXT_DETECTOR_MODELS_FILE' | 'TEXT_DETECTOR_DEFAULT_MODEL'>, environment = process.env) {
+  static async load(
+    config: Pick<GatewayConfig, 'TEXT_DETECTOR_MODELS' | 'TEXT_DETECTOR_MODELS_FILE' | 'TEXT_DETECTOR_DEFAULT_MODEL'>,
+    environment = process.env,
+  ) {
     const registry = loadTextModelRegistry({
       json: config.TEXT_DETECTOR_MODELS,
       file: config.TEXT_DETECTOR_MODELS_FILE,
