@@ -117,16 +117,31 @@ if (!process.env.MODEL_DIR && !(await reachable(hubUrl))) {
 // SPAI's weights are published on Google Drive, not on the Hub: without an export in the model
 // folder (docs/models.md), the detector worker serves the generated replica instead of failing.
 const modelDir = process.env.MODEL_DIR ?? modelEnv.MODEL_DIR;
-const spaiEnv = {};
+const detectorWorkerEnv = {};
 if (!process.env.SPAI_REPO && !(modelDir && existsSync(join(modelDir, 'mever-team/spai')))) {
-  spaiEnv.MODEL_DIR = join(root, 'models/tiny');
+  detectorWorkerEnv.MODEL_DIR = join(root, 'models/tiny');
   log(
-    'no SPAI export in MODEL_DIR (its weights are not on the Hub): the detector worker uses the generated replica in models/tiny (random weights); see docs/models.md.',
+    'no SPAI export in MODEL_DIR (its weights are not on the Hub): the detector worker uses the generated replicas in models/tiny (random weights), for SPAI and the text detector; see docs/models.md.',
   );
 }
 
+// The text detector's default model is on the Hub; where MODEL_DIR lacks it and the Hub cannot be
+// reached, the detector worker serves the generated replica too (random weights).
+const TEXT_DETECTOR_REPO = 'onnx-community/roberta-base-openai-detector-ONNX';
+if (
+  !detectorWorkerEnv.MODEL_DIR &&
+  !process.env.TEXT_DETECTOR_MODELS &&
+  modelDir &&
+  !existsSync(join(modelDir, TEXT_DETECTOR_REPO)) &&
+  !(await reachable(hubUrl))
+) {
+  detectorWorkerEnv.MODEL_DIR = join(root, 'models/tiny');
+  log(`no ${TEXT_DETECTOR_REPO} in MODEL_DIR and ${hubUrl} is unreachable: the detector worker uses the generated replicas in models/tiny (random weights).`);
+}
+
 const shared = { NODE_ENV: process.env.NODE_ENV ?? 'development', REDIS_URL: redisUrl, SWITCHYARD_API_KEY: apiKey, ...modelEnv };
-for (const app of APPS) run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env, ...(app.name === 'detector-worker' ? spaiEnv : {}) });
+for (const app of APPS)
+  run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env, ...(app.name === 'detector-worker' ? detectorWorkerEnv : {}) });
 log(`gateway on http://localhost:${process.env.PORT ?? 8080} (docs at /docs, dashboard at /dashboard)`);
 
 process.on('SIGINT', () => stopAll(0));

@@ -19,17 +19,17 @@ import { loadGatewayConfig } from '../apps/gateway/src/config';
 const ROOT = resolve(__dirname, '..');
 const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-type WorkerApp = { role: 'worker'; queue: string; models: boolean; gpu: boolean };
+type WorkerApp = { role: 'worker'; queues: string[]; models: boolean; gpu: boolean };
 type AppSpec = { role: 'http'; port: number } | WorkerApp;
 
 /** What each app in apps/ is; a new app fails the first test until it is added here and deployed. */
 const APPS: Record<string, AppSpec> = {
   gateway: { role: 'http', port: 8080 },
-  'detector-worker': { role: 'worker', queue: 'spai', models: true, gpu: true },
+  'detector-worker': { role: 'worker', queues: ['spai', 'text-detector'], models: true, gpu: true },
   // The generator and deployer serve the built-in echo queue until their models land.
-  embedder: { role: 'worker', queue: 'embedder', models: true, gpu: false },
-  generator: { role: 'worker', queue: 'echo', models: true, gpu: true },
-  deployer: { role: 'worker', queue: 'echo', models: false, gpu: false },
+  embedder: { role: 'worker', queues: ['embedder'], models: true, gpu: false },
+  generator: { role: 'worker', queues: ['echo'], models: true, gpu: true },
+  deployer: { role: 'worker', queues: ['echo'], models: false, gpu: false },
 };
 const WORKER_HEALTH_PORT = 8081;
 const WORKERS = Object.entries(APPS).filter((entry): entry is [string, WorkerApp] => entry[1].role === 'worker');
@@ -283,7 +283,7 @@ describe('docker-compose.yml', () => {
   it.each(WORKERS)('runs %s on its queue, with health on 8081 and a grace period for active jobs', (app, spec) => {
     const worker = service(app);
     const config = loadWorkerConfig(app, [], composeEnvironment(worker));
-    expect(config.WORKER_QUEUES).toEqual([spec.queue]);
+    expect(config.WORKER_QUEUES).toEqual(spec.queues);
     expect(config.HEALTH_PORT).toBe(WORKER_HEALTH_PORT);
     expect(config.REDIS_PREFIX).toBe('sy');
     expect(healthcheckUrl(worker)).toBe(`http://127.0.0.1:${WORKER_HEALTH_PORT}/ready`);
@@ -542,7 +542,7 @@ describe('k8s/', () => {
 
     it.each(WORKERS)('serves the %s queue from its Deployment', (app, spec) => {
       const environment = containerEnvironment(appContainer(find('Deployment', app)));
-      expect(loadWorkerConfig(app, [], environment).WORKER_QUEUES).toEqual([spec.queue]);
+      expect(loadWorkerConfig(app, [], environment).WORKER_QUEUES).toEqual(spec.queues);
     });
 
     it.each(MODEL_WORKERS)('gives %s a writable model cache and the execution providers of its hardware', (app, spec) => {
@@ -671,22 +671,25 @@ describe('k8s/', () => {
       // Low-priority jobs wait in a sorted set this trigger does not count: never scale to zero.
       expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
       expect(scaled.spec.maxReplicaCount).toBeGreaterThanOrEqual(scaled.spec.minReplicaCount);
-      expect(scaled.spec.triggers).toHaveLength(1);
-      const [trigger] = scaled.spec.triggers;
-      expect(trigger.type).toBe('redis');
-      expect(trigger.metadata.listName).toBe(`${keys.queue(spec.queue).bullPrefix}:${spec.queue}:wait`);
-      expect(trigger.metadata.listName).toBe(`sy:{${spec.queue}}:bull:${spec.queue}:wait`);
-      expect(trigger.metadata.listLength).toMatch(/^[1-9]\d*$/);
-      // The address is read from the scale target's environment and must be the Redis of REDIS_URL.
-      const environment = containerEnvironment(appContainer(find('Deployment', app)));
-      const address = environment[trigger.metadata.addressFromEnv];
-      expect(address).toBe(new URL(environment.REDIS_URL).host);
-      // KEDA resolves the name from its own namespace.
-      expect(address.split(':')[0]).toContain('.');
-      const authentication = find('TriggerAuthentication', trigger.authenticationRef.name);
-      for (const reference of authentication.spec.secretTargetRef) {
-        expect(reference.name).toBe(secret.metadata.name);
-        expect(secret.stringData).toHaveProperty(reference.key);
+      // One trigger per queue served: KEDA scales on the longest waiting list.
+      expect(scaled.spec.triggers).toHaveLength(spec.queues.length);
+      for (const [index, trigger] of (scaled.spec.triggers as typeof scaled.spec.triggers).entries()) {
+        const queue = spec.queues[index];
+        expect(trigger.type).toBe('redis');
+        expect(trigger.metadata.listName).toBe(`${keys.queue(queue).bullPrefix}:${queue}:wait`);
+        expect(trigger.metadata.listName).toBe(`sy:{${queue}}:bull:${queue}:wait`);
+        expect(trigger.metadata.listLength).toMatch(/^[1-9]\d*$/);
+        // The address is read from the scale target's environment and must be the Redis of REDIS_URL.
+        const environment = containerEnvironment(appContainer(find('Deployment', app)));
+        const address = environment[trigger.metadata.addressFromEnv];
+        expect(address).toBe(new URL(environment.REDIS_URL).host);
+        // KEDA resolves the name from its own namespace.
+        expect(address.split(':')[0]).toContain('.');
+        const authentication = find('TriggerAuthentication', trigger.authenticationRef.name);
+        for (const reference of authentication.spec.secretTargetRef) {
+          expect(reference.name).toBe(secret.metadata.name);
+          expect(secret.stringData).toHaveProperty(reference.key);
+        }
       }
     });
 

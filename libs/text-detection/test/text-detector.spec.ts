@@ -1,4 +1,4 @@
-import { TextDetector, type TextDetection, type TextModelEntry } from '../src';
+import { TextDetector, TooManyWindowsError, type TextDetection, type TextModelEntry } from '../src';
 import { longText, ROBERTA_REPO, TextModels, WORDPIECE_REPO } from './support/text-models';
 import * as ort from 'onnxruntime-node';
 
@@ -125,5 +125,27 @@ describe.each([
     });
     const robertaTogether = await Promise.all(texts.map((text) => roberta.detect([text])));
     for (const [i, text] of texts.entries()) expectClose(robertaTogether[i][0].probabilities, (await roberta.detect([text]))[0].probabilities);
+  });
+
+  it('refuses a text that reads in more windows than allowed, naming the text', async () => {
+    const capped = await TextDetector.load(models.store, models.sessions, 'capped', WORDPIECE, { maxWindowsPerText: 2 });
+    try {
+      await expect(capped.detect(['Hello.', longText(40)])).rejects.toThrow(TooManyWindowsError);
+      await expect(capped.detect(['Hello.', longText(40)])).rejects.toThrow(/^text 1: reads in \d+ windows, more than the limit of 2$/);
+      expect((await capped.detect([longText(3)]))[0].windows).toBe(1);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it("tokenizes a request of over 16k characters in the tokenizer's thread, to the same answers", async () => {
+    const texts = [longText(250), longText(251), longText(252)];
+    expect(texts.join('').length).toBeGreaterThan(16_384);
+    const together = await roberta.detect(texts);
+    for (const [i, text] of texts.entries()) {
+      const [alone] = await roberta.detect([text]);
+      expect(together[i].tokens).toBe(alone.tokens);
+      expectClose(together[i].probabilities, alone.probabilities);
+    }
   });
 });

@@ -7,7 +7,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
 import { generateModels } from '@switchyard/model-zoo';
-import { createLogger, embedderContract, JobStateStore, RedisKeys, spaiContract, type QueueContract } from '@switchyard/shared';
+import { createLogger, embedderContract, JobStateStore, RedisKeys, spaiContract, textDetectorContract, type QueueContract } from '@switchyard/shared';
+import { TextDetectorService } from '@switchyard/text-detection';
 import { SpaiService } from '@switchyard/image-detection';
 import { BlobClaimCheck } from '@switchyard/blobs';
 import { newEchoJob } from '@switchyard/testing';
@@ -148,23 +149,34 @@ export class EmbedderWorkerUnderTest {
   }
 }
 
-/** An in-process detector worker on the tiny SPAI replica of the model zoo, generated into a folder of its own. */
+/** An in-process detector worker on the tiny SPAI replica of the model zoo (and its text detector when asked), generated into a folder of its own. */
 export class DetectorWorkerUnderTest {
   private constructor(
     readonly app: INestMicroservice,
     readonly spai: SpaiService,
     /** Where the replica the worker runs lies, for tests that run its graphs apart. */
     readonly modelsDir: string,
+    readonly textDetector?: TextDetectorService,
   ) {}
 
-  /** `env` takes the detector worker's settings (SPAI_*), e.g. SPAI_IMAGE_FETCH_ALLOW for a local image server. */
-  static async start(prefix: string, env: Record<string, string> = {}, options: { concurrency?: number } = {}): Promise<DetectorWorkerUnderTest> {
+  /**
+   * `env` takes the detector worker's settings (SPAI_*, TEXT_DETECTOR_*), e.g. SPAI_IMAGE_FETCH_ALLOW for a local image server;
+   * `textDetector` serves the text-detector queue too.
+   */
+  static async start(
+    prefix: string,
+    env: Record<string, string> = {},
+    options: { concurrency?: number; textDetector?: boolean } = {},
+  ): Promise<DetectorWorkerUnderTest> {
     const modelsDir = mkdtempSync(join(tmpdir(), 'sy-detector-models-'));
-    await generateModels({ outDir: modelsDir, tiers: ['tiny'], models: ['spai'] });
+    await generateModels({ outDir: modelsDir, tiers: ['tiny'], models: options.textDetector ? ['spai', 'textDetector'] : ['spai'] });
     const config = loadDetectorWorkerConfig({ MODEL_DIR: join(modelsDir, 'tiny'), MODEL_CACHE_DIR: join(modelsDir, 'cache'), HF_HUB_OFFLINE: 'true', ...env });
-    const spai = await SpaiService.load(config.spai, createLogger('test-detector', 'warn'));
-    const app = await startWorkerApp(detectorWorkerModule(spai), [spaiContract, echoContract], prefix, { concurrency: options.concurrency ?? 8 });
-    return new DetectorWorkerUnderTest(app, spai, modelsDir);
+    const logger = createLogger('test-detector', 'warn');
+    const spai = await SpaiService.load(config.spai, logger);
+    const textDetector = options.textDetector ? await TextDetectorService.load(config.textDetector, logger) : undefined;
+    const contracts = [spaiContract, ...(textDetector ? [textDetectorContract] : []), echoContract];
+    const app = await startWorkerApp(detectorWorkerModule({ spai, textDetector }), contracts, prefix, { concurrency: options.concurrency ?? 8 });
+    return new DetectorWorkerUnderTest(app, spai, modelsDir, textDetector);
   }
 
   /** Stops taking jobs, lets the running ones finish and releases the models. */

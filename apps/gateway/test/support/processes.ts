@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { TEST_REDIS_URL } from './platform';
 
 const WORKER_ENTRY = resolve(__dirname, '../../../detector-worker/dist/index.js');
-/** The replicas `npm run build` generates: the detector worker loads SPAI's before it takes jobs. */
+/** The replicas `npm run build` generates: the detector worker loads those of the queues it serves (SPAI, the text detector) before it takes jobs. */
 const TINY_MODELS = resolve(__dirname, '../../../../models/tiny');
 
 /**
