@@ -120,7 +120,8 @@ async function loadModel(info: ClientModelInfo): Promise<LoadedModel> {
   }
   if (info.model_sha256) {
     const digest = hex(await crypto.subtle.digest('SHA-256', bytes));
-    if (digest !== info.model_sha256.toLowerCase()) throw new DetectorError(`The model download's SHA-256 is ${digest}, not the ${info.model_sha256} announced`);
+    if (digest !== info.model_sha256.toLowerCase())
+      throw new DetectorError(`The model download's SHA-256 is ${digest}, not the ${info.model_sha256} announced`);
   }
   configureRuntime(info);
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
@@ -158,7 +159,12 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Prom
 /** One window as a tensor of the dtype the model's input has (int64 or int32). */
 function idTensor(type: ort.Tensor.Type, values: readonly number[]): ort.Tensor {
   const dims = [1, values.length];
-  if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(values, (value) => BigInt(value)), dims);
+  if (type === 'int64')
+    return new ort.Tensor(
+      'int64',
+      BigInt64Array.from(values, (value) => BigInt(value)),
+      dims,
+    );
   if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
   throw new DetectorError(`The model's inputs are ${type}; only int64 and int32 are supported`);
 }
