@@ -276,6 +276,11 @@ describe('the text detector browser client', () => {
     await predictInPage(clientAnswer(), [TEXTS.short]);
     const downloads = (file: string) => served.filter((path) => path === `/text-detector/models/${MODEL_ID}/files/${file}`).length;
     expect([downloads('onnx/model.onnx'), downloads('tokenizer.json'), downloads('tokenizer_config.json')]).toEqual([1, 1, 1]);
+    // A new page load: the model comes from the Cache API, checked against its SHA-256 (the tokenizer is left to the HTTP cache).
+    await page.reload();
+    const [afterReload] = await predictInPage(clientAnswer(), [TEXTS.short]);
+    expect(afterReload.probability).toBe(answers[0].probability);
+    expect(downloads('onnx/model.onnx')).toBe(1);
     // Only the two files the build copied; the glue module is loaded again by each worker thread.
     expect([...new Set(served.filter((path) => path.startsWith('/text-detector/ort/')))].sort()).toEqual([
       '/text-detector/ort/ort-wasm-simd-threaded.mjs',
@@ -295,6 +300,7 @@ describe('the text detector browser client', () => {
   });
 
   it('on the page: lists the models, runs a client answer in the browser and shows a server answer with its note', async () => {
+    await page.setViewportSize({ width: 375, height: 740 });
     await page.goto(`${baseUrl}/text-detector/`);
     await page.fill('#api-key', API_KEY);
     await page.dispatchEvent('#api-key', 'change');
@@ -315,6 +321,15 @@ describe('the text detector browser client', () => {
     expect(await page.textContent('#backend')).toBe('your browser (client)');
     expect(await page.textContent('#note')).toBe('fell back from local: no live workers');
     expect(predictBodies).toEqual([{ text: TEXTS.long, model_id: MODEL_ID }]);
+    // A phone screen: nothing scrolls sideways, the controls are touch-sized.
+    const widths = await page.evaluate<{ scroll: number; client: number }>(
+      '({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })',
+    );
+    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    for (const control of ['#api-key', '#forget-key', '#text', '#model', '#detect']) {
+      const box = await page.locator(control).boundingBox();
+      expect([control, box!.height >= 44]).toEqual([control, true]);
+    }
 
     predictAnswer = {
       status: 200,

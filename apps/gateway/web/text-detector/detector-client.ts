@@ -113,16 +113,39 @@ function configureRuntime(info: ClientModelInfo): void {
   ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
 }
 
-async function loadModel(info: ClientModelInfo): Promise<LoadedModel> {
+/** The model's bytes as announced, or why they are not. */
+async function checkedModel(info: ClientModelInfo, bytes: Uint8Array<ArrayBuffer>): Promise<string | undefined> {
+  if (info.model_bytes !== undefined && bytes.byteLength !== info.model_bytes) return `has ${bytes.byteLength} bytes, not the ${info.model_bytes} announced`;
+  if (!info.model_sha256) return undefined;
+  const digest = hex(await crypto.subtle.digest('SHA-256', bytes));
+  return digest === info.model_sha256.toLowerCase() ? undefined : `has the SHA-256 ${digest}, not the ${info.model_sha256} announced`;
+}
+
+/** Models kept with the Cache API, so a new page load does not download one again even when the HTTP cache let it go. */
+const MODEL_CACHE = 'switchyard-text-detector-models';
+
+/**
+ * The model file: from the Cache API when a copy there has the announced SHA-256 (only a model with
+ * a SHA-256 is kept there: without one a changed file could not be told apart), else downloaded.
+ */
+async function modelBytes(info: ClientModelInfo): Promise<Uint8Array<ArrayBuffer>> {
+  const cache = info.model_sha256 && globalThis.caches ? await caches.open(MODEL_CACHE).catch(() => undefined) : undefined;
+  const kept = await cache?.match(info.model_url);
+  if (kept) {
+    const bytes = new Uint8Array(await kept.arrayBuffer());
+    if (!(await checkedModel(info, bytes))) return bytes;
+    await cache!.delete(info.model_url);
+  }
   const bytes = new Uint8Array(await (await fetchOk(info.model_url, 'model')).arrayBuffer());
-  if (info.model_bytes !== undefined && bytes.byteLength !== info.model_bytes) {
-    throw new DetectorError(`The model download has ${bytes.byteLength} bytes, not the ${info.model_bytes} announced`);
-  }
-  if (info.model_sha256) {
-    const digest = hex(await crypto.subtle.digest('SHA-256', bytes));
-    if (digest !== info.model_sha256.toLowerCase())
-      throw new DetectorError(`The model download's SHA-256 is ${digest}, not the ${info.model_sha256} announced`);
-  }
+  const problem = await checkedModel(info, bytes);
+  if (problem) throw new DetectorError(`The model download ${problem}`);
+  // A full cache (quota) only costs the next page load a download.
+  await cache?.put(info.model_url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined);
+  return bytes;
+}
+
+async function loadModel(info: ClientModelInfo): Promise<LoadedModel> {
+  const bytes = await modelBytes(info);
   configureRuntime(info);
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const inputs = new Map<string, ort.Tensor.Type>();
@@ -183,8 +206,8 @@ function windowFeeds(model: LoadedModel, ids: readonly number[]): Record<string,
 
 /**
  * Runs a client answer's model on a text in this browser and answers with the server's fields
- * (`backend: "client"`). The model is downloaded and checked once per `model_url`; the browser's
- * HTTP cache keeps it across page loads.
+ * (`backend: "client"`). The model is downloaded and checked once per `model_url` and kept for
+ * the page's life; across page loads the Cache API (models with a SHA-256) and the HTTP cache keep it.
  */
 export async function predictInBrowser(answer: ClientAnswer, text: string): Promise<PredictAnswer> {
   const started = performance.now();
