@@ -1,22 +1,14 @@
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { text, withPngChunks } from '../../../libs/provenance/test/support/containers';
 import { A1111_PARAMETERS } from '../../../libs/provenance/test/support/fixtures';
+import { chromiumPath } from './support/chromium';
 import { API_KEY, DetectorWorkerUnderTest, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 /**
  * The verify page (apps/gateway/web/verify, served by src/web) in headless Chromium against the real
- * gateway. Chromium is Debian's `chromium` package (.ci/run installs it); CHROMIUM_PATH overrides.
+ * gateway (Chromium: see support/chromium.ts).
  */
-const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-
-function chromiumPath(): string {
-  const found = CHROMIUM_CANDIDATES.find((candidate): candidate is string => !!candidate && existsSync(candidate));
-  if (!found) throw new Error(`No Chromium found (tried ${CHROMIUM_CANDIDATES.filter(Boolean).join(', ')}): apt-get install chromium, or set CHROMIUM_PATH`);
-  return found;
-}
-
 const CSP = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
 /** A PNG as AUTOMATIC1111 saves it: a `parameters` tEXt chunk right after IHDR. */

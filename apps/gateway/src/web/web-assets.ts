@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 
@@ -7,11 +8,15 @@ export interface WebAsset {
   contentType: string;
   /** Content-hashed names never change content: cached for a year; everything else revalidates. */
   cacheControl: string;
+  /** A strong validator from the content, so files under stable names revalidate without a new download. */
+  etag: string;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
   '.css': 'text/css; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
@@ -41,15 +46,21 @@ export function pageDirectory(page: string, moduleDir: string = __dirname): stri
 
 /** A page's files by name; `index.html` is the page itself. Only these names are ever served: nothing else on disk is reachable. */
 export function loadPage(page: string, moduleDir?: string): Map<string, WebAsset> {
-  const directory = pageDirectory(page, moduleDir);
+  return loadAssets(pageDirectory(page, moduleDir));
+}
+
+/** The files of one folder of known types by name (sub-folders are not read). */
+export function loadAssets(directory: string): Map<string, WebAsset> {
   const assets = new Map<string, WebAsset>();
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
     const contentType = CONTENT_TYPES[extname(entry.name)];
     if (!entry.isFile() || !contentType) continue;
+    const body = readFileSync(join(directory, entry.name));
     assets.set(entry.name, {
-      body: readFileSync(join(directory, entry.name)),
+      body,
       contentType,
       cacheControl: HASHED.test(entry.name) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
     });
   }
   return assets;
