@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     module: detectorWorkerModule({ spai, textDetector }),
     defaultQueues: DEFAULT_QUEUES,
     onGpu: usesGpu(config.spai.runtime.sessions.executionProviders),
+    // The router sends a model's jobs to workers that announce it.
+    servedModels: (queue) => (queue === QUEUES.textDetector ? textDetector?.registry.ids : undefined),
     healthDetails: () => ({ ...(spai ? { spai: spai.describe() } : {}), ...(textDetector ? { textDetector: textDetector.describe() } : {}) }),
   });
 }

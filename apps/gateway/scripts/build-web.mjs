@@ -47,6 +47,8 @@ for (const page of PAGES) {
     },
     // onnxruntime-web then loads its wasm files from ort.env.wasm.wasmPaths instead of bundling them.
     conditions: ['onnxruntime-web-use-extern-wasm'],
+    // The browser-safe entry of a lib, as web/tsconfig.json maps it: its index also holds Node-only code.
+    alias: { '@switchyard/text-detection/browser': join(projectRoot, '..', '..', 'libs', 'text-detection', 'src', 'browser.ts') },
     bundle: true,
     minify: true,
     format: 'esm',

@@ -28,7 +28,10 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy, routerOptions: { maxParamLength: 16_384, ignoreTrailingSlash: true } });
   const fastify = adapter.getInstance();
   applyBodyLimits(fastify);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, options.extraControllers), adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, options.extraControllers), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new NestJsonLogger(logger));
   // /v1/ is OpenAI's shape, except for the analyze route, which is Switchyard's own; /text-detector is the seed's FastAPI shape.

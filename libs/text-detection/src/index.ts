@@ -1,6 +1,5 @@
-// Browser-safe: text-windows and detection-maths import nothing from Node; a browser client imports them directly.
-export { DEFAULT_WINDOW_OVERLAP, specialTokensOf, tokenWindows, windowCapacity, type SpecialTokens, type TokenWindow, type WindowPlan } from './text-windows';
-export { aggregateWindows, machineLabelIndex, softmax, textVerdict, type TextVerdict, type WindowProbabilities } from './detection-maths';
+// Browser-safe (a browser client imports them from ./browser): text-windows and detection-maths import nothing from Node.
+export * from './browser';
 // Node only.
 export * from './errors';
 export * from './model-registry';

@@ -13,7 +13,6 @@ import { parseOrThrow } from '../http/zod-validation';
 import type { JobInputIssue } from '../jobs/job-input';
 import { JobsService } from '../jobs/jobs.service';
 import { WAIT_LIMITS } from '../jobs/run-request';
-import { INLINE_OUTPUT } from '../status/job-outputs';
 import { embeddingsRequestSchema, float32Base64, type EmbeddingsRequest, type EmbeddingsResponse, type ModelObject } from './embeddings-request';
 import { EmbeddingJobError, InvalidEmbeddingsRequestError, ModelNotFoundError } from './openai-errors';
 

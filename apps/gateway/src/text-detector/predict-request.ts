@@ -6,6 +6,9 @@ const text = z
   .min(TEXT_DETECTOR_LIMITS.minTextLength, `must be at least ${TEXT_DETECTOR_LIMITS.minTextLength} character`)
   .max(TEXT_DETECTOR_LIMITS.maxTextLength, `must be at most ${TEXT_DETECTOR_LIMITS.maxTextLength} characters`);
 
+/** Names the body's type when it is not an object; other issues (unknown fields) keep zod's own message. */
+const objectError = { error: (issue: { code: string }) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) };
+
 const common = {
   /** A model of the registry; the default model when left out or "auto". */
   model_id: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
@@ -14,7 +17,7 @@ const common = {
 };
 
 /** The seed's `POST /predict` body. */
-export const predictRequestSchema = z.strictObject({ text, ...common }, { error: 'must be a JSON object' });
+export const predictRequestSchema = z.strictObject({ text, ...common }, objectError);
 
 /** The seed's `POST /batch-predict` body: at most 100 texts. */
 export const batchPredictRequestSchema = z.strictObject(
@@ -25,7 +28,7 @@ export const batchPredictRequestSchema = z.strictObject(
       .max(TEXT_DETECTOR_LIMITS.maxBatchTexts, `must hold at most ${TEXT_DETECTOR_LIMITS.maxBatchTexts} texts`),
     ...common,
   },
-  { error: 'must be a JSON object' },
+  objectError,
 );
 
 export type PredictRequest = z.infer<typeof predictRequestSchema>;

@@ -7,9 +7,10 @@ import type { ErrorBodyWriter } from '../http/api-exception.filter';
  */
 export const writeSeedErrorBody: ErrorBodyWriter = (error) => {
   if (!error) return { status: 500, body: { detail: 'Internal server error' } };
-  if (error instanceof ValidationError && error.field) {
-    const message = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
-    return { status: 422, body: { detail: [{ loc: ['body', ...error.field.split('.').filter(Boolean)], msg: message, type: 'value_error' }] } };
+  if (error instanceof ValidationError) {
+    const field = error.field ?? '';
+    const message = error.message.startsWith(`${field}: `) ? error.message.slice(field.length + 2) : error.message;
+    return { status: 422, body: { detail: [{ loc: ['body', ...field.split('.').filter(Boolean)], msg: message, type: 'value_error' }] } };
   }
   return { status: error.status, body: { detail: error.message } };
 };

@@ -1,15 +1,24 @@
 import { createReadStream } from 'node:fs';
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BACKEND_NAMES, describeRefusal, modelBackends } from '@switchyard/routing';
 import { textDetectorContract } from '@switchyard/shared';
 import { Public, RateBucketOf, RequiresPermission, type AuthenticatedRequest } from '../auth/auth.guard';
 import { NotFoundError } from '../http/api-errors';
 import { BackendRouter } from '../routing/backend-router';
+import { CROSS_ORIGIN_ISOLATION_HEADERS, TextDetectorPage } from '../web/text-detector-page';
 import { TextDetectorStats } from './text-detector-stats';
 import { modelFileUrl, TEXT_DETECTOR_ENDPOINT, TextDetectorService } from './text-detector.service';
 import { TextModelCatalog } from './text-model-catalog';
+
+/** Whether an Accept header asks for HTML before JSON (a browser's does; an API client's does not). */
+function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const html = accept.indexOf('text/html');
+  const json = accept.indexOf('application/json');
+  return html >= 0 && (json < 0 || html < json);
+}
 
 /** The files of a model a browser may fetch besides its graph, by the names Hugging Face gives them. */
 const CLIENT_FILES = { 'tokenizer.json': 'tokenizer', 'tokenizer_config.json': 'tokenizerConfig', 'config.json': 'config' } as const;
@@ -27,11 +36,18 @@ export class TextDetectorController {
     private readonly catalog: TextModelCatalog,
     private readonly router: BackendRouter,
     private readonly stats: TextDetectorStats,
+    private readonly page: TextDetectorPage,
   ) {}
 
+  /** The seed's API description; a browser gets the page that uses the API instead. */
   @Public()
   @Get()
-  info() {
+  home(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    if (prefersHtml(request.headers.accept)) this.page.sendPage(reply, request.headers['if-none-match']);
+    else reply.send(this.info());
+  }
+
+  private info() {
     return {
       name: 'Switchyard text AI-detection',
       description: 'The deepfake text detector API: each request is routed to the local queue, a remote endpoint, or the browser.',
@@ -163,10 +179,10 @@ export class TextDetectorController {
 
   private sendFile(reply: FastifyReply, path: string, bytes: number, contentType: string, downloadName?: string): void {
     reply.headers({
+      ...CROSS_ORIGIN_ISOLATION_HEADERS,
       'content-type': contentType,
       'content-length': String(bytes),
       'cache-control': 'public, max-age=3600',
-      'cross-origin-resource-policy': 'same-origin',
       'x-content-type-options': 'nosniff',
       ...(downloadName ? { 'content-disposition': `attachment; filename="${downloadName.replace(/[^\w.-]/g, '_')}"` } : {}),
     });

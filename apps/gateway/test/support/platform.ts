@@ -96,6 +96,8 @@ export interface WorkerOptions {
   blobs?: Record<string, string>;
   workerId?: string;
   abortGraceMs?: number;
+  /** The models announced per queue, as a worker serving several announces them. */
+  servedModels?: (queue: string) => readonly string[] | undefined;
 }
 
 /** An in-process worker app, serving `contracts`, on the same Redis and prefix as the gateway under test. */
@@ -113,6 +115,7 @@ export async function startWorkerApp(module: Type, contracts: QueueContract[], p
     runner: { abortGraceMs: options.abortGraceMs ?? 10_000 },
     claimCheck: BlobClaimCheck.fromConfig(workerConfig),
     callerBuckets: { secretsKey: workerConfig.JOB_SECRETS_KEY, allowPrivate: workerConfig.S3CONFIG_ALLOW_PRIVATE },
+    servedModels: options.servedModels,
   });
   const app = await createWorkerMicroservice(module, server, false);
   await app.listen();
@@ -175,7 +178,10 @@ export class DetectorWorkerUnderTest {
     const spai = await SpaiService.load(config.spai, logger);
     const textDetector = options.textDetector ? await TextDetectorService.load(config.textDetector, logger) : undefined;
     const contracts = [spaiContract, ...(textDetector ? [textDetectorContract] : []), echoContract];
-    const app = await startWorkerApp(detectorWorkerModule({ spai, textDetector }), contracts, prefix, { concurrency: options.concurrency ?? 8 });
+    const app = await startWorkerApp(detectorWorkerModule({ spai, textDetector }), contracts, prefix, {
+      concurrency: options.concurrency ?? 8,
+      servedModels: (queue) => (queue === textDetectorContract.queue ? textDetector?.registry.ids : undefined),
+    });
     return new DetectorWorkerUnderTest(app, spai, modelsDir, textDetector);
   }
 

@@ -8,7 +8,15 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-web/wasm';
 import { serverMessage } from '../verify/render';
-import { aggregateWindows, machineLabelIndex, softmax, specialTokensOf, textVerdict, tokenWindows, type SpecialTokens } from '@switchyard/text-detection';
+import {
+  aggregateWindows,
+  machineLabelIndex,
+  softmax,
+  specialTokensOf,
+  textVerdict,
+  tokenWindows,
+  type SpecialTokens,
+} from '@switchyard/text-detection/browser';
 
 export type Backend = 'local' | 'remote' | 'client';
 
