@@ -254,12 +254,12 @@ describe('docker-compose.yml', () => {
     expect(healthcheckUrl(gateway)).toBe('http://127.0.0.1:8080/ready');
   });
 
-  it('runs the gateway as its API and, apart, as the recorder and notifier with a fixed consumer name', () => {
+  it('runs the gateway as its API and, apart, as the recorder, notifier and relay with a fixed consumer name', () => {
     const api = loadGatewayConfig(composeEnvironment(service('gateway')));
     const recorderService = service('gateway-recorder');
     const recorder = loadGatewayConfig(composeEnvironment(recorderService));
     expect(api.GATEWAY_ROLES).toEqual(['api']);
-    expect(recorder.GATEWAY_ROLES).toEqual(['recorder', 'notifier']);
+    expect(recorder.GATEWAY_ROLES).toEqual(['recorder', 'notifier', 'relay']);
     expect(recorderService.command).toEqual(appCommand('gateway'));
     expect(composeEnvironment(recorderService)).toHaveProperty('RECORDER_CONSUMER', recorder.RECORDER_CONSUMER);
     expect(recorderService.ports).toBeUndefined();
@@ -592,13 +592,13 @@ describe('k8s/', () => {
       expect(podOf(find('Deployment', 'gateway')).terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
     });
 
-    it('runs the recorder and notifier as a StatefulSet of the gateway, each pod its own stable consumer', () => {
+    it('runs the recorder, notifier and relay as a StatefulSet of the gateway, each pod its own stable consumer', () => {
       const recorder = find('StatefulSet', 'gateway-recorder');
       const container = appContainer(recorder);
       expect(container.command).toBeUndefined();
       expect(container.args).toEqual(appCommand('gateway'));
       const config = gatewayConfigOf(recorder);
-      expect(config.GATEWAY_ROLES).toEqual(['recorder', 'notifier']);
+      expect(config.GATEWAY_ROLES).toEqual(['recorder', 'notifier', 'relay']);
       expect(config.RECORDER_CONSUMER).toBe('pod-of-metadata.name');
       expect({ ...config, GATEWAY_ROLES: [], RECORDER_CONSUMER: '', RECORDER_READY_MAX_LAG_MS: 0 }).toEqual({
         ...gatewayConfigOf(find('Deployment', 'gateway')),

@@ -6,16 +6,16 @@ import { WebhookReceiver } from './support/webhook-receiver';
 
 describe('gateway roles', () => {
   it('runs every role in one process unless told otherwise', () => {
-    expect(loadGatewayConfig({}).GATEWAY_ROLES).toEqual(['api', 'recorder', 'notifier']);
+    expect(loadGatewayConfig({}).GATEWAY_ROLES).toEqual(['api', 'recorder', 'notifier', 'relay']);
     expect(loadGatewayConfig({ GATEWAY_ROLES: ' recorder , notifier,recorder' }).GATEWAY_ROLES).toEqual(['recorder', 'notifier']);
   });
 
   it('refuses to start with an unknown role, or none, naming the roles there are', () => {
     expect(() => loadGatewayConfig({ GATEWAY_ROLES: 'api,reporter' })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ GATEWAY_ROLES: 'api,reporter' })).toThrow(
-      /^ {2}GATEWAY_ROLES: unknown role "reporter"; roles are api, recorder, notifier$/m,
+      /^ {2}GATEWAY_ROLES: unknown role "reporter"; roles are api, recorder, notifier, relay$/m,
     );
-    expect(() => loadGatewayConfig({ GATEWAY_ROLES: ' , ' })).toThrow(/^ {2}GATEWAY_ROLES: names no role; roles are api, recorder, notifier$/m);
+    expect(() => loadGatewayConfig({ GATEWAY_ROLES: ' , ' })).toThrow(/^ {2}GATEWAY_ROLES: names no role; roles are api, recorder, notifier, relay$/m);
   });
 
   describe('split over processes', () => {

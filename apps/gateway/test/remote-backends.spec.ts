@@ -31,25 +31,56 @@ const ROUTING_TIMINGS = {
 
 const echoBack = (input: unknown): FakeJobBehaviour => ({ end: { outcome: 'COMPLETED', output: { echo: input } } });
 
+interface RemoteSite {
+  stores: Awaited<ReturnType<typeof createTestStores>>;
+  remote: FakeRunPod;
+  gateway: GatewayUnderTest;
+  worker?: INestMicroservice;
+  close(): Promise<void>;
+}
+
+/**
+ * A gateway routing echo to a fake RunPod endpoint, on stores of its own, with a local echo worker
+ * unless `workerConcurrency` is 0; it waits until the remote's first health probe passed unless told not to.
+ */
+async function startRemoteSite(
+  options: { config?: Record<string, string>; localLimits?: Parameters<typeof routingConfig>[2]; workerConcurrency?: number; awaitHealthy?: boolean } = {},
+): Promise<RemoteSite> {
+  const stores = await createTestStores();
+  const remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
+  const gateway = await GatewayUnderTest.start(
+    gatewayConfig({
+      REDIS_PREFIX: stores.prefix,
+      DATABASE_URL: stores.databaseUrl,
+      ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo', options.localLimits),
+      ...ROUTING_TIMINGS,
+      ...options.config,
+    }),
+  );
+  const worker = options.workerConcurrency === 0 ? undefined : await startEchoWorker(stores.prefix, { concurrency: options.workerConcurrency ?? 4 });
+  if (options.awaitHealthy !== false) await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
+  return {
+    stores,
+    remote,
+    gateway,
+    worker,
+    async close() {
+      await worker?.close();
+      await gateway.close();
+      await remote.stop();
+      await stores.cleanup();
+    },
+  };
+}
+
 describe('jobs routed to a remote RunPod endpoint', () => {
-  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let site: RemoteSite;
   let remote: FakeRunPod;
   let gateway: GatewayUnderTest;
-  let worker: INestMicroservice;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
-    gateway = await GatewayUnderTest.start(
-      gatewayConfig({
-        REDIS_PREFIX: stores.prefix,
-        DATABASE_URL: stores.databaseUrl,
-        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'),
-        ...ROUTING_TIMINGS,
-      }),
-    );
-    worker = await startEchoWorker(stores.prefix);
-    await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
+    site = await startRemoteSite();
+    ({ remote, gateway } = site);
   });
 
   afterEach(async () => {
@@ -58,12 +89,7 @@ describe('jobs routed to a remote RunPod endpoint', () => {
     await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
   });
 
-  afterAll(async () => {
-    await worker.close();
-    await gateway.close();
-    await remote.stop();
-    await stores.cleanup();
-  });
+  afterAll(() => site.close());
 
   /** Submits a job and waits until the remote holds it: answers both ids. */
   const submitRemotely = async (body: Record<string, unknown>) => {
@@ -177,36 +203,19 @@ describe('jobs routed to a remote RunPod endpoint', () => {
 });
 
 describe('a remote that answers badly', () => {
-  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let site: RemoteSite;
   let remote: FakeRunPod;
   let gateway: GatewayUnderTest;
-  let worker: INestMicroservice;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
     // A circuit that never opens here, so each case meets the remote itself.
-    gateway = await GatewayUnderTest.start(
-      gatewayConfig({
-        REDIS_PREFIX: stores.prefix,
-        DATABASE_URL: stores.databaseUrl,
-        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'),
-        ...ROUTING_TIMINGS,
-        REMOTE_CIRCUIT_FAILURES: '1000',
-      }),
-    );
-    worker = await startEchoWorker(stores.prefix);
-    await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
+    site = await startRemoteSite({ config: { REMOTE_CIRCUIT_FAILURES: '1000' } });
+    ({ remote, gateway } = site);
   });
 
   afterEach(() => remote.clearFaults());
 
-  afterAll(async () => {
-    await worker.close();
-    await gateway.close();
-    await remote.stop();
-    await stores.cleanup();
-  });
+  afterAll(() => site.close());
 
   it.each([
     ['garbage', { kind: 'garbage' } as const, /RunPod run .*: /],
@@ -229,32 +238,16 @@ describe('a remote that answers badly', () => {
 });
 
 describe('a remote that keeps failing', () => {
-  let stores: Awaited<ReturnType<typeof createTestStores>>;
+  let site: RemoteSite;
   let remote: FakeRunPod;
   let gateway: GatewayUnderTest;
-  let worker: INestMicroservice;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
-    gateway = await GatewayUnderTest.start(
-      gatewayConfig({
-        REDIS_PREFIX: stores.prefix,
-        DATABASE_URL: stores.databaseUrl,
-        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'),
-        ...ROUTING_TIMINGS,
-      }),
-    );
-    worker = await startEchoWorker(stores.prefix);
-    await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
+    site = await startRemoteSite();
+    ({ remote, gateway } = site);
   });
 
-  afterAll(async () => {
-    await worker.close();
-    await gateway.close();
-    await remote.stop();
-    await stores.cleanup();
-  });
+  afterAll(() => site.close());
 
   it('opens its circuit: the job fails over, and the next ones fall back with the reason', async () => {
     remote.injectFault({ kind: 'http', status: 503, retryAfter: '0' }, { calls: ['run'] });
@@ -269,29 +262,13 @@ describe('a remote that keeps failing', () => {
 });
 
 describe('a remote backend at an internal address, under the default address policy', () => {
-  let platform: { stores: Awaited<ReturnType<typeof createTestStores>>; remote: FakeRunPod; gateway: GatewayUnderTest; worker: INestMicroservice };
+  let platform: RemoteSite;
 
   beforeAll(async () => {
-    const stores = await createTestStores();
-    const remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
-    const gateway = await GatewayUnderTest.start(
-      gatewayConfig({
-        REDIS_PREFIX: stores.prefix,
-        DATABASE_URL: stores.databaseUrl,
-        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo'),
-        ...ROUTING_TIMINGS,
-        REMOTE_ALLOW_PRIVATE: 'false',
-      }),
-    );
-    platform = { stores, remote, gateway, worker: await startEchoWorker(stores.prefix) };
+    platform = await startRemoteSite({ config: { REMOTE_ALLOW_PRIVATE: 'false' }, awaitHealthy: false });
   });
 
-  afterAll(async () => {
-    await platform.worker.close();
-    await platform.gateway.close();
-    await platform.remote.stop();
-    await platform.stores.cleanup();
-  });
+  afterAll(() => platform.close());
 
   it('is reported unhealthy, never called, and jobs fall back to local with the reason', async () => {
     const health = await eventually(async () => {
@@ -409,32 +386,15 @@ describe('a remote backend that is another Switchyard gateway', () => {
 });
 
 describe('overflow from a saturated local queue', () => {
-  let stores: Awaited<ReturnType<typeof createTestStores>>;
-  let remote: FakeRunPod;
+  let site: RemoteSite;
   let gateway: GatewayUnderTest;
-  let worker: INestMicroservice;
 
   beforeAll(async () => {
-    stores = await createTestStores();
-    remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
-    gateway = await GatewayUnderTest.start(
-      gatewayConfig({
-        REDIS_PREFIX: stores.prefix,
-        DATABASE_URL: stores.databaseUrl,
-        ROUTING_CONFIG: routingConfig(remote.url, 'rp-echo', { maxLocalSize: 'large', maxEstimatedWaitMs: 500 }),
-        ...ROUTING_TIMINGS,
-      }),
-    );
-    worker = await startEchoWorker(stores.prefix, { concurrency: 1 });
-    await eventually(async () => (await gateway.request('GET', '/v2/echo/health')).body.remote?.status === 'healthy');
+    site = await startRemoteSite({ localLimits: { maxLocalSize: 'large', maxEstimatedWaitMs: 500 }, workerConcurrency: 1 });
+    ({ gateway } = site);
   });
 
-  afterAll(async () => {
-    await worker.close();
-    await gateway.close();
-    await remote.stop();
-    await stores.cleanup();
-  });
+  afterAll(() => site.close());
 
   it('sends new jobs to the remote while the estimated local wait is over the limit, and back once it drains', async () => {
     // One job teaches the router the local execution time (announced with the worker's presence once it is idle again).

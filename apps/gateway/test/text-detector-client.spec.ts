@@ -6,14 +6,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateModels, modelDirectory } from '@switchyard/model-zoo';
 import { createLogger } from '@switchyard/shared';
 import { aggregateWindows, machineLabelIndex, softmax, specialTokensOf, tokenWindows } from '@switchyard/text-detection';
 import { ApiExceptionFilter } from '../src/http/api-exception.filter';
 import { CROSS_ORIGIN_ISOLATION_HEADERS, TEXT_DETECTOR_CSP, TextDetectorPage } from '../src/web/text-detector-page';
 import { WebModule } from '../src/web/web.module';
-import { chromiumPath } from './support/chromium';
+import { launchChromium, openWatchedPage } from './support/chromium';
 
 /**
  * The text detector's browser client (web/text-detector/detector-client.ts, built by
@@ -133,7 +133,7 @@ describe('the text detector browser client', () => {
     modelBytes = model.byteLength;
     reference = await NodeReference.load(modelDir);
 
-    app = await NestFactory.create<NestFastifyApplication>(WebModule, new FastifyAdapter(), { logger: false });
+    app = await NestFactory.create<NestFastifyApplication>(WebModule, new FastifyAdapter({ forceCloseConnections: true }), { logger: false });
     app.useGlobalFilters(new ApiExceptionFilter(createLogger('text-detector-client-test', 'silent')));
     const fastify = app.getHttpAdapter().getInstance();
     fastify.addHook('onRequest', async (request) => {
@@ -161,7 +161,7 @@ describe('the text detector browser client', () => {
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
 
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -174,17 +174,7 @@ describe('the text detector browser client', () => {
     served = [];
     predictBodies = [];
     predictAnswer = { status: 200, body: clientAnswer() };
-    context = await browser.newContext();
-    page = await context.newPage();
-    problems = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    await page.addInitScript({
-      content:
-        "document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`));",
-    });
+    ({ context, page, problems } = await openWatchedPage(browser));
   });
 
   afterEach(() => context.close());

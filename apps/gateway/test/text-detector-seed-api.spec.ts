@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DEFAULT_TEXT_MODEL_ID } from '@switchyard/text-detection';
-import { chromiumPath } from './support/chromium';
+import { launchChromium } from './support/chromium';
 import { API_KEY, createTestStores, DetectorWorkerUnderTest, eventually, gatewayConfig, GatewayUnderTest } from './support/platform';
 
 /**
@@ -115,7 +115,7 @@ describe('the seed text-detector API', () => {
   });
 
   it('gives the same probability in headless Chromium as on the server, to 1e-4', async () => {
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${gateway.baseUrl}/text-detector/`);
     const texts = ['Is this machine-written?', LONG_TEXT];

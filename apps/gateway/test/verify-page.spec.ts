@@ -1,8 +1,8 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { text, withPngChunks } from '../../../libs/provenance/test/support/containers';
 import { A1111_PARAMETERS } from '../../../libs/provenance/test/support/fixtures';
-import { chromiumPath } from './support/chromium';
+import { launchChromium, openWatchedPage } from './support/chromium';
 import { API_KEY, DetectorWorkerUnderTest, GatewayUnderTest, startTestPlatform, type TestPlatform } from './support/platform';
 
 /**
@@ -29,10 +29,7 @@ describe('the verify page', () => {
   let problems: string[];
 
   beforeAll(async () => {
-    [platform, browser] = await Promise.all([
-      startTestPlatform({ echoWorker: false }),
-      chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-    ]);
+    [platform, browser] = await Promise.all([startTestPlatform({ echoWorker: false }), launchChromium()]);
     gateway = platform.gateway;
     worker = await DetectorWorkerUnderTest.start(platform.stores.prefix);
   });
@@ -43,20 +40,8 @@ describe('the verify page', () => {
     await platform?.close();
   });
 
-  /** A fresh tab (its own session storage) that records console errors, page errors and CSP violations. */
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
-    page = await context.newPage();
-    problems = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    // Page-side code is given as text: the test's own TypeScript has no DOM types.
-    await page.addInitScript({
-      content:
-        "document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`));",
-    });
+    ({ context, page, problems } = await openWatchedPage(browser, { viewport: { width: 1024, height: 800 } }));
   });
 
   afterEach(() => context.close());

@@ -1,14 +1,9 @@
+import { element, rememberApiKey } from '../shared/page-elements';
 import { DetectorError, TextDetectorClient, type Backend, type PredictAnswer } from './detector-client';
 
 /** The page's one key in session storage: the API key lives for this tab only (never localStorage, cookies or URLs). */
 export const KEY_STORAGE = 'switchyard.text-detector.apiKey';
 const MAX_TEXT_CHARS = 10_000;
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page lacks #${id}`);
-  return found as T;
-}
 
 const form = element<HTMLFormElement>('detect-form');
 const keyInput = element<HTMLInputElement>('api-key');
@@ -59,20 +54,8 @@ async function listModels(key: string): Promise<void> {
   }
 }
 
-// The key: restored from this tab's session storage, written back on every edit.
-keyInput.value = sessionStorage.getItem(KEY_STORAGE) ?? '';
-keyInput.addEventListener('input', () => {
-  const key = keyInput.value.trim();
-  if (key) sessionStorage.setItem(KEY_STORAGE, key);
-  else sessionStorage.removeItem(KEY_STORAGE);
-});
+rememberApiKey(KEY_STORAGE, keyInput, forgetKey, () => setStatus('The API key was forgotten.'));
 keyInput.addEventListener('change', () => void listModels(keyInput.value.trim()));
-forgetKey.addEventListener('click', () => {
-  sessionStorage.removeItem(KEY_STORAGE);
-  keyInput.value = '';
-  keyInput.focus();
-  setStatus('The API key was forgotten.');
-});
 void listModels(keyInput.value.trim());
 
 textInput.addEventListener('input', () => {

@@ -1,15 +1,10 @@
+import { element, rememberApiKey } from '../shared/page-elements';
 import type { AnalysisResult } from './analysis';
 import { describeResult, errorMessage, type ResultView } from './render';
 
 /** The page's one key in session storage: the API key lives for this tab only (never localStorage, cookies or URLs). */
 export const KEY_STORAGE = 'switchyard.verify.apiKey';
 const ANALYZE_URL = '/v1/analyze';
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page lacks #${id}`);
-  return found as T;
-}
 
 const form = element<HTMLFormElement>('verify-form');
 const keyInput = element<HTMLInputElement>('api-key');
@@ -30,19 +25,7 @@ let chosen: File | undefined;
 let previewUrl: string | undefined;
 let running = false;
 
-// The key: restored from this tab's session storage, written back on every edit.
-keyInput.value = sessionStorage.getItem(KEY_STORAGE) ?? '';
-keyInput.addEventListener('input', () => {
-  const key = keyInput.value.trim();
-  if (key) sessionStorage.setItem(KEY_STORAGE, key);
-  else sessionStorage.removeItem(KEY_STORAGE);
-});
-forgetKey.addEventListener('click', () => {
-  sessionStorage.removeItem(KEY_STORAGE);
-  keyInput.value = '';
-  keyInput.focus();
-  setStatus('The API key was forgotten.');
-});
+rememberApiKey(KEY_STORAGE, keyInput, forgetKey, () => setStatus('The API key was forgotten.'));
 
 function setStatus(text: string): void {
   status.textContent = text;
