@@ -169,6 +169,17 @@ describe('jobs routed to a remote RunPod endpoint', () => {
     expect(done.body.error).toContain('CUDA out of memory');
   });
 
+  it('retries a failed remote job as a new remote job', async () => {
+    let runs = 0;
+    remote.behaviour = (input) => (++runs === 1 ? { end: { outcome: 'FAILED', error: 'flaky' } } : echoBack(input));
+    const failed = await gateway.request('POST', '/v2/echo/runsync', { input: { again: 1 }, prefer_backend: 'remote' });
+    expect(failed.body.status).toBe('FAILED');
+    expect((await gateway.request('POST', `/v2/echo/retry/${failed.body.id}`)).body).toEqual({ id: failed.body.id, status: 'IN_QUEUE' });
+    const done = await gateway.request('GET', `/v2/echo/status-sync/${failed.body.id}?wait=10000`);
+    expect(done.body).toMatchObject({ status: 'COMPLETED', backend: 'remote', output: { echo: { again: 1 } } });
+    expect(runs).toBe(2);
+  });
+
   it('retries a remote that answers 429, and it runs the job', async () => {
     const runsBefore = remote.requestsOf('run').length;
     remote.injectFault({ kind: 'http', status: 429, retryAfter: '0' }, { times: 2, calls: ['run'] });

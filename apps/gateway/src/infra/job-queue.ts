@@ -16,7 +16,7 @@ export interface QueueEntry {
   failedReason?: string;
   /** Takes it off its queue; a running job (locked by its worker) stays. */
   remove(): Promise<void>;
-  /** Moves it from failed back to waiting, under the same id. */
+  /** Moves it from failed back to waiting, under the same id; a remote job of the failed run is not followed again. */
   retry(): Promise<void>;
 }
 
@@ -33,7 +33,10 @@ function entryOf(job: Job<JobEnvelope>): QueueEntry {
     data: job.data,
     failedReason: job.failedReason,
     remove: () => job.remove(),
-    retry: () => job.retry('failed'),
+    retry: async () => {
+      if (job.data.remoteJobId !== undefined) await job.updateData({ ...job.data, remoteJobId: undefined });
+      await job.retry('failed');
+    },
   };
 }
 

@@ -74,8 +74,9 @@ export class BackendRouter {
     } catch (error) {
       if (error instanceof UnknownBackendError) throw new ValidationError('prefer_backend', error.message);
       if (error instanceof NoBackendAvailableError) {
-        // A queued job waits for workers (they may be scaling up from zero on this very queue); an answer cannot wait.
-        if (!request.allowClient && canWaitInQueue(facts.local)) {
+        // Nothing can take the job now, but the local queue will: its workers arrive (scaling up from zero on this
+        // very queue), load the model or drain the queue. Waiting there beats refusing; the caller's wait bounds it.
+        if (canWaitInQueue(facts.local)) {
           decision = { backend: 'local', skipped: error.refusals, note: `queued locally, as no backend can take it now: ${describeSkipped(error.refusals)}` };
         } else {
           throw new ServiceUnavailableError(error.message);
