@@ -1,3 +1,4 @@
+import { RoutingConfigError } from '@switchyard/routing';
 import { ConfigError } from '@switchyard/shared';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './gateway-app';
@@ -10,7 +11,8 @@ if (require.main === module) {
     try {
       await startGateway(loadGatewayConfig());
     } catch (error) {
-      console.error(error instanceof ConfigError ? error.message : error);
+      // Configuration mistakes are the operator's to fix: their message lists them, a stack would bury it.
+      console.error(error instanceof ConfigError || error instanceof RoutingConfigError ? error.message : error);
       process.exit(1);
     }
   })();

@@ -176,5 +176,14 @@ describe('the seed text-detector API', () => {
     await eventually(async () => (await get('/health')).body.backends.local.status === 'unavailable');
     const answer = (await post('/predict', { text: 'Nobody is serving this.' })).body;
     expect(answer).toMatchObject({ backend: 'client', metadata: { note: 'fell back from local: no live workers' } });
+
+    // A job cannot go to the browser: it waits in its queue for workers, and says why.
+    const { id } = (await gateway.request('POST', '/v2/text-detector/run', { input: { text: 'Waiting for a worker.' } })).body;
+    expect((await gateway.request('GET', `/v2/text-detector/status/${id}`)).body).toMatchObject({
+      status: 'IN_QUEUE',
+      backend: 'local',
+      routeNote:
+        'queued locally, as no backend can take it now: local: no live workers; client: runs in the browser, so only /text-detector/predict can answer with it',
+    });
   });
 });

@@ -68,23 +68,7 @@ export class BackendRouter {
     const model = this.model(contract, request.modelId);
     if (!model) return undefined;
     const facts = await this.facts(contract, model, request.allowClient ?? false);
-    let decision: RouteDecision;
-    try {
-      decision = decideRoute(model, facts, { preferBackend: request.preferBackend });
-    } catch (error) {
-      if (error instanceof UnknownBackendError) throw new ValidationError('prefer_backend', error.message);
-      if (error instanceof NoBackendAvailableError) {
-        // Nothing can take the job now, but the local queue will: its workers arrive (scaling up from zero on this
-        // very queue), load the model or drain the queue. Waiting there beats refusing; the caller's wait bounds it.
-        if (canWaitInQueue(facts.local)) {
-          decision = { backend: 'local', skipped: error.refusals, note: `queued locally, as no backend can take it now: ${describeSkipped(error.refusals)}` };
-        } else {
-          throw new ServiceUnavailableError(error.message);
-        }
-      } else {
-        throw error;
-      }
-    }
+    const decision = decide(model, facts, request.preferBackend);
     const queue = queueOf(contract, decision.backend);
     if (queue) this.load.routed(queue);
     return { ...decision, model, queue };
@@ -117,6 +101,20 @@ export class BackendRouter {
     }
     if (backends.client) facts.client = allowClient ? clientAvailability(backends.client, model) : refused({ kind: 'browser-only' });
     return facts;
+  }
+}
+
+/** The router's decision, its errors as the API answers them. */
+function decide(model: RoutingModel, facts: AvailabilityFacts, preferBackend: string | undefined): RouteDecision {
+  try {
+    return decideRoute(model, facts, { preferBackend });
+  } catch (error) {
+    if (error instanceof UnknownBackendError) throw new ValidationError('prefer_backend', error.message);
+    if (!(error instanceof NoBackendAvailableError)) throw error;
+    // Nothing can take the job now, but the local queue will: its workers arrive (scaling up from zero on this
+    // very queue), load the model or drain the queue. Waiting there beats refusing; the caller's wait bounds it.
+    if (!canWaitInQueue(facts.local)) throw new ServiceUnavailableError(error.message);
+    return { backend: 'local', skipped: error.refusals, note: `queued locally, as no backend can take it now: ${describeSkipped(error.refusals)}` };
   }
 }
 
