@@ -23,3 +23,12 @@ export function rememberApiKey(storageKey: string, keyInput: HTMLInputElement, f
     onForgotten();
   });
 }
+
+/** The key entered, or undefined after telling the user to enter one (and putting the cursor there). */
+export function enteredApiKey(keyInput: HTMLInputElement, showError: (message: string) => void): string | undefined {
+  const key = keyInput.value.trim();
+  if (key) return key;
+  showError('Enter your API key first.');
+  keyInput.focus();
+  return undefined;
+}

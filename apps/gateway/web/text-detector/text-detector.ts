@@ -1,4 +1,4 @@
-import { element, rememberApiKey } from '../shared/page-elements';
+import { element, enteredApiKey, rememberApiKey } from '../shared/page-elements';
 import { DetectorError, TextDetectorClient, type Backend, type PredictAnswer } from './detector-client';
 
 /** The page's one key in session storage: the API key lives for this tab only (never localStorage, cookies or URLs). */
@@ -87,12 +87,8 @@ function showResult(answer: PredictAnswer): void {
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   if (running) return;
-  const key = keyInput.value.trim();
-  if (!key) {
-    showError('Enter your API key first.');
-    keyInput.focus();
-    return;
-  }
+  const key = enteredApiKey(keyInput, showError);
+  if (!key) return;
   const text = textInput.value;
   if (!text.trim() || text.length > MAX_TEXT_CHARS) {
     showError(text.trim() ? `The text is longer than ${MAX_TEXT_CHARS.toLocaleString('en')} characters.` : 'Paste a text first.');

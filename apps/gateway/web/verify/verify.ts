@@ -1,4 +1,4 @@
-import { element, rememberApiKey } from '../shared/page-elements';
+import { element, enteredApiKey, rememberApiKey } from '../shared/page-elements';
 import type { AnalysisResult } from './analysis';
 import { describeResult, errorMessage, type ResultView } from './render';
 
@@ -93,12 +93,8 @@ function setRunning(value: boolean): void {
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   if (running) return;
-  const key = keyInput.value.trim();
-  if (!key) {
-    showError('Enter your API key first.');
-    keyInput.focus();
-    return;
-  }
+  const key = enteredApiKey(keyInput, showError);
+  if (!key) return;
   if (!chosen) {
     showError('Choose an image first.');
     dropZone.focus();
