@@ -144,6 +144,14 @@ describe('jobs routed to a remote RunPod endpoint', () => {
     }
   });
 
+  it('sends an input held as a blob to the remote as its value', async () => {
+    const big = 'x'.repeat(300_000);
+    const done = await gateway.request('POST', '/v2/echo/runsync', { input: { big }, prefer_backend: 'remote' });
+    expect(done.body).toMatchObject({ status: 'COMPLETED', backend: 'remote' });
+    expect(done.body.output.echo.big).toBe(big);
+    expect((remote.requestsOf('run').at(-1)!.body as { input: { big: string } }).input.big).toBe(big);
+  });
+
   it('forwards a cancel to the remote', async () => {
     remote.behaviour = () => ({ end: { outcome: 'HANG' } });
     const { id, remoteId } = await submitRemotely({ input: { hang: true } });

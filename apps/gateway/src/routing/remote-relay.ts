@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Job, Worker } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { BlobClaimCheck } from '@switchyard/blobs';
 import { executeRemoteJob, RemoteFollowDetachedError, RemoteJobNotAcceptedError, RemoteLostError } from '@switchyard/runpod';
 import { connectRedis, EndpointRegistry, JobStateStores, RedisKeys, remoteLaneOf, type JobEnvelope, type Logger, type QueueContract } from '@switchyard/shared';
-import { DEFAULT_JOB_RUNNER_OPTIONS, JobHandedOverError, JobReroutedError, JobRunner, type JobContext, type JobRunnerOptions } from '@switchyard/worker';
+import {
+  DEFAULT_JOB_RUNNER_OPTIONS,
+  describeError,
+  JobHandedOverError,
+  JobReroutedError,
+  JobRunner,
+  type JobContext,
+  type JobRunnerOptions,
+} from '@switchyard/worker';
 import type { GatewayConfig } from '../config';
 import { BullMq } from '../infra/bullmq';
 import { JobQueue } from '../infra/job-queue';
@@ -43,6 +52,7 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly bullMq: BullMq,
     private readonly queue: JobQueue,
     private readonly keys: RedisKeys,
+    private readonly claimCheck: BlobClaimCheck,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,7 +64,7 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
         errorTracebacks: false,
         maxLostRuns: RELAY_MAX_LOST_RUNS,
         reroute: (queue, job) =>
-          this.queue.enqueue(queue, job.id!, withoutRemoteJob(job.data), { lowPriority: job.data.policy.lowPriority, ttlMs: job.data.policy.ttl }),
+          this.queue.enqueue(queue, job.id!, asQueued(job.data), { lowPriority: job.data.policy.lowPriority, ttlMs: job.data.policy.ttl }),
       };
       const runner = (job: Job<JobEnvelope>) =>
         new JobRunner(
@@ -66,10 +76,17 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
           runnerOptions,
         );
       const lane = remoteLaneOf(contract.queue);
-      const worker = this.bullMq.worker<JobEnvelope>(lane, (job, token, signal) => runner(job).run(job, token, signal), {
-        concurrency: remote.config.maxConcurrency,
-        maxStalledCount: RELAY_MAX_LOST_RUNS,
-      });
+      const worker = this.bullMq.worker<JobEnvelope>(
+        lane,
+        async (job, token, signal) => {
+          await this.resolveInput(contract, job);
+          await runner(job).run(job, token, signal);
+        },
+        {
+          concurrency: remote.config.maxConcurrency,
+          maxStalledCount: RELAY_MAX_LOST_RUNS,
+        },
+      );
       worker.on('error', (error) => this.logger.error({ err: error, queue: lane }, 'relay worker error'));
       this.workers.set(lane, worker);
     }
@@ -97,7 +114,7 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
           signal: context.signal,
           progress: (value) => context.progress(value),
           stream: (chunk) => context.stream(chunk),
-          saveRemoteJobId: (remoteJobId) => job.updateData({ ...job.data, remoteJobId }),
+          saveRemoteJobId: (remoteJobId) => job.updateData({ ...asQueued(job.data), remoteJobId }),
           breaker: remote.breaker,
           detach: this.stopping.signal,
         },
@@ -109,6 +126,18 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const note = hasLocal ? failoverNote(error) : undefined;
       if (note) throw new JobReroutedError(contract.queue, 'local', note);
       throw error;
+    }
+  }
+
+  /** An input held as a blob travels to the remote as the value: fetched first, and a blob that cannot be read fails the job with why. */
+  private async resolveInput(contract: QueueContract, job: Job<JobEnvelope>): Promise<void> {
+    const ref = job.data.inputBlob;
+    if (!ref) return;
+    try {
+      job.data.input = JSON.parse(await this.claimCheck.load(ref));
+    } catch (error) {
+      await this.stores.of(contract.queue).fail(job.id!, describeError(error, { traceback: false }));
+      throw new UnrecoverableError(`The input of job ${job.id} could not be read: ${(error as Error).message}`);
     }
   }
 
@@ -133,7 +162,8 @@ function handOver(detached: RemoteFollowDetachedError): JobHandedOverError {
   return new JobHandedOverError(`${detached.message}; this relay is stopping, another one follows it`);
 }
 
-function withoutRemoteJob(envelope: JobEnvelope): JobEnvelope {
+/** The entry as it was queued: no remote job, and an input held as a blob by its reference only. */
+function asQueued(envelope: JobEnvelope): JobEnvelope {
   const { remoteJobId: _remoteJobId, ...rest } = envelope;
-  return rest;
+  return rest.inputBlob ? { ...rest, input: undefined } : rest;
 }
