@@ -18,7 +18,7 @@ describe('RemoteHealthProbe', () => {
       endpointId: ENDPOINT_ID,
       apiKey: API_KEY,
       addressPolicy: new AddressPolicy({ allowPrivate: true }),
-      timeoutMs: 200,
+      timeoutMs: 5_000,
     });
   });
 

@@ -54,7 +54,8 @@ describe('executeRemoteJob', () => {
       endpointId: ENDPOINT_ID,
       apiKey,
       addressPolicy: new AddressPolicy({ allowPrivate: true }),
-      timeoutMs: 300,
+      // Generous: a first call on a loaded machine can take a while, and no case here waits for a timeout.
+      timeoutMs: 5_000,
     });
   }
 

@@ -20,7 +20,7 @@ describe('RunPodEndpointClient', () => {
 
   beforeEach(async () => {
     fake = await FakeRunPod.start({ apiKey: API_KEY, endpointId: ENDPOINT_ID });
-    client = new RunPodEndpointClient({ baseUrl: fake.url, endpointId: ENDPOINT_ID, apiKey: API_KEY, addressPolicy: LOCAL, timeoutMs: 300 });
+    client = new RunPodEndpointClient({ baseUrl: fake.url, endpointId: ENDPOINT_ID, apiKey: API_KEY, addressPolicy: LOCAL, timeoutMs: 5_000 });
   });
 
   afterEach(() => fake.stop());
