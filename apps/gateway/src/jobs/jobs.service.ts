@@ -104,7 +104,7 @@ export class JobsService {
       describeInputIssue,
       route,
     }: { watchNew?: (queue: string, jobId: string) => NewJobWatch; describeInputIssue?: DescribeInputIssue; route?: RoutedJob } = {},
-  ): Promise<{ id: string; status: JobStatus; route?: RoutedJob }> {
+  ): Promise<{ id: string; status: JobStatus }> {
     const contract = this.endpoint(endpointId);
     const request = parseOrThrow(runRequestSchema, body, '');
     const input = checkedJobInput(contract, request.input, describeInputIssue);
@@ -153,7 +153,7 @@ export class JobsService {
         .catch(() => undefined);
       throw new ServiceUnavailableError(`Queue ${contract.queue} is unavailable: ${(error as Error).message}`);
     }
-    return { id, status: queued.status, route };
+    return { id, status: queued.status };
   }
 
   /**
@@ -264,11 +264,12 @@ export class JobsService {
    */
   async purgeQueue(endpointId: string, principal: Principal, options: { allProjects?: boolean } = {}): Promise<{ removed: number; status: 'completed' }> {
     if (options.allProjects && !principal.admin) throw new ForbiddenError('Purging every project needs an admin key');
-    const { queue } = this.endpoint(endpointId);
+    const contract = this.endpoint(endpointId);
+    const { queue } = contract;
     const isMine = (data: JobEnvelope) => data.endpointId === endpointId && (options.allProjects || projectOf(data) === principal.projectId);
     let removed = 0;
     // Aliases and projects share a queue, so other endpoints' and projects' jobs are stepped over, page by page.
-    const bullQueues = this.router.routes(this.endpoint(endpointId)) ? [queue, remoteLaneOf(queue)] : [queue];
+    const bullQueues = this.router.routes(contract) ? [queue, remoteLaneOf(queue)] : [queue];
     for (const [bullQueue, state] of bullQueues.flatMap((name) => WAITING_STATES.map((waiting) => [name, waiting] as const))) {
       for (let start = 0; ;) {
         const page = await this.queue.waiting(bullQueue, state, start, start + PURGE_PAGE_SIZE - 1);
