@@ -1,5 +1,5 @@
 import type { LocalObservation } from '@switchyard/routing';
-import type { WorkerPresence } from '@switchyard/shared';
+import { homeQueueOf, type WorkerPresence } from '@switchyard/shared';
 import { JobQueue, WAITING_STATES } from '../infra/job-queue';
 
 const LOAD_STATES = [...WAITING_STATES, 'active'] as const;
@@ -76,7 +76,9 @@ export class QueueLoadMonitor {
   }
 
   private async read(queueName: string): Promise<QueueLoadSample> {
-    const [counts, workers] = await Promise.all([this.queue.counts(queueName, LOAD_STATES), this.queue.workers(queueName)]);
+    // A remote lane has no workers of its own to read: the relay's jobs are counted, not its presence.
+    const isLane = homeQueueOf(queueName) !== queueName;
+    const [counts, workers] = await Promise.all([this.queue.counts(queueName, LOAD_STATES), isLane ? [] : this.queue.workers(queueName)]);
     const sample = { queuedJobs: LOAD_STATES.reduce((sum, state) => sum + counts[state], 0), workers, at: this.now() };
     this.samples.set(queueName, sample);
     return sample;
