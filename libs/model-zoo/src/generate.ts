@@ -104,7 +104,9 @@ async function generateModel(model: ModelKey, tier: Tier, outDir: string): Promi
 }
 
 function fingerprintOf(artifacts: ModelArtifacts): string {
-  return createHash('sha256').update(GENERATOR_VERSION).update(JSON.stringify(artifacts)).digest('hex');
+  // Binary contents are fingerprinted as base64 rather than as JSON's one key per byte.
+  const encoded = JSON.stringify(artifacts, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value));
+  return createHash('sha256').update(GENERATOR_VERSION).update(encoded).digest('hex');
 }
 
 async function readStamp(path: string): Promise<Stamp | undefined> {
@@ -123,7 +125,7 @@ async function filesIntact(directory: string, files: readonly GeneratedFile[]): 
   return true;
 }
 
-async function writeFileAtomically(path: string, content: string): Promise<void> {
+async function writeFileAtomically(path: string, content: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporaryPath = `${path}.${process.pid}.tmp`;
   await writeFile(temporaryPath, content);

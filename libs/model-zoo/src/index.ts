@@ -2,7 +2,7 @@ export * from './errors';
 export type { Dim, GraphSignature, TensorSignature } from './signature';
 export { GENERATED_MODELS, MODEL_KEYS, graphSignature, hasTier, type GeneratedModel, type ModelKey } from './manifest';
 export * from './models/architectures';
-export type { GraphFile, ModelArtifacts, TextFile } from './models/model-artifacts';
+export type { BinaryFile, GraphFile, ModelArtifacts, TextFile } from './models/model-artifacts';
 export { buildModel } from './models/model-builders';
 export { GENERATOR_VERSION, generateModels, modelDirectory, type GenerateOptions, type GeneratedFile, type GenerationResult } from './generate';
 export type { GraphSpec } from './onnx/graph-builder';

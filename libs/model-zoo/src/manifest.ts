@@ -153,6 +153,13 @@ export const GENERATED_MODELS = {
     ],
     files: ['model_index.json', 'scheduler/scheduler_config.json', 'text_encoder/config.json', 'unet/config.json', 'vae_decoder/config.json'],
   },
+  aestheticHead: {
+    // LAION's aesthetic predictor head for CLIP ViT-B/32 embeddings, converted from its .pth to safetensors.
+    repoId: 'LAION-AI/aesthetic-predictor',
+    tiers: ['tiny', 'full'],
+    graphs: [],
+    files: ['sa_0_4_vit_b_32_linear.safetensors', 'config.json'],
+  },
 } as const satisfies Record<string, GeneratedModel>;
 
 export type ModelKey = keyof typeof GENERATED_MODELS;

@@ -82,12 +82,41 @@ function textPositions(repo: string, config: JsonObject): number | undefined {
   return optionalCount(repo, CLIP_FILES.config, 'text_config.max_position_embeddings', textConfig.max_position_embeddings);
 }
 
+/** The files the vision tower alone needs. */
+const CLIP_VISION_FILES = [CLIP_FILES.vision, CLIP_FILES.config, CLIP_FILES.preprocessor];
+
+/** Builds the vision tower from resolved files, checks its signature and warms it up. */
+async function visionEncoderOf(files: ModelFiles, sessions: ModelSessions, config: JsonObject, imageOptions: ClipImageOptions): Promise<ClipVisionEncoder> {
+  const dimensions = requiredCount(files.repo, CLIP_FILES.config, 'projection_dim', config.projection_dim);
+  const preprocessor = new ClipImagePreprocessor(clipImageSettings(files.repo, await files.json(CLIP_FILES.preprocessor)), imageOptions);
+  const { cropHeight, cropWidth } = preprocessor.settings;
+  const name = `${files.repo}/${CLIP_FILES.vision}`;
+  const session = await sessions.load(files.path(CLIP_FILES.vision), { name });
+  session.checkSignature({
+    inputs: [{ name: 'pixel_values', type: 'float32', shape: ['batch', 3, cropHeight, cropWidth] }],
+    outputs: [{ name: 'image_embeds', type: 'float32', shape: ['batch', dimensions] }],
+  });
+  const vision = new ClipVisionEncoder(name, session, preprocessor, dimensions);
+  await vision.embedBatch([new Float32Array(preprocessor.size)]);
+  return vision;
+}
+
+/** Loads only the image tower of a CLIP model (for heads on image embeddings), checks its signature and warms it up. */
+export async function loadClipVisionEncoder(
+  store: ModelStore,
+  sessions: ModelSessions,
+  source: ModelSource,
+  imageOptions: ClipImageOptions,
+): Promise<ClipVisionEncoder> {
+  const files = await ModelFiles.resolve(store, source, CLIP_VISION_FILES);
+  return visionEncoderOf(files, sessions, await files.json(CLIP_FILES.config), imageOptions);
+}
+
 /** Loads both towers of a CLIP model, checks their signatures and warms them up. */
 export async function loadClipEncoders(store: ModelStore, sessions: ModelSessions, source: ModelSource, imageOptions: ClipImageOptions): Promise<ClipEncoders> {
   const files = await ModelFiles.resolve(store, source, Object.values(CLIP_FILES));
-  const [config, preprocessorConfig, tokenizer, tokenizerConfig] = await Promise.all([
+  const [config, tokenizer, tokenizerConfig] = await Promise.all([
     files.json(CLIP_FILES.config),
-    files.json(CLIP_FILES.preprocessor),
     files.json(CLIP_FILES.tokenizer),
     files.json(CLIP_FILES.tokenizerConfig),
   ]);
@@ -97,15 +126,8 @@ export async function loadClipEncoders(store: ModelStore, sessions: ModelSession
     textPositions(source.repo, config),
   ].filter((length): length is number => length !== undefined);
   if (lengths.length === 0) throw new EmbeddingModelError(source.repo, 'no file states the text tower’s maximum length');
-  const preprocessor = new ClipImagePreprocessor(clipImageSettings(source.repo, preprocessorConfig), imageOptions);
-  const { cropHeight, cropWidth } = preprocessor.settings;
 
-  const visionName = `${source.repo}/${CLIP_FILES.vision}`;
-  const visionSession = await sessions.load(files.path(CLIP_FILES.vision), { name: visionName });
-  visionSession.checkSignature({
-    inputs: [{ name: 'pixel_values', type: 'float32', shape: ['batch', 3, cropHeight, cropWidth] }],
-    outputs: [{ name: 'image_embeds', type: 'float32', shape: ['batch', dimensions] }],
-  });
+  const vision = await visionEncoderOf(files, sessions, config, imageOptions);
   const textName = `${source.repo}/${CLIP_FILES.text}`;
   const textSession = await sessions.load(files.path(CLIP_FILES.text), { name: textName });
   const textInputs = tokenInputsOf(textSession, ['input_ids']);
@@ -113,8 +135,6 @@ export async function loadClipEncoders(store: ModelStore, sessions: ModelSession
     inputs: textInputs.map((input) => ({ name: input, type: 'int64', shape: ['batch', 'sequence'] })),
     outputs: [{ name: 'text_embeds', type: 'float32', shape: ['batch', dimensions] }],
   });
-
-  const vision = new ClipVisionEncoder(visionName, visionSession, preprocessor, dimensions);
   const text = new ClipTextEncoder(
     textName,
     textSession,
@@ -122,7 +142,6 @@ export async function loadClipEncoders(store: ModelStore, sessions: ModelSession
     dimensions,
     textInputs,
   );
-  await vision.embedBatch([new Float32Array(preprocessor.size)]);
   await text.embedBatch([text.tokenizer.encode('warm-up')]);
   return { vision, text };
 }

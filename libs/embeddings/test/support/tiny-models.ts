@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ModelSessions, ModelStore } from '@switchyard/model-runtime';
 import { GENERATED_MODELS, generateModels } from '@switchyard/model-zoo';
 
-/** The tiny MiniLM and CLIP of the model zoo in a temporary folder, served by an offline model store. */
+/** The tiny MiniLM, CLIP and aesthetic head of the model zoo in a temporary folder, served by an offline model store. */
 export class TinyModels {
   private constructor(
     readonly outDir: string,
@@ -15,7 +15,7 @@ export class TinyModels {
   /** `inferenceThreads` above 0 runs the sessions in that many worker threads, as the embedder does. */
   static async generate({ inferenceThreads = 0 } = {}): Promise<TinyModels> {
     const outDir = await mkdtemp(join(tmpdir(), 'embeddings-models-'));
-    await generateModels({ outDir, tiers: ['tiny'], models: ['miniLm', 'clip'] });
+    await generateModels({ outDir, tiers: ['tiny'], models: ['miniLm', 'clip', 'aestheticHead'] });
     const store = new ModelStore({ cacheDir: join(outDir, 'cache'), modelDir: join(outDir, 'tiny'), offline: true });
     return new TinyModels(outDir, store, new ModelSessions({ executionProviders: ['cpu'], inferenceThreads }));
   }
@@ -28,6 +28,7 @@ export class TinyModels {
 
   static readonly miniLm = { repo: GENERATED_MODELS.miniLm.repoId };
   static readonly clip = { repo: GENERATED_MODELS.clip.repoId };
+  static readonly aestheticHead = { repo: GENERATED_MODELS.aestheticHead.repoId };
 
   /** A file of a tiny model's repository folder. */
   path(repo: string, file: string): string {

@@ -7,6 +7,12 @@ export interface TextFile {
   readonly content: string;
 }
 
+/** A binary file of a model repository that is not a graph (a safetensors head). */
+export interface BinaryFile {
+  readonly path: string;
+  readonly content: Uint8Array;
+}
+
 export interface GraphFile {
   readonly path: string;
   readonly graph: GraphSpec;
@@ -15,7 +21,7 @@ export interface GraphFile {
 /** Everything one model repository holds for one tier, before anything is written. */
 export interface ModelArtifacts {
   readonly graphs: readonly GraphFile[];
-  readonly files: readonly TextFile[];
+  readonly files: readonly (TextFile | BinaryFile)[];
 }
 
 export type ModelBuilder = (tier: Tier) => ModelArtifacts;

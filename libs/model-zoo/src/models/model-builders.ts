@@ -1,6 +1,7 @@
 import { TierNotAvailableError } from '../errors';
 import { GENERATED_MODELS, hasTier, type ModelKey } from '../manifest';
 import type { Tier } from './architectures';
+import { buildAestheticHead } from './aesthetic-head';
 import { buildClip } from './clip';
 import type { ModelArtifacts, ModelBuilder } from './model-artifacts';
 import { buildMiniLm } from './minilm';
@@ -16,6 +17,7 @@ const BUILDERS: Record<ModelKey, ModelBuilder> = {
   realEsrgan: buildRealEsrgan,
   textDetector: buildTextDetector,
   stableDiffusion: buildStableDiffusion,
+  aestheticHead: buildAestheticHead,
 };
 
 /** Describes one model repository of one tier (graphs with lazy weights, and its text files). */
