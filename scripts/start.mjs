@@ -139,9 +139,18 @@ if (
   log(`no ${TEXT_DETECTOR_REPO} in MODEL_DIR and ${hubUrl} is unreachable: the detector worker uses the generated replicas in models/tiny (random weights).`);
 }
 
+// No ONNX export of playground-v2.5 (the generator's default) is published: without one in the
+// model folder, the generator serves the generated replicas instead of failing.
+const GENERATOR_REPO = 'playgroundai/playground-v2.5-1024px-aesthetic';
+const generatorEnv = {};
+if (!process.env.GENERATOR_MODEL_REPO && !(modelDir && existsSync(join(modelDir, GENERATOR_REPO)))) {
+  generatorEnv.MODEL_DIR = join(root, 'models/tiny');
+  log(`no ${GENERATOR_REPO} ONNX export in MODEL_DIR (none is published): the generator uses the generated replicas in models/tiny (random weights); see docs/models.md.`);
+}
+
+const appEnv = { 'detector-worker': detectorWorkerEnv, generator: generatorEnv };
 const shared = { NODE_ENV: process.env.NODE_ENV ?? 'development', REDIS_URL: redisUrl, SWITCHYARD_API_KEY: apiKey, ...modelEnv };
-for (const app of APPS)
-  run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env, ...(app.name === 'detector-worker' ? detectorWorkerEnv : {}) });
+for (const app of APPS) run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env, ...appEnv[app.name] });
 log(`gateway on http://localhost:${process.env.PORT ?? 8080} (docs at /docs, dashboard at /dashboard)`);
 
 process.on('SIGINT', () => stopAll(0));

@@ -26,9 +26,9 @@ type AppSpec = { role: 'http'; port: number } | WorkerApp;
 const APPS: Record<string, AppSpec> = {
   gateway: { role: 'http', port: 8080 },
   'detector-worker': { role: 'worker', queues: ['spai', 'text-detector'], models: true, gpu: true },
-  // The generator and deployer serve the built-in echo queue until their models land.
   embedder: { role: 'worker', queues: ['embedder'], models: true, gpu: false },
-  generator: { role: 'worker', queues: ['echo'], models: true, gpu: true },
+  generator: { role: 'worker', queues: ['generator', 'upscaler'], models: true, gpu: true },
+  // The deployer serves the built-in echo queue until its work lands.
   deployer: { role: 'worker', queues: ['echo'], models: false, gpu: false },
 };
 const WORKER_HEALTH_PORT = 8081;

@@ -1,1 +1,5 @@
 export * from './eight-bit';
+export * from './work-progress';
+export * from './generator-service';
+export * from './upscaler-service';
+export * from './image-generation-services';

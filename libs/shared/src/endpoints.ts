@@ -1,4 +1,4 @@
-import { echoContract, embedderContract, spaiContract, textDetectorContract, type QueueContract } from './contracts';
+import { echoContract, embedderContract, generatorContract, spaiContract, textDetectorContract, upscalerContract, type QueueContract } from './contracts';
 
 /**
  * Maps the endpoint ids of the `/v2/{endpointId}` API to the queues that serve them. Model
@@ -10,6 +10,8 @@ export const BUILT_IN_ENDPOINTS: Readonly<Record<string, QueueContract>> = {
   embedder: embedderContract,
   spai: spaiContract,
   'text-detector': textDetectorContract,
+  generator: generatorContract,
+  upscaler: upscalerContract,
 };
 
 export class EndpointRegistry {

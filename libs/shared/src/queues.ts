@@ -7,6 +7,8 @@ export const QUEUES = {
   embedder: 'embedder',
   spai: 'spai',
   textDetector: 'text-detector',
+  generator: 'generator',
+  upscaler: 'upscaler',
   /** Webhook deliveries, one job per delivery, worked by the gateway's notifier. */
   webhooks: 'webhooks',
   /** The gateway's periodic work: the retention sweep. */

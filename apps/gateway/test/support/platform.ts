@@ -7,9 +7,20 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
 import { generateModels } from '@switchyard/model-zoo';
-import { createLogger, embedderContract, JobStateStore, RedisKeys, spaiContract, textDetectorContract, type QueueContract } from '@switchyard/shared';
+import {
+  createLogger,
+  embedderContract,
+  generatorContract,
+  JobStateStore,
+  RedisKeys,
+  spaiContract,
+  textDetectorContract,
+  upscalerContract,
+  type QueueContract,
+} from '@switchyard/shared';
 import { TextDetectorService } from '@switchyard/text-detection';
 import { SpaiService } from '@switchyard/image-detection';
+import { loadImageGenerationServices, type ImageGenerationServices } from '@switchyard/image-generation';
 import { BlobClaimCheck } from '@switchyard/blobs';
 import { newEchoJob } from '@switchyard/testing';
 import { BullMqJobServer, createWorkerMicroservice, EchoModule, loadWorkerConfig } from '@switchyard/worker';
@@ -23,6 +34,8 @@ import { embedderModule } from '../../../embedder/src/embedder.module';
 import { EmbeddingService } from '../../../embedder/src/embedding-service';
 import { loadDetectorWorkerConfig } from '../../../detector-worker/src/config';
 import { detectorWorkerModule } from '../../../detector-worker/src/detector-worker.module';
+import { loadGeneratorConfig } from '../../../generator/src/config';
+import { generatorWorkerModule } from '../../../generator/src/generator.module';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The blob store gateways and workers of one test file share, as they would through configuration. */
@@ -183,6 +196,33 @@ export class DetectorWorkerUnderTest {
       servedModels: (queue) => (queue === textDetectorContract.queue ? textDetector?.registry.ids : undefined),
     });
     return new DetectorWorkerUnderTest(app, spai, modelsDir, textDetector);
+  }
+
+  /** Stops taking jobs, lets the running ones finish and releases the models. */
+  async close(): Promise<void> {
+    await this.app.close();
+    rmSync(this.modelsDir, { recursive: true, force: true });
+  }
+}
+
+/** An in-process generator worker (the `generator` and `upscaler` queues) on the tiny replicas of the model zoo, generated into a folder of its own. */
+export class GeneratorWorkerUnderTest {
+  private constructor(
+    readonly app: INestMicroservice,
+    readonly services: ImageGenerationServices,
+    /** Where the replicas the worker runs lie, for tests that run their graphs apart. */
+    readonly modelsDir: string,
+  ) {}
+
+  /** `env` takes the generator's settings (GENERATOR_*, UPSCALER_*), e.g. UPSCALER_IMAGE_FETCH_ALLOW for a local image server. */
+  static async start(prefix: string, env: Record<string, string> = {}): Promise<GeneratorWorkerUnderTest> {
+    const modelsDir = mkdtempSync(join(tmpdir(), 'sy-generator-models-'));
+    await generateModels({ outDir: modelsDir, tiers: ['tiny'], models: ['stableDiffusionXl', 'realEsrgan', 'clip', 'aestheticHead'] });
+    const config = loadGeneratorConfig({ MODEL_DIR: join(modelsDir, 'tiny'), MODEL_CACHE_DIR: join(modelsDir, 'cache'), HF_HUB_OFFLINE: 'true', ...env });
+    const services = await loadImageGenerationServices(config.images, createLogger('test-generator', 'warn'), { generator: true, upscaler: true });
+    // One job at a time per queue, as the generator is deployed.
+    const app = await startWorkerApp(generatorWorkerModule(services), [generatorContract, upscalerContract, echoContract], prefix, { concurrency: 1 });
+    return new GeneratorWorkerUnderTest(app, services, modelsDir);
   }
 
   /** Stops taking jobs, lets the running ones finish and releases the models. */
