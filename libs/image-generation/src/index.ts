@@ -1,4 +1,5 @@
 export * from './eight-bit';
+export * from './upscaling';
 export * from './work-progress';
 export * from './generator-service';
 export * from './upscaler-service';

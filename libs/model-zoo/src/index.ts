@@ -5,7 +5,7 @@ export * from './models/architectures';
 export type { BinaryFile, GraphFile, ModelArtifacts, TextFile } from './models/model-artifacts';
 export { buildModel } from './models/model-builders';
 export { GENERATOR_VERSION, generateModels, modelDirectory, type GenerateOptions, type GeneratedFile, type GenerationResult } from './generate';
-export type { GraphSpec } from './onnx/graph-builder';
+export { attr, GraphBuilder, type GraphSpec } from './onnx/graph-builder';
 export { readWeight } from './onnx/graph-weights';
 export { writeOnnxFile, ONNX_IR_VERSION, ONNX_OPSET } from './onnx/onnx-file-writer';
 export type { ElementType, InitializerSpec } from './onnx/tensor-spec';

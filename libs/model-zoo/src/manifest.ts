@@ -106,6 +106,13 @@ export const GENERATED_MODELS = {
         inputs: [{ name: 'input', type: 'float32', dims: ['batch_size', 3, 'height', 'width'] }],
         outputs: [{ name: 'output', type: 'float32', dims: ['batch_size', 3, `height * ${ESRGAN_SCALE}`, `width * ${ESRGAN_SCALE}`] }],
       },
+      {
+        // The same weights as the reference's scripts/pytorch2onnx.py exports them: a fixed 1×3×64×64
+        // input, no dynamic axes, and tensor names torch made up (consumers feed by position).
+        file: 'onnx/RealESRGAN_x4plus_fixed64.onnx',
+        inputs: [{ name: 'input.1', type: 'float32', dims: [1, 3, 64, 64] }],
+        outputs: [{ name: '1895', type: 'float32', dims: [1, 3, 64 * ESRGAN_SCALE, 64 * ESRGAN_SCALE] }],
+      },
     ],
     files: ['config.json'],
   },

@@ -1,5 +1,5 @@
 import { GENERATED_MODELS, graphSignature } from '../manifest';
-import { attr, GraphBuilder } from '../onnx/graph-builder';
+import { attr, GraphBuilder, type GraphSpec } from '../onnx/graph-builder';
 import { conv2d, leakyRelu, upsampleNearest2x } from '../layers/vision';
 import { ESRGAN_SCALE, REAL_ESRGAN, type RrdbNetArchitecture, type Tier } from './architectures';
 import { graphSeed } from './graph-seed';
@@ -35,21 +35,28 @@ function residualInResidualDenseBlock(g: GraphBuilder, x: string, prefix: string
   return scaledResidual(g, out, x);
 }
 
-/** Real-ESRGAN x4plus: RRDBNet with two nearest-neighbour ×2 upsamplings, [B,3,H,W] → [B,3,4H,4W]. */
-export function buildRealEsrgan(tier: Tier): ModelArtifacts {
+/** RRDBNet x4plus with two nearest-neighbour ×2 upsamplings, [B,3,H,W] → [B,3,4H,4W], under the given file's signature. */
+function rrdbNetGraph(tier: Tier, file: string): GraphSpec {
   const arch = REAL_ESRGAN[tier];
   const { numFeat } = arch;
-  const g = new GraphBuilder('realesrgan-x4plus', graphSeed(MODEL.repoId, GRAPH_FILE, tier), graphSignature('realEsrgan', GRAPH_FILE));
-  const feat = conv3x3(g, g.input('input'), 'conv_first', 3, numFeat);
+  const signature = graphSignature('realEsrgan', file);
+  // Seeded by the dynamic graph's file, so that every export of a tier holds the same weights.
+  const g = new GraphBuilder('realesrgan-x4plus', graphSeed(MODEL.repoId, GRAPH_FILE, tier), signature);
+  const feat = conv3x3(g, g.input(signature.inputs[0].name), 'conv_first', 3, numFeat);
   let body = feat;
   for (let block = 0; block < arch.numBlocks; block++) body = residualInResidualDenseBlock(g, body, `body.${block}`, arch);
   let up = g.op('Add', [feat, conv3x3(g, body, 'conv_body', numFeat, numFeat)]);
   up = leakyRelu(g, conv3x3(g, upsampleNearest2x(g, up), 'conv_up1', numFeat, numFeat));
   up = leakyRelu(g, conv3x3(g, upsampleNearest2x(g, up), 'conv_up2', numFeat, numFeat));
-  g.output('output', conv3x3(g, leakyRelu(g, conv3x3(g, up, 'conv_hr', numFeat, numFeat)), 'conv_last', numFeat, 3));
+  g.output(signature.outputs[0].name, conv3x3(g, leakyRelu(g, conv3x3(g, up, 'conv_hr', numFeat, numFeat)), 'conv_last', numFeat, 3));
+  return g.build();
+}
 
+/** Real-ESRGAN x4plus: the dynamic-size graph and the reference's fixed 64×64 export of the same network. */
+export function buildRealEsrgan(tier: Tier): ModelArtifacts {
+  const arch = REAL_ESRGAN[tier];
   return {
-    graphs: [{ path: GRAPH_FILE, graph: g.build() }],
+    graphs: MODEL.graphs.map(({ file }) => ({ path: file, graph: rrdbNetGraph(tier, file) })),
     files: [
       jsonFile('config.json', {
         model_type: 'rrdbnet',
