@@ -56,7 +56,7 @@ describe('generator and upscaler endpoints through the RunPod-compatible API', (
   beforeAll(async () => {
     platform = await startTestPlatform({ echoWorker: false });
     gateway = platform.gateway;
-    worker = await GeneratorWorkerUnderTest.start(platform.stores.prefix, { UPSCALER_MAX_WHOLE_IMAGE_PIXELS: String(512 * 512) });
+    worker = await GeneratorWorkerUnderTest.start(platform.stores.prefix);
   }, 120_000);
 
   afterAll(async () => {
@@ -222,9 +222,9 @@ describe('generator and upscaler endpoints through the RunPod-compatible API', (
   });
 
   it('fails an untiled upscale over the worker’s one-piece limit before generating', async () => {
-    const response = await runsync('generator', { route: 'production', prompt: 'big', width: 1024, height: 1024, steps: 50, use_tiled_upscale: false });
+    const response = await runsync('generator', { route: 'production', prompt: 'big', width: 1280, height: 1024, steps: 50, use_tiled_upscale: false });
     expect(response.body.status).toBe('FAILED');
-    expect(response.body.error).toMatch(/use_tiled_upscale.*one piece/);
+    expect(response.body.error).toMatch(/use_tiled_upscale: 1280×1024 is over the 1048576 pixels this worker upscales in one piece/);
     // Nothing ran: the failure came before the first step.
     const stream = await gateway.request('GET', `/v2/generator/stream/${response.body.id}`);
     expect(stream.body.stream ?? []).toEqual([]);

@@ -4,12 +4,12 @@ import type { ChwImage } from '@switchyard/image-detection';
 import { createGeneratorContract, RANDOM_SEED, type GeneratorLimits, type GeneratorOutput, type GeneratorRequest } from '@switchyard/shared';
 import type { DiffusionPipeline, GenerationResult } from './diffusion';
 import { encodeJpeg, encodePng } from './eight-bit';
-import type { RealEsrganUpscaler } from './upscaling';
+import { UpscaleRefusedError, type RealEsrganUpscaler } from './upscaling';
 import { WorkProgress, type ImageJob } from './work-progress';
 
 export interface GeneratorSettings {
   readonly limits: GeneratorLimits;
-  /** The largest base image `use_tiled_upscale: false` may upscale in one piece (the upscaler's own limit). */
+  /** The most pixels the upscaler runs at once (an untiled image, or one tile): named in its refusals. */
   readonly maxWholeImagePixels: number;
   readonly jpegQuality: number;
   readonly executionProvider: string;
@@ -65,15 +65,21 @@ export class GeneratorService {
       return { error: `width and height must be multiples of ${pipeline.sizeMultiple} for ${pipeline.repo}` };
     }
     const production = request.route === 'production';
-    if (production && !request.use_tiled_upscale && request.width * request.height > this.settings.maxWholeImagePixels) {
-      return {
-        error:
-          `use_tiled_upscale: ${request.width}×${request.height} is over the ${this.settings.maxWholeImagePixels} pixels this worker ` +
-          'upscales in one piece; use tiled upscaling',
-      };
-    }
     const tileSize = production && request.use_tiled_upscale ? request.tile_size : undefined;
-    const tiles = production ? upscaler.tileCount(request.width, request.height, tileSize) : 0;
+    let tiles = 0;
+    if (production) {
+      // The upscaler's own checks (the size of one run, above all), before anything is generated.
+      try {
+        tiles = upscaler.tileCount(request.width, request.height, tileSize);
+      } catch (error) {
+        if (!(error instanceof UpscaleRefusedError)) throw error;
+        if (error.option === 'tileSize' && tileSize === undefined) {
+          const { width, height } = request;
+          return { error: `use_tiled_upscale: ${width}×${height} is over the ${this.settings.maxWholeImagePixels} pixels this worker upscales in one piece; use tiled upscaling` };
+        }
+        return { error: `${error.option === 'tileSize' ? 'tile_size' : 'upscale_factor'}: ${error.message}` };
+      }
+    }
     const progress = new WorkProgress(job, production ? { denoise: request.steps, upscale: tiles } : { denoise: request.steps });
 
     const seed = request.seed === RANDOM_SEED ? randomInt(RANDOM_SEED_BOUND) : request.seed;

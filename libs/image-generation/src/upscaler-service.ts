@@ -80,7 +80,8 @@ export class UpscalerService {
         execution_provider: this.settings.executionProvider,
       };
     } catch (error) {
-      if (error instanceof ImageInputError || error instanceof UpscaleRefusedError) return { error: error.message };
+      if (error instanceof ImageInputError) return { error: error.message };
+      if (error instanceof UpscaleRefusedError) return { error: `${error.option === 'outscale' ? 'scale' : 'tile_size'}: ${error.message}` };
       throw error;
     }
   }
