@@ -1,4 +1,5 @@
 export * from './eight-bit';
+export * from './schedulers';
 export * from './upscaling';
 export * from './work-progress';
 export * from './generator-service';
