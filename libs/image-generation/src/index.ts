@@ -1,1 +1,2 @@
 export * from './eight-bit';
+export * from './diffusion';

@@ -7,6 +7,7 @@ import { buildMiniLm } from './minilm';
 import { buildRealEsrgan } from './real-esrgan';
 import { buildSpai } from './spai';
 import { buildStableDiffusion } from './stable-diffusion';
+import { buildStableDiffusionXl } from './stable-diffusion-xl';
 import { buildTextDetector } from './text-detector';
 
 const BUILDERS: Record<ModelKey, ModelBuilder> = {
@@ -16,6 +17,8 @@ const BUILDERS: Record<ModelKey, ModelBuilder> = {
   realEsrgan: buildRealEsrgan,
   textDetector: buildTextDetector,
   stableDiffusion: buildStableDiffusion,
+  stableDiffusionXl: (tier) => buildStableDiffusionXl('stableDiffusionXl', tier),
+  stableDiffusionXlTurbo: (tier) => buildStableDiffusionXl('stableDiffusionXlTurbo', tier),
 };
 
 /** Describes one model repository of one tier (graphs with lazy weights, and its text files). */
