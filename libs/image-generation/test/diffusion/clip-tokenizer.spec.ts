@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { ClipTokenizer } from '../../src';
 import { DiffusionReplicas, PLAYGROUND, SD_TURBO } from './support/diffusion-replicas';
 
 const START = 49406;
@@ -15,20 +13,7 @@ const endOfWordId = (char: string) => 256 + byteId(char);
 
 describe('CLIP tokenizer from vocab.json and merges.txt', () => {
   let replicas: DiffusionReplicas;
-  const tokenizerOf = async (repo: string, folder: string) => {
-    const read = (file: string) => readFile(replicas.path(repo, `${folder}/${file}`), 'utf8');
-    return ClipTokenizer.fromFiles(
-      repo,
-      folder,
-      {
-        vocab: JSON.parse(await read('vocab.json')),
-        merges: await read('merges.txt'),
-        config: JSON.parse(await read('tokenizer_config.json')),
-        specialTokens: JSON.parse(await read('special_tokens_map.json')),
-      },
-      77,
-    );
-  };
+  const tokenizerOf = (repo: string, folder: string) => replicas.tokenizer(repo, folder);
 
   beforeAll(async () => {
     replicas = await DiffusionReplicas.generate();

@@ -1,8 +1,9 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelSessions, ModelStore } from '@switchyard/model-runtime';
+import { ClipTokenizer } from '../../../src';
 import { buildModel, GENERATED_MODELS, generateModels, writeOnnxFile, type ModelKey, type TensorSignature } from '@switchyard/model-zoo';
 
 export const SD_TURBO = { repo: GENERATED_MODELS.stableDiffusion.repoId };
@@ -35,9 +36,26 @@ export class DiffusionReplicas {
     return ort.InferenceSession.create(this.path(repo, file));
   }
 
+  /** The CLIP tokenizer of one tokenizer folder of a replica. */
+  async tokenizer(repo: string, folder: string): Promise<ClipTokenizer> {
+    const read = (file: string) => readFile(this.path(repo, `${folder}/${file}`), 'utf8');
+    return ClipTokenizer.fromFiles(
+      repo,
+      folder,
+      {
+        vocab: JSON.parse(await read('vocab.json')),
+        merges: await read('merges.txt'),
+        config: JSON.parse(await read('tokenizer_config.json')),
+        specialTokens: JSON.parse(await read('special_tokens_map.json')),
+      },
+      77,
+    );
+  }
+
   /**
    * A copy of a replica (as repository `variants/<name>`) whose graphs declare other element types
-   * or shapes for some inputs: the same weights, so it must give the same images where the values fit.
+   * or shapes for some inputs (or more inputs, which nothing reads): the same weights, so it must
+   * give the same images where the values fit.
    */
   async variant(model: ModelKey, name: string, retyped: Retyped): Promise<{ repo: string }> {
     const repo = `variants/${name}`;
@@ -46,6 +64,8 @@ export class DiffusionReplicas {
       const changes = retyped[path];
       if (!changes) continue;
       const inputs = graph.inputs.map((input) => (changes[input.name] ? { ...input, ...changes[input.name] } : input));
+      const added = Object.entries(changes).filter(([input]) => !graph.inputs.some((existing) => existing.name === input));
+      inputs.push(...added.map(([input, change]) => ({ name: input, ...change })));
       await writeOnnxFile(this.path(repo, path), { ...graph, inputs }, 'test');
     }
     return { repo };
