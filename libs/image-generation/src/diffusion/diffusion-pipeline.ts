@@ -81,7 +81,8 @@ function seconds(started: number): number {
   return performance.now() - started;
 }
 
-async function loadSession(sessions: ModelSessions, files: PipelineFiles, file: string): Promise<ModelSession> {
+async function loadSession(store: ModelStore, sessions: ModelSessions, source: PipelineSource, files: PipelineFiles, file: string): Promise<ModelSession> {
+  await PipelineFiles.fetchExternalData(store, source, file);
   return sessions.load(files.path(file), { name: `${files.repo}/${file}` });
 }
 
@@ -151,7 +152,7 @@ export class DiffusionPipeline {
           },
           configCount(repo, `${tokenizerFolder}/tokenizer_config.json`, tokenizerConfig, 'model_max_length', 77),
         );
-        const session = await loadSession(sessions, files, model);
+        const session = await loadSession(store, sessions, source, files, model);
         if (family === 'stable-diffusion') return new ClipTextEncoder(place, session, tokenizer, width, { states: 'last_hidden_state' });
         const states = penultimateHiddenState(place, session, configCount(repo, configFile, config, 'num_hidden_layers'));
         // SDXL pools the second encoder's projection (text_embeds) only.
@@ -162,7 +163,7 @@ export class DiffusionPipeline {
     const lengths = new Set(encoders.map((encoder) => encoder.tokenizer.length));
     if (lengths.size !== 1) throw new DiffusionModelError(repo, undefined, `the tokenizers pad to different lengths (${[...lengths].join(', ')})`);
 
-    const unet = await loadSession(sessions, files, FILES.unet);
+    const unet = await loadSession(store, sessions, source, files, FILES.unet);
     const unetPlace = { repo, file: FILES.unet };
     const input = (name: string) => tensorMetadata(unetPlace, unet.inputs, name, 'input');
     const unetInputs: UnetInputs = {
@@ -192,7 +193,7 @@ export class DiffusionPipeline {
       typeof unetInputs.sample.shape[1] === 'number' ? unetInputs.sample.shape[1] : undefined,
     );
 
-    const vae = await loadSession(sessions, files, FILES.vae);
+    const vae = await loadSession(store, sessions, source, files, FILES.vae);
     const vaePlace = { repo, file: FILES.vae };
     const vaeInput = tensorMetadata(vaePlace, vae.inputs, 'latent_sample', 'input');
     assertFloatInput(vaePlace, vaeInput);

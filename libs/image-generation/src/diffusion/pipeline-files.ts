@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { ModelStore, ResolvedModel } from '@switchyard/model-runtime';
+import { ModelFileMissingError, type ModelStore, type ResolvedModel } from '@switchyard/model-runtime';
 import { DiffusionModelError } from './diffusion-errors';
 
 export type JsonObject = Record<string, unknown>;
@@ -18,6 +18,18 @@ export class PipelineFiles {
 
   static async resolve(store: ModelStore, source: PipelineSource, files: readonly string[]): Promise<PipelineFiles> {
     return new PipelineFiles(source.repo, await store.resolve({ repo: source.repo, revision: source.revision, files }));
+  }
+
+  /**
+   * Fetches a graph's external weights (optimum's `model.onnx_data`, beside graphs over protobuf's
+   * 2 GB) where the repository has them, so onnxruntime finds them next to the graph.
+   */
+  static async fetchExternalData(store: ModelStore, source: PipelineSource, graph: string): Promise<void> {
+    try {
+      await store.resolve({ repo: source.repo, revision: source.revision, files: [`${graph}_data`] });
+    } catch (error) {
+      if (!(error instanceof ModelFileMissingError)) throw error;
+    }
   }
 
   get revision(): string | null {
