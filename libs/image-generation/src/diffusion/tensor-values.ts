@@ -76,7 +76,12 @@ export function floatTensor(metadata: TensorMetadata, data: Float32Array, dims: 
   if (metadata.type === 'float64') return new Tensor('float64', Float64Array.from(data), dims);
   const half = new Uint16Array(data.length);
   for (let i = 0; i < data.length; i++) half[i] = toHalfBits(data[i]);
-  return new Tensor('float16', half, dims);
+  const tensor = new Tensor('float16', half, dims);
+  // Where the runtime has Float16Array (Node 24), onnxruntime-common keeps Uint16Array data as a
+  // Float16Array view, which onnxruntime-node 1.30's native binding reads as empty ("not enough
+  // space: expected N, got 0"); it reads the bits from a Uint16Array.
+  (tensor as unknown as { cpuData: Uint16Array }).cpuData = half;
+  return tensor;
 }
 
 /** Token ids as a tensor of the input's element type (checked by assertIdInput at load). */

@@ -1,6 +1,7 @@
 import type { ModelSession } from '@switchyard/model-runtime';
 import { DiffusionModelError, DiffusionPipeline, type GenerationRequest } from '../../src';
 import { DiffusionReplicas, maxAbsDifference, SD_TURBO } from './support/diffusion-replicas';
+import { halfPrecisionEdges } from './support/half-precision-graph';
 
 const job: GenerationRequest = { prompt: 'a photo of a cat', negativePrompt: 'a dog', width: 48, height: 32, steps: 2, guidanceScale: 2.5, seed: 3 };
 const control = () => ({ signal: new AbortController().signal });
@@ -36,6 +37,22 @@ describe('exports that type or shape their tensors differently', () => {
     const pipeline = await DiffusionPipeline.load(replicas.store, replicas.sessions, source);
     const { image } = await pipeline.generate(job, control());
     expect(Buffer.from(image.data).equals(Buffer.from(reference))).toBe(true);
+  });
+
+  it('converts to and from a float16 export’s tensors, close to the float32 image', async () => {
+    const source = await replicas.variant('stableDiffusion', 'float16', {});
+    await halfPrecisionEdges(replicas.path(source.repo, 'text_encoder/model.onnx'), [], ['last_hidden_state']);
+    await halfPrecisionEdges(replicas.path(source.repo, 'unet/model.onnx'), ['sample', 'encoder_hidden_states'], ['out_sample']);
+    await halfPrecisionEdges(replicas.path(source.repo, 'vae_decoder/model.onnx'), ['latent_sample'], ['sample']);
+    const pipeline = await DiffusionPipeline.load(replicas.store, replicas.sessions, source);
+    const unet: ModelSession = await replicas.sessions.load(replicas.path(source.repo, 'unet/model.onnx'));
+    const runs = jest.spyOn(unet, 'run');
+    const { image } = await pipeline.generate(job, control());
+    expect(runs.mock.calls[0][0].sample.type).toBe('float16');
+    const data = image.data as Uint8Array;
+    const meanDifference = data.reduce((sum, value, i) => sum + Math.abs(value - reference[i]), 0) / data.length;
+    expect(meanDifference).toBeLessThan(2);
+    expect(Buffer.from(data).equals(Buffer.from(reference))).toBe(false);
   });
 
   it('runs the two guidance rows one at a time where the UNet’s batch is fixed at 1', async () => {
