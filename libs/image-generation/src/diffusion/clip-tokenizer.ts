@@ -76,17 +76,12 @@ export interface ClipTokenizerFiles {
 
 /** CLIP's BPE tokenizer from a diffusers tokenizer folder, giving fixed-length id rows (77 for every Stable Diffusion). */
 export class ClipTokenizer {
-  private readonly tokenizer: TextTokenizer;
-  readonly padId: number;
-
   constructor(
+    /** Every row's length: the tokenizer's model_max_length. */
     readonly length: number,
-    tokenizer: TextTokenizer,
-    padId: number,
-  ) {
-    this.tokenizer = tokenizer;
-    this.padId = padId;
-  }
+    private readonly tokenizer: TextTokenizer,
+    readonly padId: number,
+  ) {}
 
   /** `folder` names the files in errors; the pad token comes from special_tokens_map.json, else tokenizer_config.json. */
   static fromFiles(repo: string, folder: string, files: ClipTokenizerFiles, length: number): ClipTokenizer {

@@ -3,7 +3,7 @@ import type { ChwImage } from '@switchyard/image-detection';
 import type { ModelSession, ModelSessions, ModelStore } from '@switchyard/model-runtime';
 import { eightBitImage } from '../eight-bit';
 import { createScheduler, SeededNoise } from '../schedulers';
-import { ClipTextEncoder, concatenateStates, penultimateHiddenState, type EncodedText } from './clip-text-encoder';
+import { ClipPromptEncoder, concatenateStates, penultimateHiddenState, type EncodedText } from './clip-prompt-encoder';
 import { CLIP_TOKENIZER_FILES, ClipTokenizer } from './clip-tokenizer';
 import { DiffusionModelError, GenerationRequestError } from './diffusion-errors';
 import { configCount, configNumbers, PipelineFiles, type JsonObject, type PipelineSource } from './pipeline-files';
@@ -103,7 +103,7 @@ export class DiffusionPipeline {
     private readonly schedulerConfig: JsonObject,
     readonly schedulerName: string,
     readonly sizeMultiple: number,
-    private readonly encoders: readonly ClipTextEncoder[],
+    private readonly encoders: readonly ClipPromptEncoder[],
     private readonly unet: ModelSession,
     private readonly unetInputs: UnetInputs,
     private readonly latentChannels: number,
@@ -153,11 +153,11 @@ export class DiffusionPipeline {
           configCount(repo, `${tokenizerFolder}/tokenizer_config.json`, tokenizerConfig, 'model_max_length', 77),
         );
         const session = await loadSession(store, sessions, source, files, model);
-        if (family === 'stable-diffusion') return new ClipTextEncoder(place, session, tokenizer, width, { states: 'last_hidden_state' });
+        if (family === 'stable-diffusion') return new ClipPromptEncoder(place, session, tokenizer, width, { states: 'last_hidden_state' });
         const states = penultimateHiddenState(place, session, configCount(repo, configFile, config, 'num_hidden_layers'));
         // SDXL pools the second encoder's projection (text_embeds) only.
         const pooled = position === 1 ? 'text_embeds' : undefined;
-        return new ClipTextEncoder(place, session, tokenizer, width, { states, pooled });
+        return new ClipPromptEncoder(place, session, tokenizer, width, { states, pooled });
       }),
     );
     const lengths = new Set(encoders.map((encoder) => encoder.tokenizer.length));

@@ -1,4 +1,4 @@
-export * from './clip-text-encoder';
+export * from './clip-prompt-encoder';
 export * from './clip-tokenizer';
 export * from './diffusion-errors';
 export * from './diffusion-pipeline';

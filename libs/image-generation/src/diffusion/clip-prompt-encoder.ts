@@ -37,7 +37,7 @@ export function penultimateHiddenState(place: TensorPlace, session: ModelSession
 }
 
 /** A CLIP text encoder session with its tokenizer, fed one prompt at a time (exports often fix the batch at 1). */
-export class ClipTextEncoder {
+export class ClipPromptEncoder {
   private readonly idsInput: TensorMetadata;
 
   constructor(
