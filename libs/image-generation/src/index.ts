@@ -1,2 +1,3 @@
 export * from './eight-bit';
 export * from './diffusion';
+export * from './schedulers';
