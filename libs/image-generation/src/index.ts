@@ -1,4 +1,5 @@
 export * from './eight-bit';
+export * from './diffusion';
 export * from './schedulers';
 export * from './upscaling';
 export * from './work-progress';

@@ -6,6 +6,11 @@ import {
   SD_LATENT_CHANNELS,
   SD_TINY_TEXT_WIDTH,
   SD_VAE_SCALE,
+  SDXL_TEXT_LAYERS,
+  SDXL_TIME_IDS,
+  SDXL_TINY_POOLED_WIDTH,
+  SDXL_TINY_TEXT_2_WIDTH,
+  SDXL_TINY_TEXT_WIDTH,
   SPAI_FEATURE_DIM,
   SPAI_PATCH_SIZE,
   TEXT_DETECTOR_LABELS,
@@ -31,6 +36,67 @@ const spaiAggregator = (file: string): GraphSignature => ({
   file,
   inputs: [{ name: 'input.1', type: 'float32', dims: ['batch_size', 'num_patches', SPAI_FEATURE_DIM] }],
   outputs: [{ name: '89', type: 'float32', dims: ['batch_size', 1] }],
+});
+
+const DIFFUSERS_TOKENIZER_FILES = (folder: string) =>
+  ['tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'].map((file) => `${folder}/${file}`);
+
+const vaeDecoder = (): GraphSignature => ({
+  file: 'vae_decoder/model.onnx',
+  inputs: [{ name: 'latent_sample', type: 'float32', dims: ['batch_size', SD_LATENT_CHANNELS, 'latent_height', 'latent_width'] }],
+  outputs: [{ name: 'sample', type: 'float32', dims: ['batch_size', 3, `latent_height * ${SD_VAE_SCALE}`, `latent_width * ${SD_VAE_SCALE}`] }],
+});
+
+/** Hugging Face's `output_hidden_states` as optimum names them: the embeddings, then each layer's output. */
+const hiddenStates = (layers: number, width: number): TensorSignature[] =>
+  Array.from({ length: layers + 1 }, (_, index) => ({ name: `hidden_states.${index}`, type: 'float32', dims: ['batch_size', 'sequence_length', width] }));
+
+/** optimum's SDXL export (text encoders with hidden states, UNet with the pooled text and size conditioning), as one model per repository. */
+const stableDiffusionXl = (repoId: string): GeneratedModel => ({
+  repoId,
+  tiers: ['tiny'],
+  graphs: [
+    {
+      file: 'text_encoder/model.onnx',
+      inputs: [{ name: 'input_ids', type: 'int32', dims: ['batch_size', 'sequence_length'] }],
+      outputs: [
+        { name: 'last_hidden_state', type: 'float32', dims: ['batch_size', 'sequence_length', SDXL_TINY_TEXT_WIDTH] },
+        { name: 'pooler_output', type: 'float32', dims: ['batch_size', SDXL_TINY_TEXT_WIDTH] },
+        ...hiddenStates(SDXL_TEXT_LAYERS, SDXL_TINY_TEXT_WIDTH),
+      ],
+    },
+    {
+      file: 'text_encoder_2/model.onnx',
+      inputs: [{ name: 'input_ids', type: 'int32', dims: ['batch_size', 'sequence_length'] }],
+      outputs: [
+        { name: 'text_embeds', type: 'float32', dims: ['batch_size', SDXL_TINY_POOLED_WIDTH] },
+        { name: 'last_hidden_state', type: 'float32', dims: ['batch_size', 'sequence_length', SDXL_TINY_TEXT_2_WIDTH] },
+        ...hiddenStates(SDXL_TEXT_LAYERS, SDXL_TINY_TEXT_2_WIDTH),
+      ],
+    },
+    {
+      file: 'unet/model.onnx',
+      inputs: [
+        { name: 'sample', type: 'float32', dims: ['batch_size', SD_LATENT_CHANNELS, 'height', 'width'] },
+        { name: 'timestep', type: 'float32', dims: [1] },
+        { name: 'encoder_hidden_states', type: 'float32', dims: ['batch_size', 'sequence_length', SDXL_TINY_TEXT_WIDTH + SDXL_TINY_TEXT_2_WIDTH] },
+        { name: 'text_embeds', type: 'float32', dims: ['batch_size', SDXL_TINY_POOLED_WIDTH] },
+        { name: 'time_ids', type: 'float32', dims: ['batch_size', SDXL_TIME_IDS] },
+      ],
+      outputs: [{ name: 'out_sample', type: 'float32', dims: ['batch_size', SD_LATENT_CHANNELS, 'height', 'width'] }],
+    },
+    vaeDecoder(),
+  ],
+  files: [
+    'model_index.json',
+    'scheduler/scheduler_config.json',
+    'text_encoder/config.json',
+    'text_encoder_2/config.json',
+    'unet/config.json',
+    'vae_decoder/config.json',
+    ...DIFFUSERS_TOKENIZER_FILES('tokenizer'),
+    ...DIFFUSERS_TOKENIZER_FILES('tokenizer_2'),
+  ],
 });
 
 const BERT_TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
@@ -133,10 +199,11 @@ export const GENERATED_MODELS = {
   stableDiffusion: {
     repoId: 'stabilityai/sd-turbo',
     tiers: ['tiny'],
+    // As the sd-turbo export of onnxruntime-inference-examples' js/sd-turbo: int32 input_ids, int64 timestep of shape [1].
     graphs: [
       {
         file: 'text_encoder/model.onnx',
-        inputs: [tokens('input_ids')],
+        inputs: [{ name: 'input_ids', type: 'int32', dims: ['batch_size', 'sequence_length'] }],
         outputs: [
           { name: 'last_hidden_state', type: 'float32', dims: ['batch_size', 'sequence_length', SD_TINY_TEXT_WIDTH] },
           { name: 'pooler_output', type: 'float32', dims: ['batch_size', SD_TINY_TEXT_WIDTH] },
@@ -146,20 +213,24 @@ export const GENERATED_MODELS = {
         file: 'unet/model.onnx',
         inputs: [
           { name: 'sample', type: 'float32', dims: ['batch_size', SD_LATENT_CHANNELS, 'height', 'width'] },
-          // Optimum exports the timestep as a float scalar (a 0-d tensor).
-          { name: 'timestep', type: 'float32', dims: [] },
+          { name: 'timestep', type: 'int64', dims: [1] },
           { name: 'encoder_hidden_states', type: 'float32', dims: ['batch_size', 'sequence_length', SD_TINY_TEXT_WIDTH] },
         ],
         outputs: [{ name: 'out_sample', type: 'float32', dims: ['batch_size', SD_LATENT_CHANNELS, 'height', 'width'] }],
       },
-      {
-        file: 'vae_decoder/model.onnx',
-        inputs: [{ name: 'latent_sample', type: 'float32', dims: ['batch_size', SD_LATENT_CHANNELS, 'latent_height', 'latent_width'] }],
-        outputs: [{ name: 'sample', type: 'float32', dims: ['batch_size', 3, `latent_height * ${SD_VAE_SCALE}`, `latent_width * ${SD_VAE_SCALE}`] }],
-      },
+      vaeDecoder(),
     ],
-    files: ['model_index.json', 'scheduler/scheduler_config.json', 'text_encoder/config.json', 'unet/config.json', 'vae_decoder/config.json'],
+    files: [
+      'model_index.json',
+      'scheduler/scheduler_config.json',
+      'text_encoder/config.json',
+      'unet/config.json',
+      'vae_decoder/config.json',
+      ...DIFFUSERS_TOKENIZER_FILES('tokenizer'),
+    ],
   },
+  stableDiffusionXl: stableDiffusionXl('playgroundai/playground-v2.5-1024px-aesthetic'),
+  stableDiffusionXlTurbo: stableDiffusionXl('stabilityai/sdxl-turbo'),
   aestheticHead: {
     // LAION's aesthetic predictor head for CLIP ViT-B/32 embeddings, converted from its .pth to safetensors.
     repoId: 'LAION-AI/aesthetic-predictor',

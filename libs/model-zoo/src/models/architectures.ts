@@ -147,3 +147,33 @@ export const STABLE_DIFFUSION: { readonly tiny: StableDiffusionArchitecture } = 
     vaeUpsamplings: Math.log2(SD_VAE_SCALE),
   },
 };
+
+/** The SDXL additions: a second text tower with a projection, and the pooled-text + size conditioning of the UNet. */
+export interface StableDiffusionXlArchitecture extends StableDiffusionArchitecture {
+  readonly textEncoder2: TextEncoderArchitecture;
+  /** Width of text_encoder_2's `text_embeds`, the UNet's pooled text conditioning. */
+  readonly pooledWidth: number;
+  /** Sinusoid width of each of the six time ids (256 in SDXL). */
+  readonly timeIdChannels: number;
+}
+
+export const SDXL_TINY_TEXT_WIDTH = 32;
+export const SDXL_TINY_TEXT_2_WIDTH = 48;
+export const SDXL_TINY_POOLED_WIDTH = 40;
+export const SDXL_TIME_IDS = 6;
+/** Two layers, so that the penultimate hidden state SDXL conditions on differs from the last one. */
+export const SDXL_TEXT_LAYERS = 2;
+
+export const STABLE_DIFFUSION_XL: { readonly tiny: StableDiffusionXlArchitecture } = {
+  tiny: {
+    textEncoder: { ...STABLE_DIFFUSION.tiny.textEncoder, width: SDXL_TINY_TEXT_WIDTH, layers: SDXL_TEXT_LAYERS },
+    textEncoder2: { ...STABLE_DIFFUSION.tiny.textEncoder, width: SDXL_TINY_TEXT_2_WIDTH, heads: 2, intermediate: 64, layers: SDXL_TEXT_LAYERS },
+    pooledWidth: SDXL_TINY_POOLED_WIDTH,
+    timeIdChannels: 8,
+    unetChannels: 32,
+    unetHeads: 2,
+    vaeChannels: 8,
+    latentChannels: SD_LATENT_CHANNELS,
+    vaeUpsamplings: Math.log2(SD_VAE_SCALE),
+  },
+};

@@ -13,22 +13,32 @@ const TEXT_FILE = 'onnx/text_model.onnx';
 
 const ONNX_INT32 = 6;
 
-/** The CLIP text transformer: causal pre-norm layers, pooled at the end-of-text token. */
-export function clipTextTower(g: GraphBuilder, arch: TextEncoderArchitecture, inputIds: string): { lastHiddenState: string; pooled: string } {
+/**
+ * The CLIP text transformer: causal pre-norm layers, pooled at the end-of-text token.
+ * `hiddenStates` are Hugging Face's `output_hidden_states`: the embeddings, then each layer's
+ * output (before the final layer norm), layers + 1 of them.
+ */
+export function clipTextTower(
+  g: GraphBuilder,
+  arch: TextEncoderArchitecture,
+  inputIds: string,
+): { lastHiddenState: string; pooled: string; hiddenStates: readonly string[] } {
   let hidden = g.op('Add', [
     tokenEmbedding(g, inputIds, 'text.embeddings.token_embedding', arch.vocabSize, arch.width, arch.embeddingRank),
     positionEmbedding(g, inputIds, 'text.embeddings.position_embedding', arch.maxPositions, arch.width),
   ]);
   const causal = causalMaskBias(g, inputIds, arch.maxPositions);
+  const hiddenStates = [hidden];
   for (let layer = 0; layer < arch.layers; layer++) {
     hidden = preNormEncoderLayer(g, hidden, `text.encoder.layer.${layer}`, { ...arch, activation: 'quick_gelu' }, causal);
+    hiddenStates.push(hidden);
   }
   const lastHiddenState = layerNorm(g, hidden, 'text.final_layer_norm', arch.width, arch.layerNormEps);
   // As Hugging Face's CLIPTextTransformer: the end-of-text token has the highest id, so its
   // position is argmax(input_ids) (cast to int32 first, as HF does for ONNX export).
   const endOfText = g.op('ArgMax', [g.op('Cast', [inputIds], { to: attr.int(ONNX_INT32) })], { axis: attr.int(-1), keepdims: attr.int(1) });
   const pooled = g.op('GatherND', [lastHiddenState, endOfText], { batch_dims: attr.int(1) });
-  return { lastHiddenState, pooled };
+  return { lastHiddenState, pooled, hiddenStates };
 }
 
 /** The CLIP vision transformer: class token + patch tokens, pre-norm layers, pooled at the class token. */

@@ -8,6 +8,7 @@ import { buildMiniLm } from './minilm';
 import { buildRealEsrgan } from './real-esrgan';
 import { buildSpai } from './spai';
 import { buildStableDiffusion } from './stable-diffusion';
+import { buildStableDiffusionXl } from './stable-diffusion-xl';
 import { buildTextDetector } from './text-detector';
 
 const BUILDERS: Record<ModelKey, ModelBuilder> = {
@@ -17,6 +18,8 @@ const BUILDERS: Record<ModelKey, ModelBuilder> = {
   realEsrgan: buildRealEsrgan,
   textDetector: buildTextDetector,
   stableDiffusion: buildStableDiffusion,
+  stableDiffusionXl: (tier) => buildStableDiffusionXl('stableDiffusionXl', tier),
+  stableDiffusionXlTurbo: (tier) => buildStableDiffusionXl('stableDiffusionXlTurbo', tier),
   aestheticHead: buildAestheticHead,
 };
 

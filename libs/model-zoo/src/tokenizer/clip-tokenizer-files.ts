@@ -154,13 +154,23 @@ export function clipTokenizerDefinition(): Record<string, unknown> {
   };
 }
 
+export interface ClipTokenizerFileOptions {
+  /** The folder the files go in ('' for the repository's top, `tokenizer_2/` for SDXL's second tokenizer). */
+  readonly folder?: string;
+  /** End of text (CLIP, SD 1.x, SDXL's first tokenizer) or `!`, id 0 (SD 2.x, sd-turbo, SDXL's second tokenizer). */
+  readonly padToken?: string;
+  /** Diffusers repositories have no tokenizer.json, only the slow tokenizer's files. */
+  readonly withTokenizerJson?: boolean;
+}
+
 /** tokenizer.json, tokenizer_config.json, special_tokens_map.json, vocab.json and merges.txt, as CLIP's repository has them. */
-export function clipTokenizerFiles(modelMaxLength: number): TextFile[] {
+export function clipTokenizerFiles(modelMaxLength: number, options: ClipTokenizerFileOptions = {}): TextFile[] {
+  const { folder = '', padToken = CLIP_SPECIAL_TOKENS.endOfText.content, withTokenizerJson = true } = options;
   const definition = clipTokenizerDefinition();
   const model = definition.model as { vocab: Record<string, number>; merges: string[] };
   const { startOfText, endOfText } = CLIP_SPECIAL_TOKENS;
-  const specialTokens = { bos_token: startOfText.content, eos_token: endOfText.content, pad_token: endOfText.content, unk_token: endOfText.content };
-  return [
+  const specialTokens = { bos_token: startOfText.content, eos_token: endOfText.content, pad_token: padToken, unk_token: endOfText.content };
+  const files = [
     jsonFile('tokenizer.json', definition),
     jsonFile('tokenizer_config.json', {
       tokenizer_class: 'CLIPTokenizer',
@@ -175,4 +185,5 @@ export function clipTokenizerFiles(modelMaxLength: number): TextFile[] {
     jsonFile('vocab.json', model.vocab),
     { path: 'merges.txt', content: `#version: 0.2\n${model.merges.join('\n')}\n` },
   ];
+  return files.filter((file) => withTokenizerJson || file.path !== 'tokenizer.json').map((file) => ({ ...file, path: `${folder}${file.path}` }));
 }

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { ModelFileMissingError, type ModelStore, type ResolvedModel } from '@switchyard/model-runtime';
+import { DiffusionModelError } from './diffusion-errors';
+
+export type JsonObject = Record<string, unknown>;
+
+export interface PipelineSource {
+  readonly repo: string;
+  readonly revision?: string;
+}
+
+/** Files of a pipeline repository, resolved to local paths by the model store. */
+export class PipelineFiles {
+  private constructor(
+    readonly repo: string,
+    private readonly resolved: ResolvedModel,
+  ) {}
+
+  static async resolve(store: ModelStore, source: PipelineSource, files: readonly string[]): Promise<PipelineFiles> {
+    return new PipelineFiles(source.repo, await store.resolve({ repo: source.repo, revision: source.revision, files }));
+  }
+
+  /**
+   * Fetches a graph's external weights (optimum's `model.onnx_data`, beside graphs over protobuf's
+   * 2 GB) where the repository has them, so onnxruntime finds them next to the graph.
+   */
+  static async fetchExternalData(store: ModelStore, source: PipelineSource, graph: string): Promise<void> {
+    try {
+      await store.resolve({ repo: source.repo, revision: source.revision, files: [`${graph}_data`] });
+    } catch (error) {
+      if (!(error instanceof ModelFileMissingError)) throw error;
+    }
+  }
+
+  get revision(): string | null {
+    return this.resolved.revision;
+  }
+
+  path(file: string): string {
+    const found = this.resolved.files.find((candidate) => candidate.file === file);
+    if (!found) throw new DiffusionModelError(this.repo, file, 'was not resolved');
+    return found.path;
+  }
+
+  async text(file: string): Promise<string> {
+    return readFile(this.path(file), 'utf8');
+  }
+
+  async json(file: string): Promise<JsonObject> {
+    let value: unknown;
+    try {
+      value = JSON.parse(await this.text(file));
+    } catch (error) {
+      throw new DiffusionModelError(this.repo, file, `is not readable JSON (${(error as Error).message})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DiffusionModelError(this.repo, file, 'is not a JSON object');
+    return value as JsonObject;
+  }
+}
+
+/** A positive whole number of a config file. */
+export function configCount(repo: string, file: string, config: JsonObject, key: string, fallback?: number): number {
+  const value = config[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new DiffusionModelError(repo, file, `"${key}" must be a positive whole number, got ${JSON.stringify(config[key])}`);
+  }
+  return value;
+}
+
+/** A list of `length` finite numbers of a config file, or undefined when absent. */
+export function configNumbers(repo: string, file: string, config: JsonObject, key: string, length: number): number[] | undefined {
+  const value = config[key];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length !== length || !value.every((item) => typeof item === 'number' && Number.isFinite(item))) {
+    throw new DiffusionModelError(repo, file, `"${key}" must be ${length} numbers, got ${JSON.stringify(value)}`);
+  }
+  return value as number[];
+}
