@@ -145,7 +145,9 @@ const GENERATOR_REPO = 'playgroundai/playground-v2.5-1024px-aesthetic';
 const generatorEnv = {};
 if (!process.env.GENERATOR_MODEL_REPO && !(modelDir && existsSync(join(modelDir, GENERATOR_REPO)))) {
   generatorEnv.MODEL_DIR = join(root, 'models/tiny');
-  log(`no ${GENERATOR_REPO} ONNX export in MODEL_DIR (none is published): the generator uses the generated replicas in models/tiny (random weights); see docs/models.md.`);
+  log(
+    `no ${GENERATOR_REPO} ONNX export in MODEL_DIR (none is published): the generator uses the generated replicas in models/tiny (random weights); see docs/models.md.`,
+  );
 }
 
 const appEnv = { 'detector-worker': detectorWorkerEnv, generator: generatorEnv };

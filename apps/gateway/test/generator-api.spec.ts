@@ -235,10 +235,23 @@ describe('generator and upscaler endpoints through the RunPod-compatible API', (
       .png()
       .toBuffer();
     const four = await runsync('upscaler', { image_base64: image.toString('base64') });
-    expect(four.body.output).toMatchObject({ width: 256, height: 192, input_width: 64, input_height: 48, scale: 4, format: 'jpeg', upscaler: 'Real-ESRGAN 4x' });
+    expect(four.body.output).toMatchObject({
+      width: 256,
+      height: 192,
+      input_width: 64,
+      input_height: 48,
+      scale: 4,
+      format: 'jpeg',
+      upscaler: 'Real-ESRGAN 4x',
+    });
     expect(await jpegSize(Buffer.from(four.body.output.image, 'base64'))).toEqual({ format: 'jpeg', width: 256, height: 192 });
 
-    const fractional = await runsync('upscaler', { image_base64: `data:image/png;base64,${image.toString('base64')}`, scale: 2.5, tile_size: 32, output_format: 'png' });
+    const fractional = await runsync('upscaler', {
+      image_base64: `data:image/png;base64,${image.toString('base64')}`,
+      scale: 2.5,
+      tile_size: 32,
+      output_format: 'png',
+    });
     expect(fractional.body.output).toMatchObject({ width: 160, height: 120, tiles: 4, format: 'png' });
     expect(await jpegSize(Buffer.from(fractional.body.output.image, 'base64'))).toEqual({ format: 'png', width: 160, height: 120 });
   }, 60_000);

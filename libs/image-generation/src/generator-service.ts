@@ -75,7 +75,9 @@ export class GeneratorService {
         if (!(error instanceof UpscaleRefusedError)) throw error;
         if (error.option === 'tileSize' && tileSize === undefined) {
           const { width, height } = request;
-          return { error: `use_tiled_upscale: ${width}×${height} is over the ${this.settings.maxWholeImagePixels} pixels this worker upscales in one piece; use tiled upscaling` };
+          return {
+            error: `use_tiled_upscale: ${width}×${height} is over the ${this.settings.maxWholeImagePixels} pixels this worker upscales in one piece; use tiled upscaling`,
+          };
         }
         return { error: `${error.option === 'tileSize' ? 'tile_size' : 'upscale_factor'}: ${error.message}` };
       }

@@ -66,7 +66,12 @@ describe('generator contract', () => {
 
 describe('upscaler contract', () => {
   it('defaults to 4×, 512-pixel tiles and JPEG, and takes exactly one image', () => {
-    expect(upscalerContract.input.safeParse({ image_base64: 'aGVsbG8=' }).data).toEqual({ image_base64: 'aGVsbG8=', scale: 4, tile_size: 512, output_format: 'jpeg' });
+    expect(upscalerContract.input.safeParse({ image_base64: 'aGVsbG8=' }).data).toEqual({
+      image_base64: 'aGVsbG8=',
+      scale: 4,
+      tile_size: 512,
+      output_format: 'jpeg',
+    });
     expect(upscalerContract.input.safeParse({}).error?.issues[0].message).toMatch(/needs an image/);
     expect(upscalerContract.input.safeParse({ image_base64: 'aGVsbG8=', output_format: 'gif' }).error?.issues[0].path).toEqual(['output_format']);
   });

@@ -40,4 +40,3 @@ export async function readUntilClosed(response: Response): Promise<ServerSentEve
   for await (const event of serverSentEvents(response)) events.push(event);
   return events;
 }
-

@@ -66,8 +66,13 @@ export function createGeneratorContract(limits: GeneratorLimits = DEFAULT_GENERA
   const input = z
     .object(
       {
-        route: z.string({ error: (issue) => (issue.input === undefined ? 'Invalid route: route is required ("create" or "production")' : 'Invalid route: must be "create" or "production"') }),
-        prompt: z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).max(MAX_PROMPT_LENGTH, `must be at most ${MAX_PROMPT_LENGTH} characters`),
+        route: z.string({
+          error: (issue) =>
+            issue.input === undefined ? 'Invalid route: route is required ("create" or "production")' : 'Invalid route: must be "create" or "production"',
+        }),
+        prompt: z
+          .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+          .max(MAX_PROMPT_LENGTH, `must be at most ${MAX_PROMPT_LENGTH} characters`),
         negative_prompt: z.string({ error: 'must be a string' }).max(MAX_PROMPT_LENGTH, `must be at most ${MAX_PROMPT_LENGTH} characters`).default(''),
         width: dimension.optional(),
         height: dimension.optional(),
@@ -83,11 +88,7 @@ export function createGeneratorContract(limits: GeneratorLimits = DEFAULT_GENERA
           .min(1, 'must be at least 1')
           .max(limits.maxSteps, `must be at most ${limits.maxSteps}`)
           .optional(),
-        cfg_scale: z
-          .number({ error: 'must be a number' })
-          .min(0, 'must be at least 0')
-          .max(50, 'must be at most 50')
-          .default(DEFAULT_CFG_SCALE),
+        cfg_scale: z.number({ error: 'must be a number' }).min(0, 'must be at least 0').max(50, 'must be at most 50').default(DEFAULT_CFG_SCALE),
         filename: z.string({ error: 'must be a string' }).max(255, 'must be at most 255 characters').optional(),
         upscale_factor: z.number({ error: 'must be a number' }).gt(1, 'must be above 1').max(8, 'must be at most 8').optional(),
         use_tiled_upscale: z.boolean({ error: 'must be true or false' }).optional(),
@@ -112,7 +113,8 @@ export function createGeneratorContract(limits: GeneratorLimits = DEFAULT_GENERA
       if (value.prompt.trim() === '') message('prompt', 'must not be empty', ctx);
       const route = value.route as GeneratorRoute;
       if (route === 'create') {
-        for (const key of PRODUCTION_KEYS) if (value[key] !== undefined) message(key, 'is a field of route "production" only (route "create" does not upscale)', ctx);
+        for (const key of PRODUCTION_KEYS)
+          if (value[key] !== undefined) message(key, 'is a field of route "production" only (route "create" does not upscale)', ctx);
         return;
       }
     })
@@ -140,7 +142,11 @@ export function createGeneratorContract(limits: GeneratorLimits = DEFAULT_GENERA
       const finalWidth = Math.trunc(width * upscaleFactor);
       const finalHeight = Math.trunc(height * upscaleFactor);
       if (finalWidth * finalHeight > limits.maxOutputPixels) {
-        message('upscale_factor', `${width}×${height} upscaled ${upscaleFactor}× is ${finalWidth}×${finalHeight}, over the limit of ${limits.maxOutputPixels} pixels`, ctx);
+        message(
+          'upscale_factor',
+          `${width}×${height} upscaled ${upscaleFactor}× is ${finalWidth}×${finalHeight}, over the limit of ${limits.maxOutputPixels} pixels`,
+          ctx,
+        );
         return z.NEVER;
       }
       return {

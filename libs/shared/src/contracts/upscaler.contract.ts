@@ -47,7 +47,8 @@ export function createUpscalerContract(limits: UpscalerLimits = DEFAULT_UPSCALER
     .catchall(z.unknown())
     .superRefine((value, ctx) => {
       for (const key of Object.keys(value)) {
-        if (!KNOWN_KEYS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `is not a field of upscaler; fields are ${KNOWN_KEYS.join(', ')}` });
+        if (!KNOWN_KEYS.includes(key))
+          ctx.addIssue({ code: 'custom', path: [key], message: `is not a field of upscaler; fields are ${KNOWN_KEYS.join(', ')}` });
       }
       const given = UPSCALER_IMAGE_KEYS.filter((key) => value[key] !== undefined);
       if (given.length !== 1) {
