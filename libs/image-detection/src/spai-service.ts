@@ -2,6 +2,7 @@ import { loadModels, type ModelRuntimeConfig, type ModelSessions } from '@switch
 import { ImageInputError, ImageLoader, type ImageFetchSettings } from '@switchyard/outbound';
 import {
   createSpaiContract,
+  inputRefusal,
   isImageUrl,
   SPAI_HEALTH_OUTPUT,
   SPAI_IMAGE_KEYS,
@@ -68,10 +69,7 @@ export class SpaiService {
     const started = performance.now();
     // The gateway checked the contract's default limits; this worker may be configured lower.
     const parsed = this.contract.input.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { error: issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message };
-    }
+    if (!parsed.success) return inputRefusal(parsed.error);
     const request = parsed.data;
     if (request.health_check === true) return { ...SPAI_HEALTH_OUTPUT };
 

@@ -1,7 +1,15 @@
 import { randomInt } from 'node:crypto';
 import type { AestheticPredictor } from '@switchyard/embeddings';
 import type { ChwImage } from '@switchyard/image-detection';
-import { createGeneratorContract, RANDOM_SEED, type GeneratorLimits, type GeneratorOutput, type GeneratorRequest } from '@switchyard/shared';
+import {
+  createGeneratorContract,
+  inputRefusal,
+  RANDOM_SEED,
+  type ReportedJobError,
+  type GeneratorLimits,
+  type GeneratorOutput,
+  type GeneratorRequest,
+} from '@switchyard/shared';
 import type { DiffusionPipeline, GenerationResult } from './diffusion';
 import { encodeJpeg, encodePng } from './eight-bit';
 import { UpscaleRefusedError, type RealEsrganUpscaler } from './upscaling';
@@ -20,11 +28,6 @@ export interface GeneratorModels {
   readonly pipeline: DiffusionPipeline;
   readonly upscaler: RealEsrganUpscaler;
   readonly aesthetic: AestheticPredictor;
-}
-
-/** A job error of the seed's kind, `{error}`, which the worker records as the job's failure. */
-export interface GeneratorFailure {
-  readonly error: string;
 }
 
 /** Random seeds are drawn below 2^32, as the seed's examples are. */
@@ -52,13 +55,10 @@ export class GeneratorService {
     this.contract = createGeneratorContract(settings.limits);
   }
 
-  async handle(input: GeneratorRequest, job: ImageJob): Promise<GeneratorOutput | GeneratorFailure> {
+  async handle(input: GeneratorRequest, job: ImageJob): Promise<GeneratorOutput | ReportedJobError> {
     // The gateway checked the contract's default limits; this worker may be configured lower.
     const parsed = this.contract.input.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { error: issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message };
-    }
+    if (!parsed.success) return inputRefusal(parsed.error);
     const request = parsed.data;
     const { pipeline, upscaler } = this.models;
     if (request.width % pipeline.sizeMultiple !== 0 || request.height % pipeline.sizeMultiple !== 0) {

@@ -1,8 +1,14 @@
 import { decodeSpaiImage, readImageHeader } from '@switchyard/image-detection';
 import { ImageInputError, type ImageLoader } from '@switchyard/outbound';
-import { createUpscalerContract, type UpscalerLimits, type UpscalerOutput, type UpscalerRequest } from '@switchyard/shared';
+import {
+  createUpscalerContract,
+  inputRefusal,
+  type ReportedJobError,
+  type UpscalerLimits,
+  type UpscalerOutput,
+  type UpscalerRequest,
+} from '@switchyard/shared';
 import { encodeJpeg, encodePng } from './eight-bit';
-import type { GeneratorFailure } from './generator-service';
 import { UpscaleRefusedError, type RealEsrganUpscaler } from './upscaling';
 import { WorkProgress, type ImageJob } from './work-progress';
 
@@ -30,12 +36,9 @@ export class UpscalerService {
     this.contract = createUpscalerContract(settings.limits);
   }
 
-  async handle(input: UpscalerRequest, job: ImageJob): Promise<UpscalerOutput | GeneratorFailure> {
+  async handle(input: UpscalerRequest, job: ImageJob): Promise<UpscalerOutput | ReportedJobError> {
     const parsed = this.contract.input.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { error: issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message };
-    }
+    if (!parsed.success) return inputRefusal(parsed.error);
     const request = parsed.data;
     const { maxOutputPixels } = this.settings.limits;
     try {

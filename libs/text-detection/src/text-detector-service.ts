@@ -1,5 +1,5 @@
 import { loadModels, type ModelRuntimeConfig, type ModelSessions } from '@switchyard/model-runtime';
-import { textDetectorContract, type Logger, type TextDetectionResult, type TextDetectorInput, type TextDetectorOutput } from '@switchyard/shared';
+import { inputRefusal, textDetectorContract, type Logger, type TextDetectionResult, type TextDetectorInput, type TextDetectorOutput } from '@switchyard/shared';
 import { textVerdict } from './detection-maths';
 import { TooManyWindowsError, UnknownTextModelError } from './errors';
 import type { TextModelRegistry } from './model-registry';
@@ -50,10 +50,7 @@ export class TextDetectorService {
   async handle(input: TextDetectorInput, signal?: AbortSignal): Promise<TextDetectorOutput | TextDetectorFailure> {
     const started = performance.now();
     const parsed = textDetectorContract.input.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { error: issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message };
-    }
+    if (!parsed.success) return inputRefusal(parsed.error);
     const request = parsed.data;
     try {
       const modelId = request.model_id ?? this.registry.defaultModel;

@@ -59,3 +59,14 @@ export interface JobEnvelope<InputValue = unknown> {
   /** The remote backend's id of the job, once the relay submitted it there, so a relay taking over follows it instead of submitting again. */
   remoteJobId?: string;
 }
+
+/** A job error as the seed handlers answer it, `{error}`: the worker records it as the job's failure. */
+export interface ReportedJobError {
+  readonly error: string;
+}
+
+/** The job error for an input a worker's own contract refuses (its limits may be lower than the gateway's): the first issue, named by its path. */
+export function inputRefusal(error: z.ZodError): ReportedJobError {
+  const issue = error.issues[0];
+  return { error: issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message };
+}
