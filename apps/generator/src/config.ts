@@ -3,7 +3,7 @@ import { AESTHETIC_HEAD_FILE } from '@switchyard/embeddings';
 import type { ImageGenerationConfig } from '@switchyard/image-generation';
 import { loadModelRuntimeConfig } from '@switchyard/model-runtime';
 import { imageFetchSettings, imageFetchVariables } from '@switchyard/outbound';
-import { DEFAULT_GENERATOR_LIMITS, DEFAULT_UPSCALER_LIMITS, env, parseConfig } from '@switchyard/shared';
+import { ConfigError, DEFAULT_GENERATOR_LIMITS, DEFAULT_UPSCALER_LIMITS, env, parseConfig } from '@switchyard/shared';
 
 export interface GeneratorConfig {
   images: ImageGenerationConfig;
@@ -31,7 +31,8 @@ const schema = z.object({
   GENERATOR_MAX_BASE_PIXELS: env.positiveInt(DEFAULT_GENERATOR_LIMITS.maxBasePixels),
   GENERATOR_MAX_OUTPUT_PIXELS: env.positiveInt(DEFAULT_GENERATOR_LIMITS.maxOutputPixels),
   GENERATOR_MAX_STEPS: env.positiveInt(DEFAULT_GENERATOR_LIMITS.maxSteps),
-  GENERATOR_MAX_TILE_SIZE: env.positiveInt(DEFAULT_GENERATOR_LIMITS.maxTileSize),
+  /** Unset: the largest tile one upscaler run takes (√UPSCALER_MAX_WHOLE_IMAGE_PIXELS), at most the platform's limit. */
+  GENERATOR_MAX_TILE_SIZE: z.coerce.number().int().positive().optional(),
   /** 1024×1024: an untiled Real-ESRGAN run's activations grow with the whole image (64 features at 4× size). */
   UPSCALER_MAX_WHOLE_IMAGE_PIXELS: env.positiveInt(1024 * 1024),
   UPSCALER_MAX_IMAGE_BYTES: env.positiveInt(DEFAULT_UPSCALER_LIMITS.maxImageBytes),
@@ -44,7 +45,15 @@ const schema = z.object({
 export function loadGeneratorConfig(environment: NodeJS.ProcessEnv = process.env): GeneratorConfig {
   const values = parseConfig('generator', schema, environment);
   const maxOutputPixels = values.GENERATOR_MAX_OUTPUT_PIXELS;
-  const maxTileSize = values.GENERATOR_MAX_TILE_SIZE;
+  // A tile is one upscaler run, so tiles the upscaler would refuse are refused with the input instead.
+  const largestRunTile = Math.floor(Math.sqrt(values.UPSCALER_MAX_WHOLE_IMAGE_PIXELS));
+  const maxTileSize = values.GENERATOR_MAX_TILE_SIZE ?? Math.min(DEFAULT_GENERATOR_LIMITS.maxTileSize, largestRunTile);
+  if (maxTileSize > largestRunTile) {
+    throw new ConfigError(
+      `generator: GENERATOR_MAX_TILE_SIZE ${maxTileSize} makes tiles larger than UPSCALER_MAX_WHOLE_IMAGE_PIXELS ` +
+        `(${values.UPSCALER_MAX_WHOLE_IMAGE_PIXELS}) lets one run take: at most ${largestRunTile}`,
+    );
+  }
   return {
     images: {
       pipeline: { repo: values.GENERATOR_MODEL_REPO, revision: values.GENERATOR_MODEL_REVISION },

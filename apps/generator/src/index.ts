@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     app: APP,
     module: generatorWorkerModule(services),
     defaultQueues: DEFAULT_QUEUES,
+    // A generation or an upscale takes every core (or the device) and up to hundreds of MB: one at a time per queue.
+    defaultConcurrency: 1,
     onGpu: usesGpu(config.images.runtime.sessions.executionProviders),
     healthDetails: () => ({
       ...(services.generator ? { generator: services.generator.describe() } : {}),
