@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ModelFileMissingError, type ModelStore, type ResolvedModel } from '@switchyard/model-runtime';
+import { ModelFileMissingError, ModelNotCachedOfflineError, type ModelStore, type ResolvedModel } from '@switchyard/model-runtime';
 import { DiffusionModelError } from './diffusion-errors';
 
 export type JsonObject = Record<string, unknown>;
@@ -22,13 +22,14 @@ export class PipelineFiles {
 
   /**
    * Fetches a graph's external weights (optimum's `model.onnx_data`, beside graphs over protobuf's
-   * 2 GB) where the repository has them, so onnxruntime finds them next to the graph.
+   * 2 GB) where the repository has them, so onnxruntime finds them next to the graph. Offline, a
+   * cache without them is taken to be a graph without them (onnxruntime says so if it needs them).
    */
   static async fetchExternalData(store: ModelStore, source: PipelineSource, graph: string): Promise<void> {
     try {
       await store.resolve({ repo: source.repo, revision: source.revision, files: [`${graph}_data`] });
     } catch (error) {
-      if (!(error instanceof ModelFileMissingError)) throw error;
+      if (!(error instanceof ModelFileMissingError || error instanceof ModelNotCachedOfflineError)) throw error;
     }
   }
 
