@@ -12,7 +12,7 @@ import {
   referenceTrainingSigmas,
   type Spacing,
 } from './support/reference';
-import { referenceMultistep, vpAlphaSigma, vpDenoise, type Prediction } from './support/steps';
+import { expectSteps, referenceMultistep, vpAlphaSigma, vpDenoise, type Prediction } from './support/steps';
 
 const TRAINING_SIGMAS = referenceTrainingSigmas(SD_REFERENCE_BETAS);
 const LOG_SIGMAS = TRAINING_SIGMAS.map(Math.log);
@@ -94,11 +94,7 @@ describe('DPMSolverMultistepScheduler: scale_model_input and step', () => {
       x0,
       outputs,
     );
-    let sample: Float32Array = x0;
-    for (let i = 0; i < steps; i++) {
-      sample = scheduler.step(outputs[i], i, sample);
-      expectAllClose(sample, expected.samples[i]);
-    }
+    expectSteps(scheduler, x0, outputs, expected.samples.slice(0, steps));
     return expected;
   };
 

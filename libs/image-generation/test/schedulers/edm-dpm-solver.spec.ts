@@ -1,7 +1,7 @@
 import { createScheduler } from '../../src/schedulers';
 import { PLAYGROUND_V25 } from './support/configs';
 import { expectAllClose, expectClose, FakeNoise, fixedTensor, npLinspace, referenceKarras } from './support/reference';
-import { edmDenoise, referenceMultistep } from './support/steps';
+import { edmDenoise, expectSteps, referenceMultistep } from './support/steps';
 
 const SIGMA_MIN = 0.002;
 const SIGMA_MAX = 80;
@@ -86,11 +86,7 @@ describe('EDMDPMSolverMultistepScheduler: preconditioning and step', () => {
       x0,
       outputs,
     );
-    let sample: Float32Array = x0;
-    for (let i = 0; i < steps; i++) {
-      sample = scheduler.step(outputs[i], i, sample);
-      expectAllClose(sample, expected.samples[i]);
-    }
+    expectSteps(scheduler, x0, outputs, expected.samples.slice(0, steps));
     return expected;
   };
 

@@ -1,7 +1,19 @@
 // Float64 transcriptions of diffusers' step() maths. Inputs are the float32 tensors the scheduler sees;
 // every expected next sample is computed in float64 from them.
 
+import type { DenoisingScheduler } from '../../../src/schedulers';
+import { expectAllClose } from './reference';
+
 export type Prediction = 'epsilon' | 'v_prediction' | 'sample';
+
+/** Steps the scheduler through the model outputs from x0, checking every sample against the reference's. */
+export function expectSteps(scheduler: DenoisingScheduler, x0: Float32Array, outputs: readonly Float32Array[], expected: readonly ArrayLike<number>[]): void {
+  let sample = x0;
+  for (let i = 0; i < expected.length; i++) {
+    sample = scheduler.step(outputs[i], i, sample);
+    expectAllClose(sample, expected[i]);
+  }
+}
 
 /** Euler's pred_original_sample on the VP-as-VE parameterisation (x = x₀ + σε, model input x/√(σ²+1)). */
 export function eulerDenoised(prediction: Prediction, sigma: number, x: number, m: number): number {
