@@ -35,7 +35,9 @@ export class WorkProgress {
 
   async report(phase: WorkPhase, done: number, total: number): Promise<void> {
     const before = phase === 'upscale' ? (this.plan.denoise ?? 0) : 0;
-    const report: WorkReport = { phase, done, total, percent: Math.round(((before + done) / this.units) * 1000) / 10 };
+    // A phase may run a step more than planned (a scheduler's trailing spacing can): its share stays as planned.
+    const unitsDone = before + (done / total) * (this.plan[phase] ?? total);
+    const report: WorkReport = { phase, done, total, percent: Math.round((unitsDone / this.units) * 1000) / 10 };
     await Promise.all([this.job.progress(report), this.job.stream(report)]);
   }
 }
