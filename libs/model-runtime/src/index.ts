@@ -13,6 +13,7 @@ export type { CacheMarker, FileDigest } from './store/cache-layout';
 export * from './store/errors';
 export { DEFAULT_HUB_URL, type HubOptions } from './store/hub-model-source';
 export type { CachedModel } from './store/local-model-cache';
+export * from './store/model-files';
 export * from './store/model-ref';
 export * from './store/model-store';
 export type { S3CacheOptions } from './store/s3-model-cache';

@@ -1,12 +1,12 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { ChwImage } from '@switchyard/image-detection';
-import type { ModelSession, ModelSessions, ModelStore } from '@switchyard/model-runtime';
+import { ModelFiles, type JsonObject, type ModelSession, type ModelSessions, type ModelStore } from '@switchyard/model-runtime';
 import { eightBitImage } from '../eight-bit';
 import { createScheduler, SeededNoise } from '../schedulers';
 import { ClipPromptEncoder, concatenateStates, penultimateHiddenState, type EncodedText } from './clip-prompt-encoder';
 import { CLIP_TOKENIZER_FILES, ClipTokenizer } from './clip-tokenizer';
 import { DiffusionModelError, GenerationRequestError } from './diffusion-errors';
-import { configCount, configNumbers, PipelineFiles, type JsonObject, type PipelineSource } from './pipeline-files';
+import { configCount, configNumbers, fetchExternalData, type PipelineSource } from './pipeline-files';
 import { assertFloatInput, floatTensor, floatValues, tensorMetadata, type TensorMetadata, type TensorPlace } from './tensor-values';
 
 export type { PipelineSource } from './pipeline-files';
@@ -81,8 +81,8 @@ function seconds(started: number): number {
   return performance.now() - started;
 }
 
-async function loadSession(store: ModelStore, sessions: ModelSessions, source: PipelineSource, files: PipelineFiles, file: string): Promise<ModelSession> {
-  await PipelineFiles.fetchExternalData(store, source, file);
+async function loadSession(store: ModelStore, sessions: ModelSessions, source: PipelineSource, files: ModelFiles, file: string): Promise<ModelSession> {
+  await fetchExternalData(store, source, file);
   return sessions.load(files.path(file), { name: `${files.repo}/${file}` });
 }
 
@@ -118,11 +118,11 @@ export class DiffusionPipeline {
 
   static async load(store: ModelStore, sessions: ModelSessions, source: PipelineSource): Promise<DiffusionPipeline> {
     const { repo } = source;
-    const index = await (await PipelineFiles.resolve(store, source, [FILES.index])).json(FILES.index);
+    const index = await (await ModelFiles.resolve(store, source, [FILES.index])).json(FILES.index);
     const family: DiffusionFamily = 'text_encoder_2' in index || String(index._class_name).includes('XL') ? 'stable-diffusion-xl' : 'stable-diffusion';
     const encoderFolders = family === 'stable-diffusion-xl' ? ['text_encoder', 'text_encoder_2'] : ['text_encoder'];
     const tokenizerFolders = family === 'stable-diffusion-xl' ? ['tokenizer', 'tokenizer_2'] : ['tokenizer'];
-    const files = await PipelineFiles.resolve(store, source, [
+    const files = await ModelFiles.resolve(store, source, [
       ...Object.values(FILES),
       ...encoderFolders.flatMap((folder) => Object.values(encoderFiles(folder))),
       ...tokenizerFolders.flatMap(tokenizerFiles),

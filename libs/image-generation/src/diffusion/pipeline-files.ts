@@ -1,61 +1,21 @@
-import { readFile } from 'node:fs/promises';
-import { ModelFileMissingError, ModelNotCachedOfflineError, type ModelStore, type ResolvedModel } from '@switchyard/model-runtime';
+import { ModelFileMissingError, ModelNotCachedOfflineError, type JsonObject, type ModelStore } from '@switchyard/model-runtime';
 import { DiffusionModelError } from './diffusion-errors';
-
-export type JsonObject = Record<string, unknown>;
 
 export interface PipelineSource {
   readonly repo: string;
   readonly revision?: string;
 }
 
-/** Files of a pipeline repository, resolved to local paths by the model store. */
-export class PipelineFiles {
-  private constructor(
-    readonly repo: string,
-    private readonly resolved: ResolvedModel,
-  ) {}
-
-  static async resolve(store: ModelStore, source: PipelineSource, files: readonly string[]): Promise<PipelineFiles> {
-    return new PipelineFiles(source.repo, await store.resolve({ repo: source.repo, revision: source.revision, files }));
-  }
-
-  /**
-   * Fetches a graph's external weights (optimum's `model.onnx_data`, beside graphs over protobuf's
-   * 2 GB) where the repository has them, so onnxruntime finds them next to the graph. Offline, a
-   * cache without them is taken to be a graph without them (onnxruntime says so if it needs them).
-   */
-  static async fetchExternalData(store: ModelStore, source: PipelineSource, graph: string): Promise<void> {
-    try {
-      await store.resolve({ repo: source.repo, revision: source.revision, files: [`${graph}_data`] });
-    } catch (error) {
-      if (!(error instanceof ModelFileMissingError || error instanceof ModelNotCachedOfflineError)) throw error;
-    }
-  }
-
-  get revision(): string | null {
-    return this.resolved.revision;
-  }
-
-  path(file: string): string {
-    const found = this.resolved.files.find((candidate) => candidate.file === file);
-    if (!found) throw new DiffusionModelError(this.repo, file, 'was not resolved');
-    return found.path;
-  }
-
-  async text(file: string): Promise<string> {
-    return readFile(this.path(file), 'utf8');
-  }
-
-  async json(file: string): Promise<JsonObject> {
-    let value: unknown;
-    try {
-      value = JSON.parse(await this.text(file));
-    } catch (error) {
-      throw new DiffusionModelError(this.repo, file, `is not readable JSON (${(error as Error).message})`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DiffusionModelError(this.repo, file, 'is not a JSON object');
-    return value as JsonObject;
+/**
+ * Fetches a graph's external weights (optimum's `model.onnx_data`, beside graphs over protobuf's
+ * 2 GB) where the repository has them, so onnxruntime finds them next to the graph. Offline, a
+ * cache without them is taken to be a graph without them (onnxruntime says so if it needs them).
+ */
+export async function fetchExternalData(store: ModelStore, source: PipelineSource, graph: string): Promise<void> {
+  try {
+    await store.resolve({ repo: source.repo, revision: source.revision, files: [`${graph}_data`] });
+  } catch (error) {
+    if (!(error instanceof ModelFileMissingError || error instanceof ModelNotCachedOfflineError)) throw error;
   }
 }
 

@@ -46,6 +46,17 @@ export class UnknownModelError extends ModelStoreError {
   }
 }
 
+/** A resolved file that is not what its reader needs (JSON that does not parse, or is not an object). */
+export class UnreadableModelFileError extends ModelStoreError {
+  constructor(
+    repo: string,
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(repo, `Model "${repo}": "${file}" ${reason}`);
+  }
+}
+
 /** The model exists but one of the requested files does not. */
 export class ModelFileMissingError extends ModelStoreError {
   constructor(
