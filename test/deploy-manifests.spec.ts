@@ -28,8 +28,7 @@ const APPS: Record<string, AppSpec> = {
   'detector-worker': { role: 'worker', queues: ['spai', 'text-detector'], models: true, gpu: true },
   embedder: { role: 'worker', queues: ['embedder'], models: true, gpu: false },
   generator: { role: 'worker', queues: ['generator', 'upscaler'], models: true, gpu: true },
-  // The deployer serves the built-in echo queue until its work lands.
-  deployer: { role: 'worker', queues: ['echo'], models: false, gpu: false },
+  deployer: { role: 'worker', queues: ['deployer'], models: false, gpu: false },
 };
 const WORKER_HEALTH_PORT = 8081;
 const WORKERS = Object.entries(APPS).filter((entry): entry is [string, WorkerApp] => entry[1].role === 'worker');
@@ -277,7 +276,7 @@ describe('docker-compose.yml', () => {
     const gateway = composeEnvironment(service('gateway'));
     expect(gateway).not.toHaveProperty('SWITCHYARD_API_KEY');
     expect(gateway).not.toHaveProperty('SWITCHYARD_WEBHOOK_SECRET');
-    expect(composeEnvironment(service('deployer'))).not.toHaveProperty('RUNPOD_API_KEY');
+    expect(composeEnvironment(service('deployer'))).not.toHaveProperty('JOB_SECRETS_KEY');
   });
 
   it.each(WORKERS)('runs %s on its queue, with health on 8081 and a grace period for active jobs', (app, spec) => {
@@ -567,11 +566,11 @@ describe('k8s/', () => {
       }
     });
 
-    it('gives the deployer its RunPod key', () => {
-      const env = appContainer(find('Deployment', 'deployer')).env ?? [];
-      expect(env.find((variable) => variable.name === 'RUNPOD_API_KEY')?.valueFrom?.secretKeyRef).toEqual({
+    it.each(['deployer', 'gateway'])('gives %s the key that seals deployments’ secrets for the deployer', (name) => {
+      const env = appContainer(find('Deployment', name)).env ?? [];
+      expect(env.find((variable) => variable.name === 'JOB_SECRETS_KEY')?.valueFrom?.secretKeyRef).toEqual({
         name: 'switchyard-secrets',
-        key: 'RUNPOD_API_KEY',
+        key: 'JOB_SECRETS_KEY',
       });
     });
 

@@ -7,6 +7,7 @@ import type { GatewayConfig, GatewayRole } from './config';
 import { EventsModule } from './events/events.module';
 import { InfraModule } from './infra/infra.module';
 import { JobsModule } from './jobs/jobs.module';
+import { DeploymentsModule } from './deployments/deployments.module';
 import { OpenAiModule } from './openai/openai.module';
 import { OpsModule } from './ops/ops.module';
 import { RetentionModule } from './retention/retention.module';
@@ -18,7 +19,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The feature modules of each role; see docs/architecture.md. */
 const ROLE_MODULES: Record<GatewayRole, Type[]> = {
-  api: [JobsModule, OpenAiModule, AnalyzeModule, TextDetectorModule, BlobsModule, AdminModule, WebModule],
+  api: [JobsModule, OpenAiModule, DeploymentsModule, AnalyzeModule, TextDetectorModule, BlobsModule, AdminModule, WebModule],
   recorder: [EventsModule, RetentionModule],
   notifier: [WebhooksModule],
   relay: [RelayModule],

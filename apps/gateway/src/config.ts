@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
+import { deploymentConfigShape } from '@switchyard/deployments';
 import { imageFetchVariables } from '@switchyard/outbound';
 import { DEFAULT_SPAI_LIMITS, env, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
@@ -32,6 +33,8 @@ export const gatewayConfigSchema = redisConfigSchema
         return names.filter(isGatewayRole);
       }),
     ...blobConfigShape,
+    /** Where RunPod and the Hub are for `/v1/deployments`, and the platform's shared model cache. */
+    ...deploymentConfigShape,
     /**
      * Signs the gateway's blob links (`?output=url`). Set the same value on every replica; unset, each
      * process signs with a random key of its own and its links work only through it.
@@ -142,6 +145,10 @@ export const gatewayConfigSchema = redisConfigSchema
     REMOTE_LOST_AFTER_MS: env.positiveInt(15_000),
     /** Remote backends may be on private addresses (another Switchyard on the same network). */
     REMOTE_ALLOW_PRIVATE: env.boolean(false),
+    /** How often the ready deployments (`/v1/deployments`) are read again, each a remote backend of its endpoint for its project. */
+    DEPLOYMENT_BACKENDS_REFRESH_MS: env.positiveInt(5_000),
+    /** An endpoint with ready deployments overflows to them once its local queue's estimated wait reaches this. */
+    DEPLOYMENT_OVERFLOW_WAIT_MS: env.positiveInt(5_000),
     /** The text detector's model registry, as the detector worker reads it (JSON of model id → entry, or a file of it), and its default model. */
     TEXT_DETECTOR_MODELS: z.string().optional(),
     TEXT_DETECTOR_MODELS_FILE: z.string().optional(),

@@ -18,6 +18,7 @@ import { JobQueue } from './infra/job-queue';
 import { LOGGER } from './infra/tokens';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { mountQueueDashboard } from './ops/queue-dashboard';
+import { writeDeploymentErrorBody } from './deployments/deployment-errors';
 
 /** Builds the gateway application (not yet listening), so tests and `main` start it the same way. */
 export async function createGatewayApp(config: GatewayConfig, options: { extraControllers?: Type[] } = {}): Promise<NestFastifyApplication> {
@@ -36,7 +37,7 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   app.useLogger(new NestJsonLogger(logger));
   // /v1/ is OpenAI's shape, except for the analyze route, which is Switchyard's own; /text-detector is the seed's FastAPI shape.
   app.useGlobalFilters(
-    new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody, '/v1/analyze': writeApiErrorBody, '/text-detector': writeSeedErrorBody }),
+    new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody, '/v1/deployments': writeDeploymentErrorBody, '/v1/analyze': writeApiErrorBody, '/text-detector': writeSeedErrorBody }),
   );
   app.enableShutdownHooks();
 

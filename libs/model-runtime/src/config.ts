@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { emptyAsUnset } from '@switchyard/shared';
 import { unappliedProviderOptions, type ModelSessionsOptions } from './sessions/session-options';
 import { DEFAULT_HUB_URL } from './store/hub-model-source';
 import type { ModelStoreOptions } from './store/model-store';
@@ -20,7 +21,6 @@ export class ModelRuntimeConfigError extends Error {
 }
 
 // Compose files and shells often set variables to an empty string to mean "unset".
-const emptyAsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
 const httpUrl = () => z.url({ protocol: /^https?$/ });
 
 const envSchema = z.object({

@@ -15,6 +15,9 @@ export function parseConfig<Schema extends z.ZodType>(appName: string, schema: S
   throw new ConfigError(`${appName}: invalid configuration\n${problems.join('\n')}`);
 }
 
+/** An empty variable reads as unset (Kubernetes ConfigMaps and compose files write unset values as ""). */
+export const emptyAsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+
 /** Reusable environment variable parsers. */
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),

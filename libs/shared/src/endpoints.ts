@@ -1,4 +1,4 @@
-import { echoContract, embedderContract, generatorContract, spaiContract, textDetectorContract, upscalerContract, type QueueContract } from './contracts';
+import { deployerContract, echoContract, embedderContract, generatorContract, spaiContract, textDetectorContract, upscalerContract, type QueueContract } from './contracts';
 
 /**
  * Maps the endpoint ids of the `/v2/{endpointId}` API to the queues that serve them. Model
@@ -12,6 +12,7 @@ export const BUILT_IN_ENDPOINTS: Readonly<Record<string, QueueContract>> = {
   'text-detector': textDetectorContract,
   generator: generatorContract,
   upscaler: upscalerContract,
+  deployer: deployerContract,
 };
 
 export class EndpointRegistry {
@@ -21,13 +22,18 @@ export class EndpointRegistry {
     this.endpoints = new Map(Object.entries(builtIns));
     for (const [alias, target] of Object.entries(aliases)) {
       const contract = builtIns[target];
-      if (!contract) throw new Error(`Endpoint alias "${alias}" points to unknown endpoint "${target}"`);
+      if (!contract || contract.internal) throw new Error(`Endpoint alias "${alias}" points to unknown endpoint "${target}"`);
       this.endpoints.set(alias, contract);
     }
   }
 
   find(endpointId: string): QueueContract | undefined {
     return this.endpoints.get(endpointId);
+  }
+
+  /** Whether `/v2/{endpointId}` serves the id: internal queues (the deployer's) are queued by the gateway's own APIs only. */
+  isPublic(endpointId: string): boolean {
+    return this.endpoints.get(endpointId)?.internal !== true;
   }
 
   /** Every distinct queue, once, even when several endpoint ids alias it. */

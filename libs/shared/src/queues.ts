@@ -9,6 +9,8 @@ export const QUEUES = {
   textDetector: 'text-detector',
   generator: 'generator',
   upscaler: 'upscaler',
+  /** Deployments to RunPod serverless, queued by `/v1/deployments` only. */
+  deployer: 'deployer',
   /** Webhook deliveries, one job per delivery, worked by the gateway's notifier. */
   webhooks: 'webhooks',
   /** The gateway's periodic work: the retention sweep. */
@@ -16,6 +18,7 @@ export const QUEUES = {
 } as const;
 
 const REMOTE_LANE_SUFFIX = '.remote';
+const DEPLOYMENT_BACKEND_PREFIX = 'deployment:';
 
 /**
  * The queue of an endpoint's jobs routed to its remote backend, worked by the gateway's relay. It
@@ -25,12 +28,29 @@ export function remoteLaneOf(queue: string): string {
   return `${queue}${REMOTE_LANE_SUFFIX}`;
 }
 
-/** The BullMQ queue a job waits in: its endpoint's queue, or that queue's remote lane when routed to the remote backend. */
+/** The backend a job records when the router sends it to a deployment (`/v1/deployments`): `deployment:<id>`. */
+export function deploymentBackendName(deploymentId: string): string {
+  return `${DEPLOYMENT_BACKEND_PREFIX}${deploymentId}`;
+}
+
+/** The deployment a recorded backend names, if it names one. */
+export function deploymentOfBackend(backend: string | undefined): string | undefined {
+  return backend?.startsWith(DEPLOYMENT_BACKEND_PREFIX) ? backend.slice(DEPLOYMENT_BACKEND_PREFIX.length) : undefined;
+}
+
+/** The lane of an endpoint's jobs routed to one of its deployments: one per deployment, worked by the relay with that deployment's capacity. */
+export function deploymentLaneOf(queue: string, deploymentId: string): string {
+  return `${remoteLaneOf(queue)}.${deploymentId}`;
+}
+
+/** The BullMQ queue a job waits in: its endpoint's queue, or the lane of the remote backend or deployment it was routed to. */
 export function bullQueueOf(job: { queue: string; backend?: string }): string {
+  const deploymentId = deploymentOfBackend(job.backend);
+  if (deploymentId) return deploymentLaneOf(job.queue, deploymentId);
   return job.backend === 'remote' ? remoteLaneOf(job.queue) : job.queue;
 }
 
-/** The endpoint queue whose keys a BullMQ queue lives under: itself, or the queue a remote lane serves. */
+/** The endpoint queue whose keys a BullMQ queue lives under: itself, or the queue a lane serves (queue names have no dots). */
 export function homeQueueOf(bullQueue: string): string {
-  return bullQueue.endsWith(REMOTE_LANE_SUFFIX) ? bullQueue.slice(0, -REMOTE_LANE_SUFFIX.length) : bullQueue;
+  return bullQueue.split('.')[0];
 }

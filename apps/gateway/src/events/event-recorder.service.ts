@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { connectRedis, EndpointRegistry, isFinalEvent, RedisKeys, type JobEvent, type Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { JobEventRepository } from '../database/job-event.repository';
+import { DeploymentProjection } from '../deployments/deployment-projection';
 import { CONFIG, LOGGER, REDIS } from '../infra/tokens';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { WebhookDeliveryQueue } from '../webhooks/webhook-delivery-queue';
@@ -38,6 +39,7 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
     private readonly endpoints: EndpointRegistry,
     private readonly webhookDeliveries: WebhookDeliveryQueue,
     private readonly metrics: GatewayMetrics,
+    private readonly deployments: DeploymentProjection,
   ) {}
 
   /** One consumer per queue's event stream: the streams of different queues may sit on different cluster nodes. */
@@ -87,6 +89,7 @@ export class EventRecorderService implements OnApplicationBootstrap, OnApplicati
 
   private async record(events: JobEvent[]): Promise<void> {
     const due = await this.jobEvents.record(events);
+    await this.deployments.apply(events);
     // Enqueued after the commit, so a delivery always finds its row; enqueueing is idempotent.
     for (const delivery of due) await this.webhookDeliveries.enqueue(delivery.deliveryId);
     this.metrics.eventsRecorded.inc(events.length);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
 import { OpsModule } from '../ops/ops.module';
 import { WebhookDeliveriesModule } from '../webhooks/webhook-deliveries.module';
+import { DeploymentProjection } from '../deployments/deployment-projection';
 import { EventRecorderService } from './event-recorder.service';
 import { JobReconciler } from './job-reconciler';
 
@@ -11,6 +12,6 @@ import { JobReconciler } from './job-reconciler';
  */
 @Module({
   imports: [DatabaseModule, OpsModule, WebhookDeliveriesModule],
-  providers: [EventRecorderService, JobReconciler],
+  providers: [EventRecorderService, JobReconciler, DeploymentProjection],
 })
 export class EventsModule {}

@@ -18,6 +18,7 @@ export function lastEventSeq(header: string | string[] | undefined): number {
 
 function format(item: FeedItem): string {
   if (item.type === 'ping') return ': ping\n\n';
+  if (item.type === 'derived') return `id: ${item.seq}\nevent: ${item.name}\ndata: ${JSON.stringify(item.data)}\n\n`;
   // JSON.stringify escapes line breaks, so the data always fits on one line.
   return `id: ${item.seq}\nevent: ${item.type}\ndata: ${JSON.stringify(item.data)}\n\n`;
 }

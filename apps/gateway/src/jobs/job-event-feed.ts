@@ -16,6 +16,8 @@ export type FeedItem =
   | { type: 'progress'; seq: number; data: { output: unknown } }
   | { type: 'chunk'; seq: number; data: { output: unknown } }
   | { type: 'status'; seq: number; data: JobStatusResponse }
+  /** An event an API derives from the job's own (a deployment's status and log lines), sent under its own name. */
+  | { type: 'derived'; name: string; seq: number; data: unknown }
   | { type: 'ping' };
 
 /** How often a feed says it is alive (and checks the job, in case an end went unheard). */

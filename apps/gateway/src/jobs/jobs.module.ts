@@ -12,6 +12,6 @@ import { RunpodController } from './runpod.controller';
   imports: [DatabaseModule, StatusModule],
   controllers: [RunpodController],
   providers: [JobsService, JobWaiter, JobEventFeeds, QueueAdmission],
-  exports: [JobsService],
+  exports: [JobsService, JobEventFeeds],
 })
 export class JobsModule {}

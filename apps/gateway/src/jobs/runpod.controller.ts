@@ -7,6 +7,7 @@ import { parseOrThrow } from '../http/zod-validation';
 import { JobEventFeeds } from './job-event-feed';
 import { JobIdPipe } from './job-id';
 import { JobsService } from './jobs.service';
+import { PublicEndpointPipe } from './public-endpoint';
 import type { OutputDelivery } from '../status/job-outputs';
 import { outputQuerySchema, purgeQuerySchema, waitQuerySchema } from './run-request';
 
@@ -54,7 +55,7 @@ export class RunpodController {
   @RequiresPermission('write')
   @Post('run')
   @HttpCode(200)
-  run(@Param('endpointId') endpointId: string, @Body() body: unknown, @Req() request: AuthenticatedRequest) {
+  run(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Body() body: unknown, @Req() request: AuthenticatedRequest) {
     return this.jobs.submit(endpointId, body, request.principal, 'run');
   }
 
@@ -66,7 +67,7 @@ export class RunpodController {
   @RequiresPermission('write')
   @Post('runsync')
   @HttpCode(200)
-  runsync(@Param('endpointId') endpointId: string, @Body() body: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  runsync(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Body() body: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
     return this.jobs.runSync(endpointId, body, request.principal, wait, { delivery: outputDelivery(query, request) });
   }
@@ -79,7 +80,7 @@ export class RunpodController {
   @RateBucketOf('status')
   @RequiresPermission('read')
   @Get('status/:id')
-  status(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  status(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     return this.jobs.status(endpointId, id, request.principal, outputDelivery(query, request));
   }
 
@@ -89,7 +90,7 @@ export class RunpodController {
   @RateBucketOf('status')
   @RequiresPermission('read')
   @Get('status-sync/:id')
-  statusSync(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  statusSync(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
     return this.jobs.waitForStatus(endpointId, id, wait, request.principal, outputDelivery(query, request));
   }
@@ -112,7 +113,7 @@ export class RunpodController {
   @RequiresPermission('read')
   @Get('stream/:id')
   async stream(
-    @Param('endpointId') endpointId: string,
+    @Param('endpointId', PublicEndpointPipe) endpointId: string,
     @Param('id', JobIdPipe) id: string,
     @Headers('accept') accept: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -133,7 +134,7 @@ export class RunpodController {
   @RequiresPermission('write')
   @Post('cancel/:id')
   @HttpCode(200)
-  cancel(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
+  cancel(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
     return this.jobs.cancel(endpointId, id, request.principal);
   }
 
@@ -142,7 +143,7 @@ export class RunpodController {
   @RequiresPermission('write')
   @Post('retry/:id')
   @HttpCode(200)
-  retry(@Param('endpointId') endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
+  retry(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Param('id', JobIdPipe) id: string, @Req() request: AuthenticatedRequest) {
     return this.jobs.retry(endpointId, id, request.principal);
   }
 
@@ -152,7 +153,7 @@ export class RunpodController {
   @RequiresPermission('write')
   @Post('purge-queue')
   @HttpCode(200)
-  purgeQueue(@Param('endpointId') endpointId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  purgeQueue(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { allProjects } = parseOrThrow(purgeQuerySchema, query, '');
     return this.jobs.purgeQueue(endpointId, request.principal, { allProjects });
   }
@@ -160,7 +161,7 @@ export class RunpodController {
   @ApiOperation({ summary: "Job counts of the caller's project, and the endpoint's workers" })
   @RequiresPermission('read')
   @Get('health')
-  health(@Param('endpointId') endpointId: string, @Req() request: AuthenticatedRequest) {
+  health(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Req() request: AuthenticatedRequest) {
     return this.jobs.health(endpointId, request.principal);
   }
 }

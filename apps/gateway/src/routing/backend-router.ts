@@ -8,6 +8,7 @@ import {
   remoteAvailability,
   routingModelFor,
   UnknownBackendError,
+  describeRefusal,
   describeSkipped,
   type AvailabilityFacts,
   type BackendAvailability,
@@ -15,7 +16,10 @@ import {
   type RouteDecision,
   type RoutingModel,
 } from '@switchyard/routing';
-import { remoteLaneOf, type QueueContract } from '@switchyard/shared';
+import { deploymentBackendName, deploymentLaneOf, remoteLaneOf, type QueueContract } from '@switchyard/shared';
+import type { GatewayConfig } from '../config';
+import { CONFIG } from '../infra/tokens';
+import { DeploymentBackends } from './deployment-backends';
 import { ServiceUnavailableError, ValidationError } from '../http/api-errors';
 import { localObservation, QueueLoadMonitor } from './queue-load';
 import { RemoteBackends } from './remote-backends';
@@ -26,6 +30,8 @@ import type { RoutingSettings } from './routing-settings';
 export interface RoutedJob extends RouteDecision {
   model: RoutingModel;
   queue?: string;
+  /** Set when the job overflows to one of its project's deployments (`/v1/deployments`): the backend its record names. */
+  recordedBackend?: string;
 }
 
 export interface RouteRequest {
@@ -34,6 +40,8 @@ export interface RouteRequest {
   preferBackend?: string;
   /** Whether the caller can hand the work to a browser (the text detector's /predict can; a /v2 job cannot). */
   allowClient?: boolean;
+  /** The caller's project, whose ready deployments the endpoint may overflow to. */
+  projectId?: string;
 }
 
 /**
@@ -47,6 +55,8 @@ export class BackendRouter {
     @Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings | undefined,
     private readonly load: QueueLoadMonitor,
     private readonly remotes: RemoteBackends,
+    private readonly deployments: DeploymentBackends,
+    @Inject(CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /** Whether the endpoint routes between backends; an endpoint that does not runs every job on its local queue. */
@@ -66,12 +76,58 @@ export class BackendRouter {
    */
   async route(contract: QueueContract, request: RouteRequest = {}): Promise<RoutedJob | undefined> {
     const model = this.model(contract, request.modelId);
-    if (!model) return undefined;
+    if (!model) return request.projectId === undefined ? undefined : this.routeToDeployments(contract, request.projectId, request.modelId);
     const facts = await this.facts(contract, model, request.allowClient ?? false);
     const decision = decide(model, facts, request.preferBackend);
     const queue = queueOf(contract, decision.backend);
     if (queue) this.load.routed(queue);
     return { ...decision, model, queue };
+  }
+
+  /**
+   * An endpoint without routing configuration that has ready deployments in the caller's project
+   * runs locally while its estimated wait is under DEPLOYMENT_OVERFLOW_WAIT_MS, then overflows to
+   * the first deployment (of the job's model, if it names one) that can take it. With none, the
+   * job waits locally as without routing.
+   */
+  private async routeToDeployments(contract: QueueContract, projectId: string, modelId: string | undefined): Promise<RoutedJob | undefined> {
+    const candidates = this.deployments.forProject(projectId, contract.queue).filter((deployment) => modelId === undefined || deployment.modelId === modelId);
+    if (candidates.length === 0) return undefined;
+    const model: RoutingModel = { id: candidates[0].modelId, endpoint: contract.queue, size: 'tiny', preferred: 'local', fallbacks: ['remote'] };
+    const limits = { maxLocalSize: 'large' as const, maxEstimatedWaitMs: this.config.DEPLOYMENT_OVERFLOW_WAIT_MS };
+    const [localLoad, ...laneLoads] = await Promise.all([
+      this.load.sample(contract.queue),
+      ...candidates.map((deployment) => this.load.sample(deploymentLaneOf(contract.queue, deployment.id))),
+    ]);
+    const local = localAvailability(model, limits, { ...localObservation(localLoad, model.id), modelLoaded: true });
+    if (local.available) {
+      this.load.routed(contract.queue);
+      return { backend: 'local', skipped: [], note: '', model, queue: contract.queue };
+    }
+    const refusals: string[] = [];
+    for (const [index, deployment] of candidates.entries()) {
+      const remote = remoteAvailability(deployment.remote.config, {
+        health: deployment.remote.health(),
+        breaker: deployment.remote.breaker,
+        inFlight: laneLoads[index].queuedJobs,
+      });
+      if (!remote.available) {
+        refusals.push(`deployment ${deployment.id}: ${describeRefusal(remote.reason)}`);
+        continue;
+      }
+      const lane = deploymentLaneOf(contract.queue, deployment.id);
+      this.load.routed(lane);
+      return {
+        backend: 'remote',
+        skipped: [{ backend: 'local', reason: local.reason }],
+        note: `overflow to deployment ${deployment.id}, as local: ${describeRefusal(local.reason)}`,
+        model,
+        queue: lane,
+        recordedBackend: deploymentBackendName(deployment.id),
+      };
+    }
+    this.load.routed(contract.queue);
+    return { backend: 'local', skipped: [], note: `queued locally, as no deployment can take it now: ${refusals.join('; ')}`, model, queue: contract.queue };
   }
 
   /** The endpoint's remote backend as /health reports it: state, circuit, jobs in flight and the capacity it reported; undefined without one. */

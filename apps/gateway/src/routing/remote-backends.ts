@@ -14,7 +14,7 @@ export class RemoteBackend {
   private readonly probe: RemoteHealthProbe;
 
   constructor(
-    readonly config: RemoteBackendConfig,
+    readonly config: Pick<RemoteBackendConfig, 'baseUrl' | 'endpointId' | 'timeoutMs' | 'maxConcurrency'>,
     apiKey: string,
     gateway: Pick<GatewayConfig, 'REMOTE_HEALTH_INTERVAL_MS' | 'REMOTE_CIRCUIT_FAILURES' | 'REMOTE_CIRCUIT_COOL_DOWN_MS' | 'REMOTE_ALLOW_PRIVATE'>,
   ) {

@@ -4,7 +4,17 @@ import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BlobClaimCheck } from '@switchyard/blobs';
 import { executeRemoteJob, RemoteFollowDetachedError, RemoteJobNotAcceptedError, RemoteLostError } from '@switchyard/runpod';
-import { connectRedis, EndpointRegistry, JobStateStores, RedisKeys, remoteLaneOf, type JobEnvelope, type Logger, type QueueContract } from '@switchyard/shared';
+import {
+  connectRedis,
+  deploymentLaneOf,
+  EndpointRegistry,
+  JobStateStores,
+  RedisKeys,
+  remoteLaneOf,
+  type JobEnvelope,
+  type Logger,
+  type QueueContract,
+} from '@switchyard/shared';
 import {
   DEFAULT_JOB_RUNNER_OPTIONS,
   describeError,
@@ -18,6 +28,7 @@ import type { GatewayConfig } from '../config';
 import { BullMq } from '../infra/bullmq';
 import { JobQueue } from '../infra/job-queue';
 import { CONFIG, LOGGER } from '../infra/tokens';
+import { DeploymentBackends, type DeploymentBackend } from './deployment-backends';
 import { RemoteBackends, type RemoteBackend } from './remote-backends';
 import { ROUTING_SETTINGS } from './routing.tokens';
 import type { RoutingSettings } from './routing-settings';
@@ -53,44 +64,66 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly queue: JobQueue,
     private readonly keys: RedisKeys,
     private readonly claimCheck: BlobClaimCheck,
+    private readonly deployments: DeploymentBackends,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     for (const [endpointId, remote] of this.remotes.entries()) {
       const contract = this.endpoints.find(endpointId)!;
       const hasLocal = this.settings!.config.endpoints[endpointId].local !== undefined;
-      const runnerOptions: JobRunnerOptions = {
-        ...DEFAULT_JOB_RUNNER_OPTIONS,
-        errorTracebacks: false,
-        maxLostRuns: RELAY_MAX_LOST_RUNS,
-        reroute: (queue, job) =>
-          this.queue.enqueue(queue, job.id!, asQueued(job.data), { lowPriority: job.data.policy.lowPriority, ttlMs: job.data.policy.ttl }),
-      };
-      const runner = (job: Job<JobEnvelope>) =>
-        new JobRunner(
-          contract,
-          (input, context) => this.execute(contract, remote, hasLocal, job, input, context),
-          this.stores.of(contract.queue),
-          this.relayId,
-          this.logger,
-          runnerOptions,
-        );
-      const lane = remoteLaneOf(contract.queue);
-      const worker = this.bullMq.worker<JobEnvelope>(
-        lane,
-        async (job, token, signal) => {
-          await this.resolveInput(contract, job);
-          await runner(job).run(job, token, signal);
-        },
-        {
-          concurrency: remote.config.maxConcurrency,
-          maxStalledCount: RELAY_MAX_LOST_RUNS,
-        },
-      );
-      worker.on('error', (error) => this.logger.error({ err: error, queue: lane }, 'relay worker error'));
-      this.workers.set(lane, worker);
+      this.workLane(remoteLaneOf(contract.queue), contract, () => remote, hasLocal);
     }
-    if (this.workers.size) await this.listenForCancellations();
+    this.deployments.onChange((backends) => this.workDeploymentLanes(backends));
+    this.workDeploymentLanes(this.deployments.all());
+    await this.listenForCancellations();
+  }
+
+  /**
+   * Each ready deployment's lane is worked with its capacity. A deployment that is no longer ready
+   * keeps its lane's worker: the jobs still waiting there fail over to the local queue, as the
+   * deployment's endpoint no longer takes them, so none is left behind.
+   */
+  private workDeploymentLanes(backends: readonly DeploymentBackend[]): void {
+    for (const backend of backends) {
+      const lane = deploymentLaneOf(backend.queue, backend.id);
+      if (this.workers.has(lane)) continue;
+      const contract = this.endpoints.find(backend.queue);
+      if (!contract) continue;
+      let latest = backend;
+      this.workLane(lane, contract, () => (latest = this.deployments.get(backend.id) ?? latest).remote, true);
+    }
+  }
+
+  /** One BullMQ worker on a lane: it runs each job on the lane's remote through the job runner, as a native worker would. */
+  private workLane(lane: string, contract: QueueContract, remoteOf: () => RemoteBackend, hasLocal: boolean): void {
+    const runnerOptions: JobRunnerOptions = {
+      ...DEFAULT_JOB_RUNNER_OPTIONS,
+      errorTracebacks: false,
+      maxLostRuns: RELAY_MAX_LOST_RUNS,
+      reroute: (queue, job) => this.queue.enqueue(queue, job.id!, asQueued(job.data), { lowPriority: job.data.policy.lowPriority, ttlMs: job.data.policy.ttl }),
+    };
+    const runner = (job: Job<JobEnvelope>) =>
+      new JobRunner(
+        contract,
+        (input, context) => this.execute(contract, remoteOf(), hasLocal, job, input, context),
+        this.stores.of(contract.queue),
+        this.relayId,
+        this.logger,
+        runnerOptions,
+      );
+    const worker = this.bullMq.worker<JobEnvelope>(
+      lane,
+      async (job, token, signal) => {
+        await this.resolveInput(contract, job);
+        await runner(job).run(job, token, signal);
+      },
+      {
+        concurrency: remoteOf().config.maxConcurrency,
+        maxStalledCount: RELAY_MAX_LOST_RUNS,
+      },
+    );
+    worker.on('error', (error) => this.logger.error({ err: error, queue: lane }, 'relay worker error'));
+    this.workers.set(lane, worker);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -3,7 +3,9 @@ import { EndpointRegistry } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
 import { JobQueue } from '../infra/job-queue';
 import { CONFIG } from '../infra/tokens';
+import { DatabaseModule } from '../database/database.module';
 import { BackendRouter } from './backend-router';
+import { DeploymentBackends } from './deployment-backends';
 import { QueueLoadMonitor } from './queue-load';
 import { RemoteBackends } from './remote-backends';
 import { ROUTING_SETTINGS } from './routing.tokens';
@@ -11,9 +13,10 @@ import { loadRoutingSettings } from './routing-settings';
 import { TextModelCatalog } from '../text-detector/text-model-catalog';
 import { textDetectorDefaultRouting } from '../text-detector/text-detector-routing';
 
-/** The routing configuration (with the text detector's defaults), validated at start-up, the router and the remote backends it may send jobs to. */
+/** The routing configuration (with the text detector's defaults), validated at start-up, the router and the remote backends it may send jobs to: configured ones and ready deployments. */
 @Global()
 @Module({
+  imports: [DatabaseModule],
   providers: [
     { provide: TextModelCatalog, inject: [CONFIG], useFactory: (config: GatewayConfig) => TextModelCatalog.load(config) },
     {
@@ -28,8 +31,9 @@ import { textDetectorDefaultRouting } from '../text-detector/text-detector-routi
       useFactory: (queue: JobQueue, config: GatewayConfig) => new QueueLoadMonitor(queue, config.ROUTING_SAMPLE_MS),
     },
     RemoteBackends,
+    DeploymentBackends,
     BackendRouter,
   ],
-  exports: [TextModelCatalog, ROUTING_SETTINGS, QueueLoadMonitor, RemoteBackends, BackendRouter],
+  exports: [TextModelCatalog, ROUTING_SETTINGS, QueueLoadMonitor, RemoteBackends, DeploymentBackends, BackendRouter],
 })
 export class RoutingModule {}

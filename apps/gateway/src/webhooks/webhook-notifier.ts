@@ -1,15 +1,16 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { AddressPolicy, deliverWebhook, type WebhookRetrySchedule } from '@switchyard/outbound';
-import { QUEUES, type Logger } from '@switchyard/shared';
+import { EndpointRegistry, QUEUES, type Logger } from '@switchyard/shared';
 import { ApiKeysService } from '../auth/api-keys.service';
 import type { GatewayConfig } from '../config';
+import { DeploymentRepository } from '../database/deployment.repository';
 import { WebhookDeliveryRepository } from '../database/webhook-delivery.repository';
 import { BullMq } from '../infra/bullmq';
 import { CONFIG, LOGGER } from '../infra/tokens';
 import { GatewayMetrics } from '../ops/gateway-metrics';
 import { JobOutputs } from '../status/job-outputs';
-import { rowToRecord } from '../status/job-status-response';
+import { rowToRecord, type JobRow } from '../status/job-status-response';
 import { WebhookDeliveryQueue, type WebhookDeliveryJob } from './webhook-delivery-queue';
 
 class RetryLater extends Error {
@@ -41,6 +42,8 @@ export class WebhookNotifier implements OnModuleInit {
     private readonly apiKeys: ApiKeysService,
     private readonly metrics: GatewayMetrics,
     private readonly outputs: JobOutputs,
+    private readonly endpoints: EndpointRegistry,
+    private readonly deployments: DeploymentRepository,
   ) {
     this.addressPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
     this.schedule = deliveries.schedule;
@@ -67,8 +70,7 @@ export class WebhookNotifier implements OnModuleInit {
     const attempt = delivery.attempts + 1;
     const result = await deliverWebhook({
       url: delivery.url,
-      // RunPod's webhook body is the status object, the output inline, however large.
-      body: JSON.stringify(await this.outputs.statusOf(delivery.job.endpointId, rowToRecord(delivery.job))),
+      body: JSON.stringify(await this.bodyOf(delivery.job)),
       secrets: secret,
       id: delivery.id,
       timeoutMs: this.config.WEBHOOK_TIMEOUT_MS,
@@ -90,6 +92,15 @@ export class WebhookNotifier implements OnModuleInit {
     );
     this.metrics.webhookAttempts.inc({ outcome: result.outcome });
     this.logger.info({ jobId: delivery.jobId, deliveryId: delivery.id, attempt, outcome: result.outcome, statusCode: result.statusCode }, 'webhook attempt');
+    if (status !== 'PENDING' && status !== 'DELIVERED' && delivery.job.endpointId === QUEUES.deployer) await this.deployments.markWebhookFailed(delivery.jobId);
     if (status === 'PENDING') throw new RetryLater(result.retryAfterMs, result.error ?? `receiver answered ${result.statusCode}`);
+  }
+
+  /** RunPod's webhook body is the status object, the output inline, however large; a contract may word its own (the deployer's). */
+  private async bodyOf(job: JobRow & { endpointId: string; input: unknown }): Promise<unknown> {
+    const record = rowToRecord(job);
+    const webhookBody = this.endpoints.find(job.endpointId)?.webhookBody;
+    if (!webhookBody) return this.outputs.statusOf(job.endpointId, record);
+    return webhookBody({ id: job.id, status: job.status, input: job.input, output: job.output ?? undefined, error: record.error });
   }
 }

@@ -6,3 +6,4 @@ export * from './spai.contract';
 export * from './text-detector.contract';
 export * from './generator.contract';
 export * from './upscaler.contract';
+export * from './deployer.contract';

@@ -27,6 +27,19 @@ export interface QueueContract<Input extends z.ZodType = z.ZodType, Output exten
   readonly fileOutputs?: readonly string[];
   /** The input field naming the model a job runs on, for endpoints serving several: the router routes per model. */
   readonly modelField?: string;
+  /** Queued only by the gateway's own APIs (the deployer's by `/v1/deployments`), never on `/v2/{endpointId}`. */
+  readonly internal?: boolean;
+  /** The body of the job's webhook when it is not RunPod's status object (the deployer's is the seed's `deployment_ready`). */
+  readonly webhookBody?: (job: FinishedJob) => unknown;
+}
+
+/** A job that ended, as its webhook describes it. */
+export interface FinishedJob {
+  id: string;
+  status: string;
+  input: unknown;
+  output?: unknown;
+  error?: string;
 }
 
 export function inputShapeLimits(contract: QueueContract): JsonShapeLimits {
