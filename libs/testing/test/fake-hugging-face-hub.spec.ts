@@ -156,7 +156,7 @@ describe('FakeHuggingFaceHub, driven by @huggingface/hub', () => {
     const response = await fetch(`${hub.url}/api/models/${HUGE}?expand[]=safetensors&expand[]=pipeline_tag`);
 
     expect(response.status).toBe(200);
-    expect(Object.keys(await response.json()).sort()).toEqual(['_id', 'id', 'pipeline_tag', 'safetensors']);
+    expect(Object.keys((await response.json()) as object).sort()).toEqual(['_id', 'id', 'pipeline_tag', 'safetensors']);
     await expect(modelInfo({ name: HUGE, hubUrl: hub.url, additionalFields: ['safetensors'] })).resolves.toMatchObject({
       task: 'text-to-image',
       safetensors: { parameters: { BF16: 12e9 }, total: 12e9 },
