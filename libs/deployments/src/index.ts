@@ -22,3 +22,7 @@ export { gpuCandidates, type GpuCandidatesRequest } from './gpus/gpu-candidates'
 export { UnknownGpuTierError, NoGpuFitsError, type NoGpuFitsDetails } from './gpus/gpu-errors';
 export { CachedCatalog, type CachedCatalogOptions, type CatalogSnapshot, type CatalogCandidates } from './gpus/cached-catalog';
 export { estimatedCost, type CostEstimateInput, type CostEstimate } from './gpus/estimated-cost';
+export { InvalidModelIdError, assertValidModelId } from './hub/model-id';
+export { ModelNotFoundError, ModelGatedError, ModelAccessDeniedError, UnsupportedTaskError, TaskMismatchError, HubUnavailableError } from './hub/hub-errors';
+export { inferModelTask, chooseTask, requireDeployableTask, type ModelTask, type TaskClues, type TaskEvidence } from './hub/model-task';
+export { validateHubModel, DEFAULT_HUB_URL, type ValidateHubModelOptions, type ValidatedModel } from './hub/validate-hub-model';
