@@ -34,6 +34,7 @@ const REPOS: Record<string, Record<string, string | Buffer>> = {
   },
   'acme/flux-mini': { 'model_index.json': '{"_class_name": "FluxPipeline", "_diffusers_version": "0.30.0"}' },
   'acme/wan-mini': { 'model_index.json': '{"_class_name": "WanPipeline"}' },
+  'acme/custom-pipeline': { 'model_index.json': '{"_class_name": "MyOwnPipeline"}' },
   'acme/detector': { 'config.json': '{}' },
   'acme/clip': { 'config.json': '{}' },
   'acme/mystery': { 'weights.bin': 'x' },
@@ -119,6 +120,10 @@ describe('validateHubModel', () => {
     expect(error.message).toMatch(
       /^model "acme\/wan-mini" is a text-to-video model \(from its model_index.json\), which Switchyard does not serve; supported tasks: text-to-image, /,
     );
+  });
+
+  it('falls back to the library for a pipeline class it does not know', async () => {
+    await expect(validate('acme/custom-pipeline')).resolves.toMatchObject({ task: 'text-to-image', taskSource: 'library', library: 'diffusers' });
   });
 
   it('prefers the pipeline tag to everything else, without reading files', async () => {
