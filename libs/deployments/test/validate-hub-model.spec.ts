@@ -222,6 +222,20 @@ describe('validateHubModel', () => {
       });
     });
 
+    it('reads a 403 on a gated model as no access, even from a mirror that drops the error code', async () => {
+      const withoutErrorCodes: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        const headers = new Headers(response.headers);
+        headers.delete('X-Error-Code');
+        return new Response(await response.arrayBuffer(), { status: response.status, headers });
+      };
+
+      const error = await rejection(validateHubModel({ modelId: 'acme/gated', hubUrl: hub.url, hfToken: OTHER, fetch: withoutErrorCodes }));
+
+      expect(error).toBeInstanceOf(ModelGatedError);
+      expect(error).toMatchObject({ withToken: true });
+    });
+
     it('says when the Hub refuses the token itself', async () => {
       hub.accessToken = 'hf_the_only_valid_token';
 

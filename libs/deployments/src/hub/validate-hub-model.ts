@@ -59,11 +59,10 @@ export async function validateHubModel(options: ValidateHubModelOptions): Promis
   );
   const files = new Set(info.filePaths ?? []);
   if (info.gated) {
-    hub.gated = true;
     if (token === undefined) throw new ModelGatedError(modelId, hub.pageUrl, false);
     // The Hub shows a gated model's metadata to anyone; only a download says whether the token was granted access.
     const probe = ACCESS_PROBE_FILES.find((file) => files.has(file)) ?? [...files][0];
-    if (probe !== undefined) await hub.ask((params) => fileDownloadInfo({ ...params, repo: modelId, path: probe }));
+    if (probe !== undefined) await hub.ask((params) => fileDownloadInfo({ ...params, repo: modelId, path: probe }), { gated: true });
   }
 
   const pipelineTag = info.task || undefined;
@@ -95,7 +94,6 @@ interface HubParams {
 /** The requests of one validation, each with a timeout, and their failures as the request's errors. */
 class HubConversation {
   readonly pageUrl: string;
-  gated = false;
   /** The Hub's `X-Error-Code` on the last failed answer: @huggingface/hub's errors leave the headers out. */
   private lastErrorCode?: string;
   private readonly params: HubParams;
@@ -118,11 +116,12 @@ class HubConversation {
     this.params = { hubUrl, accessToken: token, fetch: timedFetch };
   }
 
-  async ask<T>(request: (params: HubParams) => Promise<T>): Promise<T> {
+  /** `gated`: the model is known to be gated, so a 403 means the token was not granted access. */
+  async ask<T>(request: (params: HubParams) => Promise<T>, { gated = false } = {}): Promise<T> {
     try {
       return await request(this.params);
     } catch (error) {
-      throw this.asRequestError(error);
+      throw this.asRequestError(error, gated);
     }
   }
 
@@ -138,11 +137,11 @@ class HubConversation {
     }
   }
 
-  private asRequestError(error: unknown): Error {
+  private asRequestError(error: unknown, gated: boolean): Error {
     const withToken = this.token !== undefined;
     if (!(error instanceof HubApiError)) return new HubUnavailableError(this.modelId, this.withoutToken(describe(error)), { cause: error });
     const { statusCode } = error;
-    if (this.lastErrorCode === 'GatedRepo' || (statusCode === 403 && this.gated)) return new ModelGatedError(this.modelId, this.pageUrl, withToken);
+    if (this.lastErrorCode === 'GatedRepo' || (statusCode === 403 && gated)) return new ModelGatedError(this.modelId, this.pageUrl, withToken);
     // Without a token the Hub answers 401 for a model that does not exist as for a private one.
     if (statusCode === 401 && (!withToken || this.lastErrorCode === 'RepoNotFound')) return new ModelNotFoundError(this.modelId, withToken, true);
     if (statusCode === 401) return new ModelAccessDeniedError(this.modelId, 'the Hub refused it (invalid, expired or revoked)');
