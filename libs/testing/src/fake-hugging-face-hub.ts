@@ -1,15 +1,32 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { readSafetensorsHeader, tensorElements } from './safetensors-file';
 
 export interface FakeHubOptions {
   /** Repositories laid out as `<reposDir>/<owner>/<name>/<file>` (or `<reposDir>/<name>/<file>`). */
   reposDir: string;
   /** When set, every request must carry `Authorization: Bearer <accessToken>` or gets 401. */
   accessToken?: string;
+  /** What the Hub knows about repos beyond their files, by repo id; a repo listed here needs no directory. */
+  repoSettings?: Record<string, FakeRepoSettings>;
+}
+
+export interface FakeRepoSettings {
+  /** Gated repos list their files to anyone but serve them only to granted tokens: 401 without a token, 403 with another. */
+  gated?: 'auto' | 'manual';
+  /** Private repos answer only granted tokens: 401 without a token, 404 with another. */
+  private?: boolean;
+  pipelineTag?: string;
+  /** The Hub's `library_name`; inferred from the files when left out (model_index.json: diffusers, …). */
+  library?: string;
+  /** Stands in for the parameter counts of the top-level .safetensors files, for large models the test cannot write. */
+  safetensorsParameters?: Record<string, number>;
+  /** Bearer tokens that may read a gated or private repo. */
+  grantedTokens?: string[];
 }
 
 export interface FakeHubRequest {
@@ -50,7 +67,7 @@ interface RepoSnapshot {
 }
 
 interface HubRoute {
-  kind: 'revision' | 'tree' | 'paths-info' | 'resolve' | 'raw';
+  kind: 'info' | 'revision' | 'tree' | 'paths-info' | 'resolve' | 'raw';
   repo: string;
   revision: string;
   path: string;
@@ -98,11 +115,14 @@ async function hashFile(path: string): Promise<{ sha256: string; gitSha1: string
   return { sha256: sha256.digest('hex'), gitSha1: gitSha1.digest('hex') };
 }
 
-/** Parses `/api/models/<repo>/<kind>/<rev>[/<path>]` and `/<repo>/<kind>/<rev>/<path>`; repo ids have 1 or 2 segments. */
+/** Parses `/api/models/<repo>`, `/api/models/<repo>/<kind>/<rev>[/<path>]` and `/<repo>/<kind>/<rev>/<path>`; repo ids have 1 or 2 segments. */
 function parseRoute(pathname: string): HubRoute | undefined {
   const segments = pathname.split('/').slice(1).map(decodeURIComponent);
   const isApi = segments[0] === 'api' && segments[1] === 'models';
   const rest = isApi ? segments.slice(2) : segments;
+  if (isApi && (rest.length === 1 || (rest.length === 2 && !API_KINDS.has(rest[1])))) {
+    return { kind: 'info', repo: rest.join('/'), revision: 'main', path: '' };
+  }
   const kinds = isApi ? API_KINDS : FILE_KINDS;
   for (const repoLength of [2, 1]) {
     const kind = rest[repoLength];
@@ -144,11 +164,39 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(JSON.stringify(body));
 }
 
+interface Refusal {
+  status: number;
+  code: 'RepoNotFound' | 'GatedRepo';
+  message: string;
+}
+
+function sendRefusal(response: ServerResponse, { status, code, message }: Refusal): void {
+  sendJson(response, status, { error: message }, { 'X-Error-Code': code, 'X-Error-Message': message });
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
+}
+
+/** The library the Hub infers from a repo's files when its card names none. */
+function inferLibrary(snapshot: RepoSnapshot): string | undefined {
+  if (snapshot.files.has('model_index.json')) return 'diffusers';
+  if (snapshot.files.has('config_sentence_transformers.json') || snapshot.files.has('modules.json')) return 'sentence-transformers';
+  if (snapshot.files.has('config.json')) return 'transformers';
+  return undefined;
+}
+
+function summariseParameters(parameters: Record<string, number>): { parameters: Record<string, number>; total: number } {
+  return { parameters, total: Object.values(parameters).reduce((sum, count) => sum + count, 0) };
+}
+
 /**
  * A local stand-in for the Hugging Face Hub, speaking the endpoints that @huggingface/hub 2.x calls to
- * read models: model info, tree, paths-info, and file downloads (resolve/raw, with Range). Each repo
- * has one commit, whose sha is derived from its content. Tests can require a token, inspect the
- * requests, and cut a download off mid-file.
+ * read models: model info (with `expand`, safetensors parameter counts read from the files' headers),
+ * tree, paths-info, and file downloads (resolve/raw, with Range). Each repo has one commit, whose sha
+ * is derived from its content. Repos can be gated or private, answering the Hub's status codes and
+ * `X-Error-Code`s. Tests can require a token, inspect the requests, and cut a download off mid-file.
+ * Unlike the Hub, an unknown repo answers 404 even without a token (the Hub says 401 then).
  */
 export class FakeHuggingFaceHub {
   /** Requests in arrival order. */
@@ -157,14 +205,17 @@ export class FakeHuggingFaceHub {
   accessToken: string | undefined;
   private readonly interruptions: DownloadInterruption[] = [];
   private readonly digests = new Map<string, { key: string; sha256: string; gitSha1: string }>();
+  private readonly repoSettings: Map<string, FakeRepoSettings>;
 
   private constructor(
     private readonly server: Server,
     readonly url: string,
     private readonly reposDir: string,
     accessToken: string | undefined,
+    repoSettings: Record<string, FakeRepoSettings>,
   ) {
     this.accessToken = accessToken;
+    this.repoSettings = new Map(Object.entries(repoSettings));
   }
 
   static async start(options: FakeHubOptions): Promise<FakeHuggingFaceHub> {
@@ -174,7 +225,7 @@ export class FakeHuggingFaceHub {
       server.listen(0, '127.0.0.1', resolve);
     });
     const { port } = server.address() as AddressInfo;
-    const hub = new FakeHuggingFaceHub(server, `http://127.0.0.1:${port}`, options.reposDir, options.accessToken);
+    const hub = new FakeHuggingFaceHub(server, `http://127.0.0.1:${port}`, options.reposDir, options.accessToken, options.repoSettings ?? {});
     server.on('request', (request, response) => {
       hub.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) sendJson(response, 500, { error: String(error) });
@@ -182,6 +233,11 @@ export class FakeHuggingFaceHub {
       });
     });
     return hub;
+  }
+
+  /** Replaces what the Hub knows about `repo` beyond its files. */
+  configureRepo(repo: string, settings: FakeRepoSettings): void {
+    this.repoSettings.set(repo, settings);
   }
 
   /** The next full download of `file` (in any repo) is cut off as described. */
@@ -234,14 +290,20 @@ export class FakeHuggingFaceHub {
       sendJson(response, 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
       return;
     }
+    const refusal = this.refusal(route, request.headers.authorization);
+    if (refusal) {
+      sendRefusal(response, refusal);
+      return;
+    }
     if (!['main', 'HEAD', snapshot.commit].includes(route.revision)) {
       sendJson(response, 404, { error: `Invalid rev id: ${route.revision}` }, { 'X-Error-Code': 'RevisionNotFound' });
       return;
     }
 
     switch (route.kind) {
+      case 'info':
       case 'revision':
-        return this.sendModelInfo(response, route.repo, snapshot);
+        return sendJson(response, 200, this.expanded(await this.modelInfo(route.repo, snapshot), url.searchParams));
       case 'tree':
         return sendJson(response, 200, this.treeEntries(snapshot, route.path, url.searchParams.get('recursive') === 'true'));
       case 'paths-info':
@@ -252,21 +314,85 @@ export class FakeHuggingFaceHub {
     }
   }
 
-  private sendModelInfo(response: ServerResponse, repo: string, snapshot: RepoSnapshot): void {
-    sendJson(response, 200, {
+  /** As the Hub: private repos hide from everyone not granted; gated repos show their metadata and listings but not their files. */
+  private refusal(route: HubRoute, authorization: string | undefined): Refusal | undefined {
+    const settings = this.repoSettings.get(route.repo);
+    if (!settings?.private && !settings?.gated) return undefined;
+    const token = bearerToken(authorization);
+    if (token !== undefined && settings.grantedTokens?.includes(token)) return undefined;
+    if (settings.private) {
+      return { status: token === undefined ? 401 : 404, code: 'RepoNotFound', message: 'Repository not found' };
+    }
+    if (!FILE_KINDS.has(route.kind)) return undefined;
+    return token === undefined
+      ? {
+          status: 401,
+          code: 'GatedRepo',
+          message: `Access to model ${route.repo} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+        }
+      : {
+          status: 403,
+          code: 'GatedRepo',
+          message: `Access to model ${route.repo} is restricted and you are not in the authorized list. Visit ${this.url}/${route.repo} to ask for access.`,
+        };
+  }
+
+  private async modelInfo(repo: string, snapshot: RepoSnapshot): Promise<Record<string, unknown>> {
+    const settings = this.repoSettings.get(repo) ?? {};
+    const library = settings.library ?? inferLibrary(snapshot);
+    const safetensors = settings.safetensorsParameters ? summariseParameters(settings.safetensorsParameters) : await this.safetensorsOf(snapshot);
+    const pipelineClass = await this.diffusersPipelineOf(snapshot);
+    const tags = [library, settings.pipelineTag, safetensors && 'safetensors', pipelineClass && `diffusers:${pipelineClass}`];
+    return {
       _id: snapshot.commit.slice(0, 24),
       id: repo,
       modelId: repo,
+      author: repo.includes('/') ? repo.split('/')[0] : undefined,
       sha: snapshot.commit,
-      private: false,
-      gated: false,
+      private: settings.private ?? false,
+      gated: settings.gated ?? false,
       disabled: false,
       downloads: 0,
       likes: 0,
-      tags: [],
+      library_name: library,
+      pipeline_tag: settings.pipelineTag,
+      tags: tags.filter((tag) => typeof tag === 'string'),
+      safetensors,
+      createdAt: new Date(0).toISOString(),
       lastModified: new Date(0).toISOString(),
       siblings: [...snapshot.files.keys()].sort().map((rfilename) => ({ rfilename })),
-    });
+    };
+  }
+
+  /** With `expand` (or `expand[]`) parameters the Hub answers the named fields only, beside the ids. */
+  private expanded(info: Record<string, unknown>, search: URLSearchParams): Record<string, unknown> {
+    const fields = [...search.getAll('expand'), ...search.getAll('expand[]')];
+    if (fields.length === 0) return info;
+    return Object.fromEntries(Object.entries(info).filter(([field]) => field === '_id' || field === 'id' || fields.includes(field)));
+  }
+
+  /** Parameter counts by dtype over the repo's top-level .safetensors files, as the Hub's `safetensors` field has them. */
+  private async safetensorsOf(snapshot: RepoSnapshot): Promise<{ parameters: Record<string, number>; total: number } | undefined> {
+    const weights = [...snapshot.files.values()].filter((file) => !file.path.includes('/') && file.path.endsWith('.safetensors'));
+    if (weights.length === 0) return undefined;
+    const parameters: Record<string, number> = {};
+    for (const file of weights) {
+      for (const { dtype, shape } of Object.values(await readSafetensorsHeader(file.absolutePath))) {
+        parameters[dtype] = (parameters[dtype] ?? 0) + tensorElements(shape);
+      }
+    }
+    return summariseParameters(parameters);
+  }
+
+  private async diffusersPipelineOf(snapshot: RepoSnapshot): Promise<string | undefined> {
+    const modelIndex = snapshot.files.get('model_index.json');
+    if (!modelIndex) return undefined;
+    try {
+      const className = (JSON.parse(await readFile(modelIndex.absolutePath, 'utf8')) as { _class_name?: unknown })._class_name;
+      return typeof className === 'string' ? className : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private entryOf(snapshot: RepoSnapshot, path: string): object | undefined {
@@ -376,13 +502,13 @@ export class FakeHuggingFaceHub {
   private async snapshot(repo: string): Promise<RepoSnapshot | undefined> {
     if (repo.split('/').some((segment) => segment === '..' || segment === '.' || segment === '')) return undefined;
     const root = join(this.reposDir, ...repo.split('/'));
-    if (
-      !(await stat(root).then(
-        (stats) => stats.isDirectory(),
-        () => false,
-      ))
-    )
-      return undefined;
+    const exists = await stat(root).then(
+      (stats) => stats.isDirectory(),
+      () => false,
+    );
+    if (!exists) {
+      return this.repoSettings.has(repo) ? { commit: createHash('sha1').update(repo).digest('hex'), files: new Map(), directories: new Set() } : undefined;
+    }
 
     const files = new Map<string, RepoFile>();
     const directories = new Set<string>();
