@@ -3,3 +3,4 @@ export * from './s3-server';
 export * from './seeded-random';
 export * from './job-fixtures';
 export * from './fake-runpod';
+export * from './fake-serverless-queue';
