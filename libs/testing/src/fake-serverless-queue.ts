@@ -27,6 +27,8 @@ export interface FakeQueueRequest {
   authorization?: string;
   contentType?: string;
   body: string;
+  /** Aborted when the caller goes away: a long poll it left ends without handing out a job. */
+  signal?: AbortSignal;
 }
 
 export interface FakeQueueAnswer {
@@ -218,7 +220,7 @@ export class FakeServerlessQueue {
       case 'status':
         return json(200, this.statusOf(job));
       case 'status-sync':
-        await this.waitFor(() => (isFinal(job.status) ? job : undefined), this.waitMs(request.query));
+        await this.waitFor(() => (isFinal(job.status) ? job : undefined), this.waitMs(request.query), request.signal);
         return json(200, this.statusOf(job));
       case 'stream':
         return json(200, this.drainStream(job));
@@ -251,7 +253,7 @@ export class FakeServerlessQueue {
     this.jobs.set(job.id, job);
     this.changed();
     if (call === 'run') return json(200, { id: job.id, status: job.status });
-    await this.waitFor(() => (isFinal(job.status) ? job : undefined), this.waitMs(request.query));
+    await this.waitFor(() => (isFinal(job.status) ? job : undefined), this.waitMs(request.query), request.signal);
     return json(200, isFinal(job.status) ? this.statusOf(job) : { id: job.id, status: job.status });
   }
 
@@ -324,12 +326,12 @@ export class FakeServerlessQueue {
     const worker = this.heardFrom(workerId);
     switch (call) {
       case 'job-take': {
-        const job = await this.waitFor(() => this.takeOldest(workerId), this.longPollMs);
+        const job = await this.waitFor(() => this.takeOldest(workerId), this.longPollMs, request.signal);
         return job ? json(200, this.handedOut(job)) : noContent;
       }
       case 'job-take-batch': {
         const batchSize = Math.max(1, Math.floor(Number(request.query.get('batch_size') ?? 1)) || 1);
-        const jobs = await this.waitFor(() => this.takeBatch(workerId, batchSize), this.longPollMs);
+        const jobs = await this.waitFor(() => this.takeBatch(workerId, batchSize), this.longPollMs, request.signal);
         return jobs
           ? json(
               200,
@@ -338,7 +340,7 @@ export class FakeServerlessQueue {
           : noContent;
       }
       case 'job-stop': {
-        const jobsToStop = await this.waitFor(() => (worker.jobsToStop.size ? this.drainJobsToStop(worker) : undefined), this.longPollMs);
+        const jobsToStop = await this.waitFor(() => (worker.jobsToStop.size ? this.drainJobsToStop(worker) : undefined), this.longPollMs, request.signal);
         return jobsToStop ? json(200, { jobsToStop }) : noContent;
       }
       case 'ping':
@@ -455,16 +457,20 @@ export class FakeServerlessQueue {
     for (const check of [...this.waiters]) check();
   }
 
-  /** Resolves with `attempt`'s first defined result, tried now and after every change, or undefined after `ms` (or on close). */
-  private waitFor<T>(attempt: () => T | undefined, ms: number): Promise<T | undefined> {
-    const first = this.closed ? undefined : attempt();
-    if (first !== undefined || this.closed) return Promise.resolve(first);
+  /** Resolves with `attempt`'s first defined result, tried now and after every change, or undefined after `ms` (or on close, or abort). */
+  private waitFor<T>(attempt: () => T | undefined, ms: number, signal?: AbortSignal): Promise<T | undefined> {
+    if (this.closed || signal?.aborted) return Promise.resolve(undefined);
+    const first = attempt();
+    if (first !== undefined) return Promise.resolve(first);
     return new Promise((resolve) => {
       const finish = (value: T | undefined) => {
         clearTimeout(timer);
         this.waiters.delete(check);
+        signal?.removeEventListener('abort', abandon);
         resolve(value);
       };
+      const abandon = () => finish(undefined);
+      signal?.addEventListener('abort', abandon, { once: true });
       const check = () => {
         if (this.closed) return finish(undefined);
         const value = attempt();
@@ -476,8 +482,15 @@ export class FakeServerlessQueue {
   }
 }
 
-/** Reads a request for the queue; `subpath` is its path after `/v2/{endpointId}/`, without the query. */
-export async function readFakeQueueRequest(request: IncomingMessage, subpath: string): Promise<FakeQueueRequest> {
+/**
+ * Reads a request for the queue; `subpath` is its path after `/v2/{endpointId}/`, without the query.
+ * Given the response, the request's signal aborts when the caller closes the connection before the answer.
+ */
+export async function readFakeQueueRequest(request: IncomingMessage, subpath: string, response?: ServerResponse): Promise<FakeQueueRequest> {
+  const gone = new AbortController();
+  response?.once('close', () => {
+    if (!response.writableFinished) gone.abort();
+  });
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return {
@@ -487,6 +500,7 @@ export async function readFakeQueueRequest(request: IncomingMessage, subpath: st
     authorization: request.headers.authorization,
     contentType: request.headers['content-type'],
     body: Buffer.concat(chunks).toString('utf8'),
+    signal: gone.signal,
   };
 }
 
@@ -518,7 +532,7 @@ export async function startFakeServerlessEndpoint(
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://fake').pathname;
     const answer = path.startsWith(prefix)
-      ? readFakeQueueRequest(request, path.slice(prefix.length)).then((queueRequest) => queue.handle(queueRequest))
+      ? readFakeQueueRequest(request, path.slice(prefix.length), response).then((queueRequest) => queue.handle(queueRequest))
       : Promise.resolve(undefined);
     answer
       .then((known) => sendFakeQueueAnswer(response, known ?? json(404, { error: `Unknown path ${path}` })))
