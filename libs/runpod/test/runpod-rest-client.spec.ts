@@ -7,6 +7,7 @@ import {
   rateLimitWaitMs,
   RunPodApiError,
   RunPodAuthError,
+  type RunPodProblem,
   RunPodRateLimitedError,
   RunPodRestClient,
   type RunPodRestClientOptions,
@@ -292,7 +293,7 @@ describe('RunPodRestClient', () => {
       expect(cloud.requests).toHaveLength(1);
     });
 
-    it.each([
+    it.each<[string, number, RunPodProblem, boolean]>([
       ['a 400 whose detail says the GPUs are unavailable', 400, { detail: 'Requested GPUs are currently unavailable' }, true],
       ['"no GPU" in the title', 400, { title: 'No GPU Available' }, true],
       ['"out of stock"', 409, { detail: 'ADA_24 is out of stock' }, true],
@@ -337,7 +338,7 @@ describe('RunPodRestClient', () => {
 
       expect(legacy).toMatchObject({ status: 400, message: 'you sent Bearer [redacted]', problem: { detail: 'you sent Bearer [redacted]' } });
       expect(problem).toBeInstanceOf(RunPodUnavailableError);
-      for (const error of [legacy, problem]) expect(JSON.stringify({ message: error.message, ...error })).not.toContain(API_KEY);
+      for (const error of [legacy, problem]) expect(JSON.stringify({ ...error, message: error.message })).not.toContain(API_KEY);
     });
   });
 });

@@ -271,7 +271,7 @@ export class FakeRunPodCloud {
     const [version, root] = segments;
     const jobApiEndpoint = version === 'v2' && root !== undefined && !REST_ROOTS.has(root) ? root : undefined;
     const subpath = segments.slice(2).join('/');
-    const queueRequest = jobApiEndpoint === undefined ? undefined : await readFakeQueueRequest(request, subpath);
+    const queueRequest = jobApiEndpoint === undefined ? undefined : await readFakeQueueRequest(request, subpath, response);
     const text = queueRequest ? queueRequest.body : await readText(request);
     const record: FakeCloudRequest = {
       method: request.method ?? 'GET',
