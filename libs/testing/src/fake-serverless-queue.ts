@@ -406,7 +406,6 @@ export class FakeServerlessQueue {
       job.output = body.output;
       this.end(job, 'COMPLETED');
     }
-    this.changed();
     return { status: 200 };
   }
 
