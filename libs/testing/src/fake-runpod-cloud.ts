@@ -91,6 +91,60 @@ interface RestAnswer {
   headers?: Record<string, string>;
 }
 
+/** Container settings as bodies and resources carry them (`ContainerConfig`); env is handled apart, since it merges. */
+interface ContainerSettings {
+  image?: string;
+  args?: string;
+  disk?: number;
+  ports?: string[];
+  registry?: string | null;
+}
+
+function containerDefaults(): { args: string; disk: number; env: Record<string, string>; ports: string[]; registry: string | null } {
+  return { args: '', disk: DEFAULT_CONTAINER_DISK_GB, env: {}, ports: [], registry: null };
+}
+
+function containerSettingsOf(source: ContainerSettings): ContainerSettings {
+  const { image, args, disk, ports, registry } = source;
+  return Object.fromEntries(Object.entries({ image, args, disk, ports, registry }).filter(([, value]) => value !== undefined));
+}
+
+/** A `CreateTemplateRequest` that passed the spec's schema. */
+interface CreateTemplateBody extends ContainerSettings {
+  name: string;
+  image: string;
+  env?: Record<string, string>;
+  mounts?: Record<string, unknown>;
+  serverless?: boolean;
+  public?: boolean;
+  category?: string;
+  startSsh?: boolean;
+  startJupyter?: boolean;
+  allowedCudaVersions?: string[];
+}
+
+interface WorkersBody {
+  min?: number;
+  max?: number;
+  idleTimeout?: number;
+}
+
+/** A `CreateEndpointRequest` that passed the spec's schema. */
+interface CreateEndpointBody extends ContainerSettings {
+  name: string;
+  type: string;
+  scaling: { type: string };
+  env?: Record<string, string>;
+  templateId?: string;
+  gpu?: { pools: string[]; excludedTypes?: string[]; count?: number; allowedCudaVersions?: string[]; minCudaVersion?: string };
+  cpu?: unknown;
+  workers?: WorkersBody;
+  flashboot?: string;
+  timeout?: number;
+  dataCenterIds?: string[];
+  networkVolumes?: string[];
+}
+
 type EndpointResource = Record<string, unknown> & {
   id: string;
   name: string;
@@ -124,9 +178,12 @@ export class FakeCloudEndpoint {
     return this.resource.name;
   }
 
-  /** The environment RunPod gives this endpoint's worker containers: the endpoint's env (its template's merged in) and RunPod's worker variables. */
+  /**
+   * The environment RunPod gives this endpoint's worker containers: the endpoint's env (which holds
+   * its template's, merged under the body's at create; a PATCH of env replaces both) and RunPod's worker variables.
+   */
   workerEnvironment(workerId: string): Record<string, string> {
-    return { ...this.template?.env, ...this.resource.env, ...this.queue.workerEnvironment(this.origin, workerId) };
+    return { ...this.resource.env, ...this.queue.workerEnvironment(this.origin, workerId) };
   }
 }
 
@@ -307,9 +364,10 @@ export class FakeRunPodCloud {
 
   private async answerRest(record: FakeCloudRequest, segments: string[], query: URLSearchParams, text: string): Promise<RestAnswer | undefined> {
     const { method } = record;
-    const body = record.body;
-    if ((method === 'POST' || method === 'PATCH') && !isRecord(body))
+    if ((method === 'POST' || method === 'PATCH') && !isRecord(record.body)) {
       return problem(400, text === '' ? 'request body is required' : 'request body is not a JSON object');
+    }
+    const body = isRecord(record.body) ? record.body : {};
     const [root, id, child, ...rest] = segments;
     if (rest.length > 0) return undefined;
     const allowed = (methods: string[], answer: () => RestAnswer | Promise<RestAnswer>) =>
@@ -317,18 +375,13 @@ export class FakeRunPodCloud {
 
     if (root === 'catalog' && id === 'gpus' && child === undefined) return allowed(['GET'], () => this.listGpuTypes(query));
     if (root === 'templates' && child === undefined) {
-      if (id === undefined)
-        return allowed(['GET', 'POST'], () =>
-          method === 'GET' ? ok(200, { templates: this.templates() }) : this.createTemplate(body as Record<string, unknown>),
-        );
-      return allowed(['GET', 'PATCH', 'DELETE'], () => this.answerTemplate(method, id, body as Record<string, unknown>));
+      if (id === undefined) return allowed(['GET', 'POST'], () => (method === 'GET' ? ok(200, { templates: this.templates() }) : this.createTemplate(body)));
+      return allowed(['GET', 'PATCH', 'DELETE'], () => this.answerTemplate(method, id, body));
     }
     if (root === 'serverless') {
       if (id === undefined) {
         return allowed(['GET', 'POST'], () =>
-          method === 'GET'
-            ? ok(200, { endpoints: this.liveEndpoints().map((endpoint) => endpoint.resource) })
-            : this.createEndpoint(record, body as Record<string, unknown>),
+          method === 'GET' ? ok(200, { endpoints: this.liveEndpoints().map((endpoint) => endpoint.resource) }) : this.createEndpoint(record, body),
         );
       }
       const endpoint = this.endpointsById.get(id);
@@ -339,7 +392,7 @@ export class FakeRunPodCloud {
         if (!live) return this.endpointNotFound(id);
         if (method === 'GET') return ok(200, live.resource);
         if (method === 'DELETE') return this.deleteEndpoint(live);
-        return this.updateEndpoint(live, body as Record<string, unknown>);
+        return this.updateEndpoint(live, body);
       });
     }
     return undefined;
@@ -394,21 +447,16 @@ export class FakeRunPodCloud {
     const violations = this.contractViolations('CreateTemplateRequest', body);
     if (violations) return violations;
     const template: FakeCloudTemplate = {
+      ...containerDefaults(),
+      mounts: {},
+      serverless: false,
+      public: false,
+      category: 'NVIDIA',
+      startSsh: true,
+      startJupyter: true,
+      allowedCudaVersions: [],
+      ...(body as unknown as CreateTemplateBody),
       id: randomId(TEMPLATE_ID_LENGTH),
-      name: body.name as string,
-      image: body.image as string,
-      args: (body.args as string | undefined) ?? '',
-      disk: (body.disk as number | undefined) ?? DEFAULT_CONTAINER_DISK_GB,
-      env: (body.env as Record<string, string> | undefined) ?? {},
-      ports: (body.ports as string[] | undefined) ?? [],
-      registry: (body.registry as string | null | undefined) ?? null,
-      mounts: (body.mounts as Record<string, unknown> | undefined) ?? {},
-      serverless: (body.serverless as boolean | undefined) ?? false,
-      public: (body.public as boolean | undefined) ?? false,
-      category: (body.category as string | undefined) ?? 'NVIDIA',
-      startSsh: (body.startSsh as boolean | undefined) ?? true,
-      startJupyter: (body.startJupyter as boolean | undefined) ?? true,
-      allowedCudaVersions: (body.allowedCudaVersions as string[] | undefined) ?? [],
     };
     this.templatesById.set(template.id, template);
     return ok(201, template);
@@ -433,17 +481,15 @@ export class FakeRunPodCloud {
   private async createEndpoint(record: FakeCloudRequest, body: Record<string, unknown>): Promise<RestAnswer> {
     const violations = this.contractViolations('CreateEndpointRequest', body);
     if (violations) return violations;
-    if (body.cpu !== undefined) return problem(400, 'FakeRunPodCloud simulates GPU endpoints only: send gpu, not cpu');
-    if (body.gpu === undefined) return problem(400, 'exactly one of gpu or cpu is required');
-    const gpu = body.gpu as { pools: string[]; excludedTypes?: string[]; count?: number; allowedCudaVersions?: string[]; minCudaVersion?: string };
-    const refusal = this.gpuSelectionRefusal(gpu) ?? this.workersRefusal(body.type, body.scaling, body.workers as EndpointResource['workers'] | undefined);
+    const spec = body as unknown as CreateEndpointBody;
+    if (spec.cpu !== undefined) return problem(400, 'FakeRunPodCloud simulates GPU endpoints only: send gpu, not cpu');
+    if (spec.gpu === undefined) return problem(400, 'exactly one of gpu or cpu is required');
+    const { gpu, workers = {}, scaling } = spec;
+    const refusal = this.gpuSelectionRefusal(gpu) ?? this.workersRefusal(spec.type, scaling, workers);
     if (refusal) return refusal;
-    let template: FakeCloudTemplate | undefined;
-    if (body.templateId !== undefined) {
-      template = this.templatesById.get(body.templateId as string);
-      if (!template) return problem(404, `template ${body.templateId as string} not found`);
-      if (!template.serverless) return problem(422, `template ${template.id} is not a serverless template`);
-    }
+    const template = spec.templateId === undefined ? undefined : this.templatesById.get(spec.templateId);
+    if (spec.templateId !== undefined && !template) return problem(404, `template ${spec.templateId} not found`);
+    if (template && !template.serverless) return problem(422, `template ${template.id} is not a serverless template`);
     const capacity = this.takeCapacityFault(gpu.pools);
     if (capacity) {
       record.fault = 'capacity';
@@ -451,36 +497,34 @@ export class FakeRunPodCloud {
     }
 
     const id = randomId(ENDPOINT_ID_LENGTH);
-    const workers = (body.workers as { min?: number; max?: number; idleTimeout?: number } | undefined) ?? {};
-    const scaling = body.scaling as { type: string };
     const resource: EndpointResource = {
       id,
-      name: body.name as string,
-      type: body.type as string,
-      requestUrls: this.requestUrlsOf(id, body.type as string),
-      image: (body.image as string | undefined) ?? template?.image,
-      args: (body.args as string | undefined) ?? template?.args ?? '',
-      disk: (body.disk as number | undefined) ?? template?.disk ?? DEFAULT_CONTAINER_DISK_GB,
-      ports: (body.ports as string[] | undefined) ?? template?.ports ?? [],
-      env: { ...template?.env, ...(body.env as Record<string, string> | undefined) },
-      registry: (body.registry as string | null | undefined) ?? template?.registry ?? null,
+      name: spec.name,
+      type: spec.type,
+      requestUrls: this.requestUrlsOf(id, spec.type),
+      // Body fields override the template's, except env, which merges per key (spec: CreateEndpointRequest.templateId).
+      ...containerDefaults(),
+      ...containerSettingsOf(template ?? {}),
+      ...containerSettingsOf(spec),
+      env: { ...template?.env, ...spec.env },
       gpu: {
         pools: gpu.pools,
         ...(gpu.excludedTypes && { excludedTypes: gpu.excludedTypes }),
         count: gpu.count ?? 1,
+        // The template's CUDA set seeds the endpoint's, unless the body sets one or a floor.
         allowedCudaVersions: gpu.allowedCudaVersions ?? (gpu.minCudaVersion ? [] : (template?.allowedCudaVersions ?? [])),
         minCudaVersion: gpu.minCudaVersion ?? null,
       },
       workers: {
         min: workers.min ?? 0,
         max: workers.max ?? 3,
-        ...(!scalesOnRequestCount(body.type, scaling) && { idleTimeout: workers.idleTimeout ?? 10 }),
+        ...(!scalesOnRequestCount(spec.type, scaling) && { idleTimeout: workers.idleTimeout ?? 10 }),
       },
       scaling,
-      dataCenterIds: (body.dataCenterIds as string[] | undefined) ?? [],
-      networkVolumes: (body.networkVolumes as string[] | undefined) ?? [],
-      timeout: (body.timeout as number | undefined) ?? 300_000,
-      flashboot: (body.flashboot as string | undefined) ?? 'OFF',
+      dataCenterIds: spec.dataCenterIds ?? [],
+      networkVolumes: spec.networkVolumes ?? [],
+      timeout: spec.timeout ?? 300_000,
+      flashboot: spec.flashboot ?? 'OFF',
       createdAt: new Date().toISOString(),
     };
     const queue = new FakeServerlessQueue({ endpointId: id, userKeys: [...this.apiKeys], workerKey: `worker-${randomUUID()}` });
@@ -510,10 +554,7 @@ export class FakeRunPodCloud {
     if (templateId !== undefined && !template) return problem(404, `template ${templateId} not found`);
     if (template && !template.serverless) return problem(422, `template ${template.id} is not a serverless template`);
 
-    if (template) {
-      const { image, args, disk, ports, registry } = template;
-      Object.assign(resource, { image, args, disk, ports, registry });
-    }
+    if (template) Object.assign(resource, containerSettingsOf(template));
     Object.assign(resource, settings, { workers: workersAfter });
     // The template's env merges under the body's, and either replaces the endpoint's (PATCH semantics).
     if (template || env) resource.env = { ...template?.env, ...env };
@@ -581,7 +622,7 @@ export class FakeRunPodCloud {
   }
 
   /** `workers` as they would be after the call, but `idleTimeout` only when the call sets it. */
-  private workersRefusal(type: unknown, scaling: unknown, workers: { min?: number; max?: number; idleTimeout?: number } = {}): RestAnswer | undefined {
+  private workersRefusal(type: unknown, scaling: unknown, workers: WorkersBody): RestAnswer | undefined {
     if (workers.min !== undefined && workers.max !== undefined && workers.min > workers.max) return problem(400, 'workers.min must not exceed workers.max');
     if (workers.idleTimeout !== undefined && scalesOnRequestCount(type, scaling)) {
       return problem(400, 'workers.idleTimeout does not apply to a queue-based endpoint scaling on requestCount');
