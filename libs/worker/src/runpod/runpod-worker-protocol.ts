@@ -46,6 +46,7 @@
  * the job to its end. A worker that stops pinging has its jobs handed to others (the platform's
  * side, not in the SDK).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { env, type Logger } from '@switchyard/shared';
 import type { JobReporter } from '../job-context';
@@ -123,8 +124,6 @@ function isTakenJob(value: unknown): value is { id: string; input: unknown; poli
     typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' && (value as { input?: unknown }).input !== undefined
   );
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * A serverless worker's side of RunPod's worker protocol (notes above): takes jobs, posts their
