@@ -69,7 +69,10 @@ interface FakeQueueJob {
   webhook?: string;
   executionTimeoutMs: number;
   submittedAt: number;
+  /** After this (policy.ttl from submission), the job is gone: 404. */
   expiresAt: number;
+  /** How long the job is kept once it ended: 30 min after /run, 1 min after /runsync. */
+  retainedForMs: number;
   status: FakeQueueStatus;
   workerId?: string;
   startedAt?: number;
@@ -96,6 +99,7 @@ const FINAL_STATUSES: ReadonlySet<FakeQueueStatus> = new Set(['COMPLETED', 'FAIL
 const MAX_BODY_BYTES: Readonly<Record<string, number>> = { run: 10 * 1024 * 1024, runsync: 20 * 1024 * 1024 };
 const DEFAULT_EXECUTION_TIMEOUT_MS = 600_000;
 const DEFAULT_TTL_MS = 24 * 3600_000;
+const RESULT_RETENTION_MS = { run: 30 * 60_000, runsync: 60_000 };
 const RUNSYNC_WAIT_MS = { default: 90_000, min: 1_000, max: 300_000 };
 /** RunPod's worker URLs carry a query already (runpod-python appends `&job_in_progress=…` to the take URL). */
 const WORKER_URL_QUERY = `?gpu=${encodeURIComponent('NVIDIA GeForce RTX 4090')}`;
@@ -246,6 +250,7 @@ export class FakeServerlessQueue {
       executionTimeoutMs: positiveNumber(policyFields.executionTimeout, DEFAULT_EXECUTION_TIMEOUT_MS),
       submittedAt: now,
       expiresAt: now + positiveNumber(policyFields.ttl, DEFAULT_TTL_MS),
+      retainedForMs: RESULT_RETENTION_MS[call],
       status: 'IN_QUEUE',
       chunks: [],
       chunksDrained: 0,
@@ -432,14 +437,15 @@ export class FakeServerlessQueue {
     return [...this.knownWorkers].filter(([, worker]) => worker.lastSeenAt >= since).map(([workerId]) => workerId);
   }
 
-  /** Expires jobs past their TTL, times out jobs past their execution timeout, and requeues the jobs of lost workers. */
+  /** Drops jobs past their TTL or their result's retention, times out jobs past their execution timeout, and requeues the jobs of lost workers. */
   private sweep(): void {
     const now = this.now();
     const live = new Set(this.liveWorkerIds());
     let changed = false;
     for (const job of this.jobs.values()) {
       if (job.status !== 'IN_PROGRESS') {
-        if (now >= job.expiresAt) this.jobs.delete(job.id);
+        const retainedUntil = job.finishedAt === undefined ? Infinity : job.finishedAt + job.retainedForMs;
+        if (now >= Math.min(job.expiresAt, retainedUntil)) this.jobs.delete(job.id);
         continue;
       }
       if (now - job.startedAt! >= job.executionTimeoutMs) {

@@ -237,6 +237,20 @@ describe('FakeServerlessQueue', () => {
     expect((await callApi(endpoint, 'GET', `status/${body.id}`)).body).toMatchObject({ status: 'IN_PROGRESS', workerId: 'w2' });
   });
 
+  it('forgets a job past its policy’s ttl, and an ended one after its result’s retention (30 min after /run)', async () => {
+    const worker = workerOf(endpoint, 'w1');
+    const { body: expiring } = await callApi(endpoint, 'POST', 'run', { input: {}, policy: { ttl: 60_000 } });
+    const { body: ended } = await callApi(endpoint, 'POST', 'run', { input: {} });
+    await worker.done((await worker.take()).job!.id, { output: 1 });
+    await worker.done((await worker.take()).job!.id, { output: 2 });
+    clock.advance(60_000);
+    const afterTtl = [await callApi(endpoint, 'GET', `status/${expiring.id}`), await callApi(endpoint, 'GET', `status/${ended.id}`)];
+    clock.advance(30 * 60_000);
+
+    expect(afterTtl.map((answer) => answer.status)).toEqual([404, 200]);
+    expect((await callApi(endpoint, 'GET', `status/${ended.id}`)).status).toBe(404);
+  });
+
   it('purges queued jobs only', async () => {
     const { body: running } = await callApi(endpoint, 'POST', 'run', { input: {} });
     await workerOf(endpoint, 'w1').take();
