@@ -7,11 +7,13 @@ import {
   rateLimitWaitMs,
   RunPodApiError,
   RunPodAuthError,
+  RunPodDestinationRefusedError,
   type RunPodProblem,
   RunPodRateLimitedError,
   RunPodRestClient,
   type RunPodRestClientOptions,
   RunPodUnavailableError,
+  RunPodUnexpectedAnswerError,
 } from '@switchyard/runpod';
 import { FakeRunPodCloud } from '@switchyard/testing';
 
@@ -315,30 +317,59 @@ describe('RunPodRestClient', () => {
     });
   });
 
-  describe('a server that echoes the key', () => {
-    let echo: Server;
-    let echoUrl: string;
+  describe('servers that are not quite RunPod', () => {
+    let server: Server;
+    let serverUrl: string;
 
+    // Answers by the first path segment: `echo` and `legacy` echo the Authorization header in a problem or `{error}` body.
     beforeEach(async () => {
-      echo = createServer((request, response) => {
-        const legacy = request.url?.includes('legacy');
-        response.writeHead(legacy ? 400 : 500, { 'Content-Type': legacy ? 'application/json' : 'application/problem+json' });
+      server = createServer((request, response) => {
         const said = `you sent ${request.headers.authorization}`;
-        response.end(JSON.stringify(legacy ? { error: said } : { title: said, status: 500, detail: said }));
+        const [, kind] = (request.url ?? '/').split('/');
+        if (kind === 'legacy') {
+          response.writeHead(400, { 'Content-Type': 'application/json' });
+          response.end(JSON.stringify({ error: said }));
+        } else if (kind === 'echo') {
+          response.writeHead(500, { 'Content-Type': 'application/problem+json' });
+          response.end(JSON.stringify({ title: said, status: 500, detail: said }));
+        } else if (kind === 'redirect') {
+          response.writeHead(302, { Location: 'https://elsewhere.example/v2/serverless' });
+          response.end();
+        } else {
+          response.writeHead(200, { 'Content-Type': 'application/json' });
+          response.end(JSON.stringify({ endpoints: 'none' }));
+        }
       });
-      await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-      echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
 
-    afterEach(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+    afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     it('keeps the key out of every error, legacy {error} bodies included', async () => {
-      const legacy = await rejectionOf(clientOf({ baseUrl: `${echoUrl}/legacy/v2` }).getEndpoint('abc'));
-      const problem = await rejectionOf(clientOf({ baseUrl: `${echoUrl}/v2`, maxAttempts: 2 }).getEndpoint('abc'));
+      const legacy = await rejectionOf(clientOf({ baseUrl: `${serverUrl}/legacy/v2` }).getEndpoint('abc'));
+      const problem = await rejectionOf(clientOf({ baseUrl: `${serverUrl}/echo/v2`, maxAttempts: 2 }).getEndpoint('abc'));
 
       expect(legacy).toMatchObject({ status: 400, message: 'you sent Bearer [redacted]', problem: { detail: 'you sent Bearer [redacted]' } });
       expect(problem).toBeInstanceOf(RunPodUnavailableError);
       for (const error of [legacy, problem]) expect(JSON.stringify({ ...error, message: error.message })).not.toContain(API_KEY);
+    });
+
+    it('neither follows redirects nor accepts answers of another shape', async () => {
+      const redirected = await rejectionOf(clientOf({ baseUrl: `${serverUrl}/redirect/v2` }).listEndpoints());
+      const misshapen = await rejectionOf(clientOf({ baseUrl: `${serverUrl}/v2` }).listEndpoints());
+
+      expect(redirected).toBeInstanceOf(RunPodUnexpectedAnswerError);
+      expect(redirected.message).toContain('redirected (HTTP 302)');
+      expect(misshapen).toBeInstanceOf(RunPodUnexpectedAnswerError);
+      expect(misshapen.message).toContain('endpoints');
+    });
+
+    it('refuses private addresses under the default policy, sending nothing', async () => {
+      const client = new RunPodRestClient({ apiKey: API_KEY, baseUrl: cloud.restBaseUrl });
+
+      await expect(client.listEndpoints()).rejects.toBeInstanceOf(RunPodDestinationRefusedError);
+      expect(cloud.requests).toHaveLength(0);
     });
   });
 });
