@@ -364,14 +364,16 @@ export class FakeRunPodCloud {
 
   private async answerRest(record: FakeCloudRequest, segments: string[], query: URLSearchParams, text: string): Promise<RestAnswer | undefined> {
     const { method } = record;
-    if ((method === 'POST' || method === 'PATCH') && !isRecord(record.body)) {
-      return problem(400, text === '' ? 'request body is required' : 'request body is not a JSON object');
-    }
     const body = isRecord(record.body) ? record.body : {};
     const [root, id, child, ...rest] = segments;
     if (rest.length > 0) return undefined;
-    const allowed = (methods: string[], answer: () => RestAnswer | Promise<RestAnswer>) =>
-      methods.includes(method) ? answer() : problem(405, 'The requested method is not allowed for this path.', { headers: { Allow: methods.join(', ') } });
+    const allowed = (methods: string[], answer: () => RestAnswer | Promise<RestAnswer>) => {
+      if (!methods.includes(method)) return problem(405, 'The requested method is not allowed for this path.', { headers: { Allow: methods.join(', ') } });
+      if ((method === 'POST' || method === 'PATCH') && !isRecord(record.body)) {
+        return problem(400, text === '' ? 'request body is required' : 'request body is not a JSON object');
+      }
+      return answer();
+    };
 
     if (root === 'catalog' && id === 'gpus' && child === undefined) return allowed(['GET'], () => this.listGpuTypes(query));
     if (root === 'templates' && child === undefined) {

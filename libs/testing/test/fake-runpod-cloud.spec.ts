@@ -152,6 +152,16 @@ describe('FakeRunPodCloud', () => {
       expect(served.headers.get('ratelimit')).toMatch(/^"minute";r=\d+;t=\d+$/);
       expect(served.headers.get('ratelimit-policy')).toBe('"minute";q=1000;w=60');
     });
+    it('answers a method a path does not take with 405 and Allow, and a body that is not a JSON object with 400', async () => {
+      const headers = { authorization: `Bearer ${API_KEY}` };
+      const wrongMethod = await fetch(`${cloud.restBaseUrl}/catalog/gpus`, { method: 'POST', headers, body: '{}' });
+      const notJson = await fetch(`${cloud.restBaseUrl}/serverless`, { method: 'POST', headers, body: 'name=embedder' });
+
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get('allow')).toBe('GET');
+      expect(notJson.status).toBe(400);
+      expect(await notJson.json()).toMatchObject({ title: 'Bad Request', detail: 'request body is not a JSON object' });
+    });
   });
 
   describe('the GPU catalogue', () => {
