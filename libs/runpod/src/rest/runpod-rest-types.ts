@@ -156,7 +156,10 @@ export interface CatalogGpu {
   /** The serverless pool (what `gpu.pools` takes); undefined for a type in no serverless pool. */
   pool?: string;
   memoryGb: number;
-  /** RunPod's list price for one GPU of the type's pool; undefined outside serverless pools. */
+  /**
+   * RunPod's serverless list price for one GPU of the type's pool. The spec's `price.serverless` is
+   * already USD per GPU per hour (times `gpu.count` per worker), so it is passed on unchanged; undefined outside serverless pools.
+   */
   serverlessPricePerHourUsd?: number;
   /** Serverless stock other than NONE; undefined when availability was not asked for or not reported. */
   available?: boolean;
