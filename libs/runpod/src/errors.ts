@@ -1,7 +1,7 @@
 import { SwitchyardError } from '@switchyard/shared';
 
 /** The calls of RunPod's serverless job API that the client makes. */
-export type RunPodCall = 'run' | 'status' | 'stream' | 'cancel' | 'health';
+export type RunPodCall = 'run' | 'runsync' | 'status' | 'stream' | 'cancel' | 'health';
 
 /**
  * Errors of one call to a remote RunPod-compatible endpoint. `remote` names it by origin and

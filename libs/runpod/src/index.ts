@@ -35,3 +35,4 @@ export {
 } from './remote-job-execution';
 export { RemoteHealthProbe, type RemoteHealth, type RemoteCapacity, type RemoteHealthProbeOptions } from './remote-health-probe';
 export { backoffDelayMs } from './retry-delays';
+export * from './rest';

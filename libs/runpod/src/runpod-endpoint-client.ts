@@ -55,6 +55,8 @@ export interface RemoteCallOptions {
 export const DEFAULT_REMOTE_CALL_TIMEOUT_MS = 10_000;
 /** RunPod's `/runsync` payloads go up to 20 MB; an output may be as large, plus the JSON around it. */
 export const DEFAULT_REMOTE_MAX_RESPONSE_BYTES = 24 * 1024 * 1024;
+/** How long RunPod's /runsync waits when not told. */
+const DEFAULT_RUNSYNC_WAIT_MS = 90_000;
 const BODY_EXCERPT_CHARS = 300;
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
@@ -110,6 +112,17 @@ export class RunPodEndpointClient {
   run(input: unknown, policy?: RunPodJobPolicy, options?: RemoteCallOptions): Promise<RunAnswer> {
     const body = policy === undefined ? { input } : { input, policy };
     return this.call('run', 'POST', 'run', runAnswerSchema, options, body);
+  }
+
+  /**
+   * `POST /runsync?wait=MS`: submits and waits up to `waitMs` (RunPod takes 1000–300000, default
+   * 90000) for the result; a job not done by then answers its id and IN_QUEUE or IN_PROGRESS, to be
+   * followed with `status`. The call's own limit defaults to the wait plus the client's timeout.
+   */
+  runsync(input: unknown, options: { waitMs?: number; timeoutMs?: number } = {}): Promise<StatusAnswer> {
+    const path = options.waitMs === undefined ? 'runsync' : `runsync?wait=${options.waitMs}`;
+    const timeoutMs = options.timeoutMs ?? (options.waitMs ?? DEFAULT_RUNSYNC_WAIT_MS) + this.timeoutMs;
+    return this.call('runsync', 'POST', path, statusAnswerSchema, { timeoutMs }, { input });
   }
 
   /** `GET /status/{id}`: the status, with `output` (the latest progress while IN_PROGRESS, the result when COMPLETED) and `error`. */

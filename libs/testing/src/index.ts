@@ -4,3 +4,7 @@ export * from './seeded-random';
 export * from './job-fixtures';
 export * from './fake-runpod';
 export * from './safetensors-file';
+export * from './fake-serverless-queue';
+export * from './fake-runpod-catalog';
+export * from './fake-runpod-cloud';
+export { OpenApiSchemaValidator } from './openapi-schema-validator';

@@ -1,6 +1,5 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { lastValueFrom } from 'rxjs';
 import type { Redis } from 'ioredis';
 import {
   connectRedis,
@@ -21,6 +20,7 @@ import type { JobContext } from './job-context';
 import { describeError } from './job-errors';
 import { CallerBucketError, uploadFileOutputs, type CallerS3Config } from '@switchyard/blobs';
 import { AddressPolicy } from '@switchyard/outbound';
+import { messagePatternHandler } from './handler-execution';
 import { DEFAULT_JOB_RUNNER_OPTIONS, JobRunner, type JobRunnerOptions } from './job-runner';
 
 /** How long a queue stays without running jobs before this worker says it is idle. */
@@ -125,13 +125,10 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
 
   /** Fails start-up when a served queue has no handler, instead of leaving its jobs waiting forever. */
   private createRunner(contract: QueueContract, store: JobStateStore): [QueueContract, JobRunner] {
-    const handler = this.getHandlerByPattern(contract.queue);
-    if (!handler) {
-      throw new Error(`No @MessagePattern('${contract.queue}') handler is registered, but this worker is configured to serve it`);
-    }
+    const handle = messagePatternHandler(this, contract.queue);
     const policy = new AddressPolicy({ allowPrivate: this.options.callerBuckets?.allowPrivate ?? false });
     const invoke = async (input: unknown, context: JobContext) => {
-      const output = await lastValueFrom(this.transformToObservable(await handler(input, context)));
+      const output = await handle(input, context);
       const bucket = this.callerBuckets.get(context.jobId);
       return bucket && contract.fileOutputs ? uploadFileOutputs(output, contract.fileOutputs, bucket, context.jobId, policy) : output;
     };

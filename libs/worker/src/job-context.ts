@@ -1,4 +1,4 @@
-import { findJsonShapeViolation, type JobStateStore, type Logger } from '@switchyard/shared';
+import { findJsonShapeViolation, type Logger } from '@switchyard/shared';
 import { UnstorableValueError } from './job-errors';
 import { ProgressCoalescer } from './progress-coalescer';
 
@@ -14,6 +14,15 @@ export function assertStorable(value: unknown, field: string): void {
   if (violation) throw new UnstorableValueError([field, ...violation.path].join('.'), violation.message);
 }
 
+/**
+ * Where a running job's progress and stream chunks go: the job's state in Redis (JobStateStore)
+ * on the BullMQ transport, RunPod's job-done and job-stream posts on the RunPod one.
+ */
+export interface JobReporter {
+  progress(jobId: string, value: unknown): Promise<unknown>;
+  appendChunk(jobId: string, chunk: unknown): Promise<unknown>;
+}
+
 /** What a handler gets besides its input: the job's identity, an abort signal and ways to report. */
 export class JobContext {
   private readonly progressUpdates: ProgressCoalescer<unknown>;
@@ -24,7 +33,7 @@ export class JobContext {
     /** Aborted on cancel or execution timeout; long work should pass it on or check it. */
     readonly signal: AbortSignal,
     readonly logger: Logger,
-    private readonly store: JobStateStore,
+    private readonly reporter: JobReporter,
     /**
      * Fires when the job ignored `signal` past the worker's grace period: pass it to model runs
      * (`session.run(feeds, options, { cutOff })`), which then fail at once, their inference thread
@@ -35,7 +44,7 @@ export class JobContext {
     this.progressUpdates = new ProgressCoalescer(
       1000 / PROGRESS_UPDATES_PER_SECOND,
       async (value) => {
-        await this.store.progress(this.jobId, value);
+        await this.reporter.progress(this.jobId, value);
       },
       (error) => this.logger.warn({ err: error }, 'progress update could not be recorded'),
     );
@@ -47,7 +56,7 @@ export class JobContext {
    * output of the running job. Coalesced to a few values a second: a value reported within the
    * interval replaces the one waiting and is written when the interval ends. A value still waiting
    * when the job ends is dropped, as the job's own output supersedes it (the state store refuses
-   * progress on an ended job anyway).
+   * progress on an ended job anyway, and RunPod ignores it).
    */
   async progress(value: unknown): Promise<void> {
     assertStorable(value, 'progress');
@@ -57,7 +66,7 @@ export class JobContext {
   /** Emits one chunk for `GET /stream/{id}` (RunPod's generator handlers). */
   async stream(chunk: unknown): Promise<void> {
     assertStorable(chunk, 'stream');
-    await this.store.appendChunk(this.jobId, chunk);
+    await this.reporter.appendChunk(this.jobId, chunk);
   }
 
   /** Drops a progress value still waiting, and its timer. The job's signal aborting does the same. */

@@ -1,11 +1,10 @@
 import type { Job } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import { untilAborted, type JobEnvelope, type JobStateStore, type Logger, type QueueContract } from '@switchyard/shared';
-import { assertStorable, JobContext } from './job-context';
+import type { JobEnvelope, JobStateStore, Logger, QueueContract } from '@switchyard/shared';
+import { HandlerExecution, type JobHandler } from './handler-execution';
 import {
   describeError,
   ExecutionTimeoutError,
-  HandlerReportedError,
   isCapacityRefusal,
   JobReroutedError,
   JobCancelledError,
@@ -13,7 +12,7 @@ import {
   type CapacityRefusal,
 } from './job-errors';
 
-export type JobHandler = (input: unknown, context: JobContext) => Promise<unknown>;
+export type { JobHandler } from './handler-execution';
 
 export interface JobRunnerOptions {
   /** Failed jobs' errors carry RunPod's `error_traceback` (without server paths). */
@@ -27,13 +26,6 @@ export interface JobRunnerOptions {
 }
 
 export const DEFAULT_JOB_RUNNER_OPTIONS: JobRunnerOptions = { errorTracebacks: false, abortGraceMs: 10_000, maxLostRuns: 2 };
-
-const settled = (work: Promise<unknown>) =>
-  work.then(
-    () => true,
-    () => true,
-  );
-const within = (done: Promise<boolean>, ms: number) => Promise.race([done, new Promise<false>((resolve) => setTimeout(resolve, ms, false).unref())]);
 
 /**
  * Runs one job around its handler: claims it in the state store, enforces the execution timeout
@@ -50,14 +42,18 @@ const within = (done: Promise<boolean>, ms: number) => Promise.race([done, new P
  * period has its model runs cut off (`context.cutOff`).
  */
 export class JobRunner {
+  private readonly execution: HandlerExecution;
+
   constructor(
     private readonly contract: QueueContract,
-    private readonly handler: JobHandler,
+    handler: JobHandler,
     private readonly store: JobStateStore,
     private readonly workerId: string,
     private readonly logger: Logger,
     private readonly options: JobRunnerOptions = DEFAULT_JOB_RUNNER_OPTIONS,
-  ) {}
+  ) {
+    this.execution = new HandlerExecution(contract, handler, options.abortGraceMs);
+  }
 
   /**
    * Resolves with nothing: the output lives in the job's state (and from there in Postgres), so
@@ -79,39 +75,23 @@ export class JobRunner {
       throw new UnrecoverableError(lost.message);
     }
 
-    const { policy, endpointId } = job.data;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new ExecutionTimeoutError(policy.executionTimeout)), policy.executionTimeout);
-    const onCancel = () => controller.abort(new JobCancelledError());
-    cancelSignal?.addEventListener('abort', onCancel, { once: true });
-    const cutOff = new AbortController();
     const started = Date.now();
     // One line a job at info (its end); its start is for debugging.
     logger.debug({ attempt: job.attemptsStarted }, 'job started');
-
-    let handling: Promise<unknown> | undefined;
-    let context: JobContext | undefined;
+    const { policy, endpointId, input } = job.data;
+    const run = await this.execution.run({ jobId, endpointId, input, executionTimeoutMs: policy.executionTimeout, cancelSignal, reporter: this.store, logger });
     try {
-      const input = this.contract.input.parse(job.data.input);
-      context = new JobContext(jobId, endpointId, controller.signal, logger, this.store, cutOff.signal);
-      handling = this.handler(input, context);
-      const output = await untilAborted(handling, controller.signal);
-      if (isReportedError(output)) throw new HandlerReportedError(Object.keys(output).length === 1 ? output.error : output);
-      const validOutput = this.contract.output.parse(output);
-      assertStorable(validOutput, 'output');
-      await this.store.complete(jobId, validOutput);
+      if (!run.completed) throw run.error;
+      await this.store.complete(jobId, run.output);
       logger.info({ ms: Date.now() - started }, 'job completed');
     } catch (error) {
-      if (isCapacityRefusal(error) && !controller.signal.aborted) return await this.requeue(job, token, error, logger);
-      if (error instanceof JobReroutedError && this.options.reroute && !controller.signal.aborted) return await this.reroute(job, error, logger);
+      const aborted = !run.completed && run.aborted;
+      if (isCapacityRefusal(error) && !aborted) return this.requeue(job, token, error, logger);
+      if (error instanceof JobReroutedError && this.options.reroute && !aborted) return this.reroute(job, error, logger);
       await this.recordFailure(jobId, error);
       logger.warn({ ms: Date.now() - started, err: error }, 'job did not complete');
-      if (handling && controller.signal.aborted) await this.untilHandlerStops(handling, cutOff, logger);
+      if (!run.completed) await run.untilHandlerStops();
       throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
-    } finally {
-      context?.close();
-      clearTimeout(timer);
-      cancelSignal?.removeEventListener('abort', onCancel);
     }
   }
 
@@ -119,21 +99,6 @@ export class JobRunner {
     if (error instanceof ExecutionTimeoutError) return this.store.timeOut(jobId, error.message);
     if (error instanceof JobCancelledError) return this.store.cancel(jobId);
     return this.store.fail(jobId, describeError(error, { traceback: this.options.errorTracebacks }));
-  }
-
-  /**
-   * Waits for an aborted handler to stop: a grace period to stop by itself, then its model runs
-   * are cut off and it gets another grace period. One that still runs is left behind (logged), as
-   * nothing more can stop it in this process.
-   */
-  private async untilHandlerStops(handling: Promise<unknown>, cutOff: AbortController, logger: Logger): Promise<void> {
-    const stopped = settled(handling);
-    const { abortGraceMs } = this.options;
-    if (await within(stopped, abortGraceMs)) return;
-    logger.error({ graceMs: abortGraceMs }, 'handler ignored its abort signal past the grace period; cutting off its model runs');
-    cutOff.abort();
-    if (await within(stopped, abortGraceMs)) return;
-    logger.error({ graceMs: abortGraceMs }, 'handler still runs after its model runs were cut off; taking the next job');
   }
 
   /**
@@ -157,8 +122,4 @@ export class JobRunner {
     logger.info({ retryInMs: delay, reason: refusal.message }, 'job refused for lack of capacity; requeued');
     throw new DelayedError();
   }
-}
-
-function isReportedError(output: unknown): output is { error: unknown } {
-  return typeof output === 'object' && output !== null && !Array.isArray(output) && 'error' in output;
 }

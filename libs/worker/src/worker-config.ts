@@ -2,11 +2,16 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
 import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema, type QueueContract } from '@switchyard/shared';
+import { runPodEnvironmentSchema } from './runpod/runpod-worker-protocol';
+
+/** How a worker takes jobs: from the gateway's BullMQ queues, or as a RunPod serverless worker through RunPod's worker protocol. */
+export const WORKER_MODES = ['bullmq', 'runpod'] as const;
 
 export function loadWorkerConfig(appName: string, defaultQueues: string[], environment: NodeJS.ProcessEnv = process.env) {
   const schema = redisConfigSchema
     .extend({
       ...blobConfigShape,
+      WORKER_MODE: z.enum(WORKER_MODES).default('bullmq'),
       WORKER_QUEUES: env.list().transform((queues) => (queues.length ? queues : defaultQueues)),
       /** Jobs run at once on every queue; unset, each queue's default (see queueConcurrency). */
       WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
@@ -33,7 +38,22 @@ export function loadWorkerConfig(appName: string, defaultQueues: string[], envir
       S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
       LOG_LEVEL: env.logLevel(),
     })
-    .superRefine(refineBlobConfig);
+    .superRefine(refineBlobConfig)
+    .transform((config, context) => {
+      if (config.WORKER_MODE === 'bullmq') return { ...config, runpod: undefined };
+      // RunPod's RUNPOD_* variables are read only in RunPod mode, where they are all required.
+      const runpod = runPodEnvironmentSchema.safeParse(environment);
+      for (const issue of runpod.error?.issues ?? [])
+        context.addIssue({ code: 'custom', path: issue.path, message: `${issue.message} (needed with WORKER_MODE=runpod)` });
+      if (config.WORKER_QUEUES.length !== 1) {
+        context.addIssue({
+          code: 'custom',
+          path: ['WORKER_QUEUES'],
+          message: `must name exactly one queue with WORKER_MODE=runpod, as a RunPod endpoint's jobs carry no queue name (it names ${config.WORKER_QUEUES.join(', ') || 'none'})`,
+        });
+      }
+      return runpod.success && config.WORKER_QUEUES.length === 1 ? { ...config, runpod: runpod.data } : z.NEVER;
+    });
   return parseConfig(appName, schema, environment);
 }
 

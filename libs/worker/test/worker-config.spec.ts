@@ -28,3 +28,35 @@ describe('how many jobs each queue runs at once', () => {
     expect(load({ NODE_ENV: 'development', WORKER_ABORT_GRACE_MS: '2500' })).toMatchObject({ WORKER_ABORT_GRACE_MS: 2_500, ERROR_TRACEBACKS: true });
   });
 });
+
+describe('the worker mode', () => {
+  const runPodEnvironment = {
+    RUNPOD_WEBHOOK_GET_JOB: 'https://api.runpod.ai/v2/ep1/job-take/$ID?gpu=A100',
+    RUNPOD_WEBHOOK_POST_OUTPUT: 'https://api.runpod.ai/v2/ep1/job-done/$RUNPOD_POD_ID/$ID?gpu=A100',
+    RUNPOD_WEBHOOK_POST_STREAM: 'https://api.runpod.ai/v2/ep1/job-stream/$RUNPOD_POD_ID/$ID?gpu=A100',
+    RUNPOD_WEBHOOK_PING: 'https://api.runpod.ai/v2/ep1/ping/$RUNPOD_POD_ID?gpu=A100',
+    RUNPOD_AI_API_KEY: 'worker-key',
+    RUNPOD_POD_ID: 'pod-1',
+    RUNPOD_ENDPOINT_ID: 'ep1',
+  };
+  const loadRunPod = (env: Record<string, string>) => load({ WORKER_MODE: 'runpod', WORKER_QUEUES: 'echo', ...runPodEnvironment, ...env });
+
+  it('defaults to BullMQ, where RunPod’s variables are not read', () => {
+    expect(load({})).toMatchObject({ WORKER_MODE: 'bullmq', runpod: undefined });
+    expect(load({ RUNPOD_WEBHOOK_GET_JOB: 'not a URL' }).runpod).toBeUndefined();
+  });
+
+  it('reads RunPod’s variables in RunPod mode, the ping interval defaulting to the SDK’s 10 s', () => {
+    expect(loadRunPod({}).runpod).toEqual({ ...runPodEnvironment, RUNPOD_PING_INTERVAL: 10_000 });
+    expect(loadRunPod({ RUNPOD_PING_INTERVAL: '2500' }).runpod?.RUNPOD_PING_INTERVAL).toBe(2_500);
+  });
+
+  it('refuses to start in RunPod mode without one of RunPod’s variables, or serving other than one queue', () => {
+    const { RUNPOD_WEBHOOK_GET_JOB: _missing, ...withoutTake } = runPodEnvironment;
+    expect(() => load({ WORKER_MODE: 'runpod', WORKER_QUEUES: 'echo', ...withoutTake })).toThrow(/RUNPOD_WEBHOOK_GET_JOB: .*needed with WORKER_MODE=runpod/);
+    expect(() => loadRunPod({ RUNPOD_WEBHOOK_PING: 'ftp://elsewhere' })).toThrow(/RUNPOD_WEBHOOK_PING/);
+    expect(() => loadRunPod({ WORKER_QUEUES: 'echo,embedder' })).toThrow(/WORKER_QUEUES: must name exactly one queue .*echo, embedder/);
+    expect(() => load({ ...runPodEnvironment, WORKER_MODE: 'runpod' })).toThrow(/WORKER_QUEUES: must name exactly one queue .*embedder, echo/);
+    expect(() => load({ WORKER_MODE: 'lambda' })).toThrow(/WORKER_MODE/);
+  });
+});
