@@ -1,13 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
-import {
-  DeploymentOrchestrator,
-  GpuCatalogs,
-  readinessSecretFor,
-  WorkerReports,
-  type DeploymentReporter,
-} from '@switchyard/deployments';
+import { DeploymentOrchestrator, GpuCatalogs, readinessSecretFor, WorkerReports, type DeploymentReporter } from '@switchyard/deployments';
 import { AddressPolicy } from '@switchyard/outbound';
 import { RunPodRestClient } from '@switchyard/runpod';
 import { deployerContract, openSecret, type DeployerInput, type DeployerOutput, type DeploymentChunk } from '@switchyard/shared';
@@ -20,7 +14,8 @@ import { DEPLOYER_CONFIG, WORKER_REPORTS_REDIS } from './tokens';
 function streamReporter(context: JobContext): DeploymentReporter {
   const send = (chunk: DeploymentChunk) => context.stream(chunk);
   return {
-    status: (status, phaseDurations, facts = {}) => send({ kind: 'status', status, at: new Date().toISOString(), phase_durations: { ...phaseDurations }, facts }),
+    status: (status, phaseDurations, facts = {}) =>
+      send({ kind: 'status', status, at: new Date().toISOString(), phase_durations: { ...phaseDurations }, facts }),
     log: (level, message) => send({ kind: 'log', level, message, at: new Date().toISOString() }),
   };
 }
@@ -92,7 +87,9 @@ export class DeployerController {
             ? open(cache.sealedSecretAccessKey)
             : undefined,
       },
-      readinessUrl: this.config.DEPLOYER_CALLBACK_URL ? `${this.config.DEPLOYER_CALLBACK_URL.replace(/\/+$/, '')}/v1/deployments/${input.deployment_id}/ready` : '',
+      readinessUrl: this.config.DEPLOYER_CALLBACK_URL
+        ? `${this.config.DEPLOYER_CALLBACK_URL.replace(/\/+$/, '')}/v1/deployments/${input.deployment_id}/ready`
+        : '',
       readinessSecret: readinessSecretFor(this.config.JOB_SECRETS_KEY!, input.deployment_id),
       runpod,
       catalog: () => this.catalogs.snapshot(runpodApiKey, () => rest.listGpuTypes({ availability: true, signal: context.signal })),

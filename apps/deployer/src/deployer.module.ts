@@ -16,7 +16,7 @@ export class DeployerModule implements OnApplicationShutdown {
       controllers: [DeployerController],
       providers: [
         { provide: DEPLOYER_CONFIG, useValue: config },
-        { provide: WORKER_REPORTS_REDIS, useFactory: () => connectRedis(config.REDIS_URL, 'commands', 'deployer:worker-reports') },
+        { provide: WORKER_REPORTS_REDIS, useFactory: () => connectRedis(config.REDIS_URL, 'durable', 'deployer:worker-reports') },
       ],
     };
   }

@@ -37,7 +37,12 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   app.useLogger(new NestJsonLogger(logger));
   // /v1/ is OpenAI's shape, except for the analyze route, which is Switchyard's own; /text-detector is the seed's FastAPI shape.
   app.useGlobalFilters(
-    new ApiExceptionFilter(logger, { '/v1/': writeOpenAiErrorBody, '/v1/deployments': writeDeploymentErrorBody, '/v1/analyze': writeApiErrorBody, '/text-detector': writeSeedErrorBody }),
+    new ApiExceptionFilter(logger, {
+      '/v1/': writeOpenAiErrorBody,
+      '/v1/deployments': writeDeploymentErrorBody,
+      '/v1/analyze': writeApiErrorBody,
+      '/text-detector': writeSeedErrorBody,
+    }),
   );
   app.enableShutdownHooks();
 

@@ -26,3 +26,19 @@ export { InvalidModelIdError, assertValidModelId } from './hub/model-id';
 export { ModelNotFoundError, ModelGatedError, ModelAccessDeniedError, UnsupportedTaskError, TaskMismatchError, HubUnavailableError } from './hub/hub-errors';
 export { inferModelTask, chooseTask, requireDeployableTask, type ModelTask, type TaskClues, type TaskEvidence } from './hub/model-task';
 export { validateHubModel, DEFAULT_HUB_URL, type ValidateHubModelOptions, type ValidatedModel } from './hub/validate-hub-model';
+export { deploymentConfigShape, type DeploymentConfig } from './deployment-config';
+export { planDeployment, type PlanRequest, type PlanDependencies, type DeploymentPlan } from './orchestration/deployment-plan';
+export { GpuCatalogs } from './orchestration/gpu-catalogs';
+export { NoGpuCapacityError, EndpointNotReadyError, MissingRunPodKeyError } from './orchestration/deployment-errors';
+export type { EndpointRequest, CreatedEndpoint, RunPodManagement, DeployedEndpointProbe } from './orchestration/ports';
+export { readinessSecretFor, WorkerReports, WORKER_REPORTS, type WorkerReport, type WorkerReportStatus } from './orchestration/readiness';
+export { workerEnvironment, SECRET_VARIABLES, type WorkerSecrets, type WorkerEnvironmentSettings } from './orchestration/worker-environment';
+export {
+  DeploymentOrchestrator,
+  endpointNameOf,
+  type EndpointSettings,
+  type ReadinessSettings,
+  type DeploymentReporter,
+  type DeployContext,
+  type DeleteContext,
+} from './orchestration/deployment-orchestrator';

@@ -28,7 +28,10 @@ export interface RemoteObservation {
 }
 
 /** Remote takes requests when configured, its last health probe passed, its circuit lets requests through and it has a free slot. */
-export function remoteAvailability(config: Pick<RemoteBackendConfig, 'maxConcurrency'> | undefined, observed: RemoteObservation): BackendAvailability {
+export function remoteAvailability(
+  config: (Pick<RemoteBackendConfig, 'maxConcurrency'> & Partial<RemoteBackendConfig>) | undefined,
+  observed: RemoteObservation,
+): BackendAvailability {
   if (!config) return refused({ kind: 'not-configured' });
   if (!observed.health) return refused({ kind: 'unhealthy', detail: 'no health probe has answered yet' });
   if (!observed.health.ok) return refused({ kind: 'unhealthy', detail: observed.health.detail });

@@ -1,4 +1,13 @@
-import { deployerContract, echoContract, embedderContract, generatorContract, spaiContract, textDetectorContract, upscalerContract, type QueueContract } from './contracts';
+import {
+  deployerContract,
+  echoContract,
+  embedderContract,
+  generatorContract,
+  spaiContract,
+  textDetectorContract,
+  upscalerContract,
+  type QueueContract,
+} from './contracts';
 
 /**
  * Maps the endpoint ids of the `/v2/{endpointId}` API to the queues that serve them. Model

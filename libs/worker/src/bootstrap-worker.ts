@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestMicroservice, LoggerService, Type } from '@nestjs/common';
+import type { DynamicModule, INestMicroservice, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { BlobClaimCheck } from '@switchyard/blobs';
@@ -7,6 +7,7 @@ import { createLogger, NestJsonLogger, RedisKeys, contractForQueue, type Logger,
 import { BullMqJobServer } from './bullmq-job-server';
 import { JobErrorPassthroughFilter } from './job-error-passthrough.filter';
 import { startHealthServer } from './health-server';
+import { reportReadiness } from './runpod/readiness-callback';
 import { RunPodJobServer } from './runpod/runpod-job-server';
 import { RunPodWorkerProtocol } from './runpod/runpod-worker-protocol';
 import { loadWorkerConfig, queueConcurrency, type WorkerConfig } from './worker-config';
@@ -16,7 +17,7 @@ export type WorkerTransport = Server & CustomTransportStrategy & { activeQueues(
 
 export interface WorkerAppOptions {
   app: string;
-  module: Type;
+  module: Type | DynamicModule;
   /** Queues served when WORKER_QUEUES is not set. */
   defaultQueues: string[];
   /** Jobs run at once per queue on a CPU worker when WORKER_CONCURRENCY is not set (default 8). */
@@ -30,7 +31,11 @@ export interface WorkerAppOptions {
 }
 
 /** A worker's NestJS microservice on its transport; the one way apps and tests build it. */
-export async function createWorkerMicroservice(module: Type, server: WorkerTransport, logger: LoggerService | false): Promise<INestMicroservice> {
+export async function createWorkerMicroservice(
+  module: Type | DynamicModule,
+  server: WorkerTransport,
+  logger: LoggerService | false,
+): Promise<INestMicroservice> {
   const app = await NestFactory.createMicroservice(module, { strategy: server, logger });
   app.useGlobalFilters(new JobErrorPassthroughFilter());
   app.enableShutdownHooks();
@@ -61,6 +66,9 @@ export async function bootstrapWorker(options: WorkerAppOptions): Promise<INestM
   await app.listen();
   accepting = true;
   logger.info({ mode: config.WORKER_MODE, queues: server.activeQueues(), concurrency }, 'worker ready');
+  if (config.runpod && config.SWITCHYARD_READY_URL && config.SWITCHYARD_READY_SECRET) {
+    void reportReadiness({ url: config.SWITCHYARD_READY_URL, secret: config.SWITCHYARD_READY_SECRET, workerId: config.runpod.RUNPOD_POD_ID }, logger);
+  }
   return app;
 }
 

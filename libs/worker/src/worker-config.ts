@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
-import { env, jobSecretsKeySchema, parseConfig, redisConfigSchema, type QueueContract } from '@switchyard/shared';
+import { emptyAsUnset, env, jobSecretsKeySchema, parseConfig, redisConfigSchema, type QueueContract } from '@switchyard/shared';
 import { runPodEnvironmentSchema } from './runpod/runpod-worker-protocol';
 
 /** How a worker takes jobs: from the gateway's BullMQ queues, or as a RunPod serverless worker through RunPod's worker protocol. */
@@ -37,6 +37,9 @@ export function loadWorkerConfig(appName: string, defaultQueues: string[], envir
       JOB_SECRETS_KEY: jobSecretsKeySchema,
       S3CONFIG_ALLOW_PRIVATE: env.boolean(false),
       LOG_LEVEL: env.logLevel(),
+      /** Set by the deployer on the workers of a deployment: where to say this worker is ready, and the secret that signs it. */
+      SWITCHYARD_READY_URL: emptyAsUnset(env.url(['http:', 'https:']).optional()),
+      SWITCHYARD_READY_SECRET: emptyAsUnset(z.string().min(1).optional()),
     })
     .superRefine(refineBlobConfig)
     .transform((config, context) => {

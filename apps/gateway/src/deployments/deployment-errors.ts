@@ -1,5 +1,14 @@
 import { MissingRunPodKeyError, NoGpuCapacityError } from '@switchyard/deployments';
-import { HubUnavailableError, InvalidModelIdError, ModelAccessDeniedError, ModelGatedError, ModelNotFoundError, NoGpuFitsError, UnknownGpuTierError, UnsupportedTaskError } from '@switchyard/deployments';
+import {
+  HubUnavailableError,
+  InvalidModelIdError,
+  ModelAccessDeniedError,
+  ModelGatedError,
+  ModelNotFoundError,
+  NoGpuFitsError,
+  UnknownGpuTierError,
+  UnsupportedTaskError,
+} from '@switchyard/deployments';
 import { RunPodApiError, RunPodAuthError, RunPodRateLimitedError, RunPodRestError } from '@switchyard/runpod';
 import { ApiError, ValidationError } from '../http/api-errors';
 import type { ErrorBodyWriter } from '../http/api-exception.filter';

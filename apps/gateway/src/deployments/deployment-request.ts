@@ -45,11 +45,13 @@ export const deploymentRequestSchema = z
 export type DeploymentRequest = z.infer<typeof deploymentRequestSchema>;
 
 export const listQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
-export const gpusQuerySchema = z
-  .object({ min_vram_gb: z.coerce.number().positive().max(1024).default(0.001), gpu_tier: optionalText(64) })
-  .strict();
+export const gpusQuerySchema = z.object({ min_vram_gb: z.coerce.number().positive().max(1024).default(0.001), gpu_tier: optionalText(64) }).strict();
 
 /** What a deployed worker posts to its readiness callback (the seed's `/internal/deployment-ready` body). */
 export const workerReportSchema = z
-  .object({ status: z.enum(['downloading_model', 'loading_model', 'ready', 'failed']), message: z.string().max(2000).optional(), worker_id: z.string().max(200).optional() })
+  .object({
+    status: z.enum(['downloading_model', 'loading_model', 'ready', 'failed']),
+    message: z.string().max(2000).optional(),
+    worker_id: z.string().max(200).optional(),
+  })
   .strict();

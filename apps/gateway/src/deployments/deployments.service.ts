@@ -88,12 +88,7 @@ export class DeploymentsService {
       sealed_hf_token: request.hf_token && seal(request.hf_token),
       created_at: createdAt.toISOString(),
     };
-    const job = await this.jobs.submit(
-      QUEUES.deployer,
-      { input, webhook: request.user_webhook_url, policy: DEPLOY_JOB_POLICY },
-      principal,
-      'run',
-    );
+    const job = await this.jobs.submit(QUEUES.deployer, { input, webhook: request.user_webhook_url, policy: DEPLOY_JOB_POLICY }, principal, 'run');
     const stored = (secret: Parameters<typeof deploymentSecretContext>[1], value: string) => this.keyring.seal(value, deploymentSecretContext(id, secret));
     await this.deployments.create({
       id,
@@ -207,7 +202,10 @@ export class DeploymentsService {
   /** The project's default RunPod key, set once and sealed; never answered. */
   async setProjectRunPodKey(principal: Principal, body: unknown): Promise<void> {
     const { runpod_api_key } = parseOrThrow(projectKeySchema, body, '');
-    await this.deployments.setProjectRunPodKey(principal.projectId, runpod_api_key && this.keyring.seal(runpod_api_key, projectKeyContext(principal.projectId)));
+    await this.deployments.setProjectRunPodKey(
+      principal.projectId,
+      runpod_api_key && this.keyring.seal(runpod_api_key, projectKeyContext(principal.projectId)),
+    );
   }
 
   private async projectRunPodKey(projectId: string): Promise<string | undefined> {

@@ -12,7 +12,8 @@ export function fieldPath(root: string, path: readonly PropertyKey[]): string {
  * body, so a contract can keep a seed's error shape.
  */
 export function validationError(issue: z.core.$ZodIssue, root: string): ValidationError {
-  const field = fieldPath(root, issue.path);
+  // An unknown field is named itself, not the object holding it.
+  const field = fieldPath(root, issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path);
   const details = issue.code === 'custom' && issue.params ? issue.params : {};
   return new ValidationError(field || root, issue.message, details);
 }

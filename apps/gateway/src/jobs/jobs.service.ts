@@ -111,7 +111,11 @@ export class JobsService {
     if (request.webhook) await this.checkWebhook(request.webhook);
     if (request.s3Config) await this.checkS3Config(contract, request.s3Config);
     const policy = resolvePolicy(request.policy);
-    route ??= await this.router.route(contract, { modelId: modelNamedBy(contract, input), preferBackend: request.prefer_backend, projectId: principal.projectId });
+    route ??= await this.router.route(contract, {
+      modelId: modelNamedBy(contract, input),
+      preferBackend: request.prefer_backend,
+      projectId: principal.projectId,
+    });
     if (route && !route.queue) throw new ValidationError('prefer_backend', `backend "${route.backend}" cannot run a queued job`);
     // The remote backend has limits of its own (its concurrency, its 429s): only the local queue is capped here.
     if (!route || route.backend === 'local') await this.admission.admit(endpointId, contract);

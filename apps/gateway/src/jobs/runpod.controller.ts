@@ -80,7 +80,12 @@ export class RunpodController {
   @RateBucketOf('status')
   @RequiresPermission('read')
   @Get('status/:id')
-  status(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  status(
+    @Param('endpointId', PublicEndpointPipe) endpointId: string,
+    @Param('id', JobIdPipe) id: string,
+    @Query() query: unknown,
+    @Req() request: AuthenticatedRequest,
+  ) {
     return this.jobs.status(endpointId, id, request.principal, outputDelivery(query, request));
   }
 
@@ -90,7 +95,12 @@ export class RunpodController {
   @RateBucketOf('status')
   @RequiresPermission('read')
   @Get('status-sync/:id')
-  statusSync(@Param('endpointId', PublicEndpointPipe) endpointId: string, @Param('id', JobIdPipe) id: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  statusSync(
+    @Param('endpointId', PublicEndpointPipe) endpointId: string,
+    @Param('id', JobIdPipe) id: string,
+    @Query() query: unknown,
+    @Req() request: AuthenticatedRequest,
+  ) {
     const { wait } = parseOrThrow(waitQuerySchema, query, '');
     return this.jobs.waitForStatus(endpointId, id, wait, request.principal, outputDelivery(query, request));
   }

@@ -55,7 +55,10 @@ export class DeploymentBackends implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'deployments could not be read; retrying'));
-    this.timer = setInterval(() => void this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'deployments could not be read')), this.config.DEPLOYMENT_BACKENDS_REFRESH_MS);
+    this.timer = setInterval(
+      () => void this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'deployments could not be read')),
+      this.config.DEPLOYMENT_BACKENDS_REFRESH_MS,
+    );
     this.timer.unref();
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestMicroservice, Type } from '@nestjs/common';
+import type { DynamicModule, INestMicroservice, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { createTemporaryPostgresDatabase } from '@switchyard/db/src/testing';
@@ -109,12 +109,19 @@ export interface WorkerOptions {
   blobs?: Record<string, string>;
   workerId?: string;
   abortGraceMs?: number;
+  /** How often jobs of dead workers are looked for, and how long a job's lock lives (30 s each by default). */
+  stalledIntervalMs?: number;
   /** The models announced per queue, as a worker serving several announces them. */
   servedModels?: (queue: string) => readonly string[] | undefined;
 }
 
 /** An in-process worker app, serving `contracts`, on the same Redis and prefix as the gateway under test. */
-export async function startWorkerApp(module: Type, contracts: QueueContract[], prefix: string, options: WorkerOptions = {}): Promise<INestMicroservice> {
+export async function startWorkerApp(
+  module: Type | DynamicModule,
+  contracts: QueueContract[],
+  prefix: string,
+  options: WorkerOptions = {},
+): Promise<INestMicroservice> {
   const workerConfig = loadWorkerConfig('test-worker', [], { BLOB_DIR: TEST_BLOB_DIR, ...options.blobs });
   const server = new BullMqJobServer({
     redisUrl: TEST_REDIS_URL,
@@ -122,8 +129,8 @@ export async function startWorkerApp(module: Type, contracts: QueueContract[], p
     contracts,
     concurrency: options.concurrency ?? 4,
     workerId: options.workerId ?? `test-worker-${randomBytes(3).toString('hex')}`,
-    stalledIntervalMs: 30_000,
-    lockDurationMs: 30_000,
+    stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+    lockDurationMs: options.stalledIntervalMs ?? 30_000,
     logger: createLogger('test-worker', 'warn'),
     runner: { abortGraceMs: options.abortGraceMs ?? 10_000 },
     claimCheck: BlobClaimCheck.fromConfig(workerConfig),

@@ -17,6 +17,8 @@ export interface CachedCatalogOptions {
   /** How long to use the registry after a failed read before trying again; 30 seconds unless given. */
   failureTtlMs?: number;
   now?: () => number;
+  /** Errors the registry must not paper over (a RunPod key RunPod refuses): thrown to the caller, and nothing is cached. */
+  isCallersFault?: (error: unknown) => boolean;
 }
 
 export interface CatalogCandidates {
@@ -63,6 +65,7 @@ export class CachedCatalog {
       const gpus = await this.options.load();
       return this.remember({ gpus, source: 'catalog' }, this.ttlMs);
     } catch (error) {
+      if (this.options.isCallersFault?.(error)) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       return this.remember(
         { source: 'registry', problem: `RunPod's GPU catalogue could not be read (${reason}); using the built-in GPU registry` },

@@ -1,4 +1,4 @@
-import type { GpuCandidate } from '../gpus';
+import type { GpuCandidate } from '../gpus/catalog-gpu';
 
 /** Every candidate GPU pool answered RunPod's "no capacity": nothing was created. */
 export class NoGpuCapacityError extends Error {

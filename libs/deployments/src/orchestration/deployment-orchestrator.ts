@@ -1,8 +1,9 @@
 import { isCapacityError } from '@switchyard/runpod';
 import type { DeleteOperation, DeploymentFacts, DeploymentPhase, DeploymentReadyBody, DeploymentStatus, DeployOperation } from '@switchyard/shared';
-import type { GpuCandidate } from '../gpus';
+import type { CatalogSnapshot } from '../gpus/cached-catalog';
+import type { GpuCandidate } from '../gpus/catalog-gpu';
 import { NoGpuCapacityError, EndpointNotReadyError } from './deployment-errors';
-import { planDeployment, type CatalogSnapshot, type DeploymentPlan } from './deployment-plan';
+import { planDeployment, type DeploymentPlan } from './deployment-plan';
 import type { CreatedEndpoint, DeployedEndpointProbe, EndpointRequest, RunPodManagement } from './ports';
 import type { WorkerReport } from './readiness';
 import { workerEnvironment, type WorkerSecrets } from './worker-environment';
@@ -200,7 +201,11 @@ export class DeploymentOrchestrator {
       deleted.endpoints.push(endpoint.id);
       if (endpoint.templateId && endpoint.templateId !== this.endpoints.templateId) deleted.templates.push(endpoint.templateId);
     }
-    if (operation.runpod_template_id && operation.runpod_template_id !== this.endpoints.templateId && !deleted.templates.includes(operation.runpod_template_id)) {
+    if (
+      operation.runpod_template_id &&
+      operation.runpod_template_id !== this.endpoints.templateId &&
+      !deleted.templates.includes(operation.runpod_template_id)
+    ) {
       await runpod.deleteTemplate(operation.runpod_template_id, signal);
       deleted.templates.push(operation.runpod_template_id);
     }
@@ -246,12 +251,7 @@ export class DeploymentOrchestrator {
    * downloading and loading its model), then a worker up on RunPod's `/health` and a `runsync` of
    * its health check. A worker reporting `failed`, or no readiness within the timeout, fails it.
    */
-  private async waitUntilReady(
-    context: DeployContext,
-    endpointId: string,
-    clock: PhaseClock,
-    enter: (phase: DeploymentPhase) => Promise<void>,
-  ): Promise<void> {
+  private async waitUntilReady(context: DeployContext, endpointId: string, clock: PhaseClock, enter: (phase: DeploymentPhase) => Promise<void>): Promise<void> {
     const { signal, reporter } = context;
     const probe = context.probe(endpointId);
     const deadline = Date.now() + this.readiness.timeoutMs;

@@ -1,19 +1,15 @@
-import { gpuCandidates, type CatalogGpu, type GpuCandidate } from '../gpus';
-import { deploymentTargetOf, validateHubModel, type ValidatedModel } from '../hub';
-import { estimateVram, type VramEstimate } from '../vram';
+import type { CatalogSnapshot } from '../gpus/cached-catalog';
+import type { GpuCandidate } from '../gpus/catalog-gpu';
+import { gpuCandidates } from '../gpus/gpu-candidates';
+import { validateHubModel, type ValidatedModel } from '../hub/validate-hub-model';
+import { deploymentTargetOf } from '../tasks/deployment-task';
+import { estimateVram, type VramEstimate } from '../vram/vram-estimate';
 
 export interface PlanRequest {
   modelId: string;
   hfToken?: string;
   task?: string;
   gpuTier?: string;
-}
-
-export interface CatalogSnapshot {
-  /** Absent when RunPod's live catalogue could not be had: the static registry serves then. */
-  gpus?: readonly CatalogGpu[];
-  source: 'catalog' | 'registry';
-  problem?: string;
 }
 
 export interface PlanDependencies {

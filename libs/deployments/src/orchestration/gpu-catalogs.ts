@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
-import { CachedCatalog, type CatalogGpu } from '../gpus';
-import type { CatalogSnapshot } from './deployment-plan';
+import { RunPodAuthError } from '@switchyard/runpod';
+import { CachedCatalog, type CatalogSnapshot } from '../gpus/cached-catalog';
+import type { CatalogGpu } from '../gpus/catalog-gpu';
 
 /**
- * RunPod's GPU catalogue, cached per RunPod key (a key RunPod refuses is never cached, so it is
- * refused again on every use). Prices and stock are RunPod's own, but each caller's key must work.
+ * RunPod's GPU catalogue, cached per RunPod key. A key RunPod refuses fails the call (the static
+ * registry stands in only when RunPod cannot answer), and is refused again on every use. Prices and stock are RunPod's own, but each caller's key must work.
  */
 export class GpuCatalogs {
   private readonly catalogs = new Map<string, CachedCatalog>();
 
   constructor(private readonly ttlMs: number) {}
 
-  snapshot(apiKey: string, load: () => Promise<CatalogGpu[]>): Promise<CatalogSnapshot> {
+  snapshot(apiKey: string, load: () => Promise<readonly CatalogGpu[]>): Promise<CatalogSnapshot> {
     const id = createHash('sha256').update(apiKey).digest('hex');
     let catalog = this.catalogs.get(id);
     if (!catalog) {
-      catalog = new CachedCatalog({ load, ttlMs: this.ttlMs });
+      catalog = new CachedCatalog({ load, ttlMs: this.ttlMs, isCallersFault: (error) => error instanceof RunPodAuthError });
       this.catalogs.set(id, catalog);
     }
     return catalog.load();

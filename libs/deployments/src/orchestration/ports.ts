@@ -1,4 +1,4 @@
-import type { CatalogGpu } from '../gpus';
+import type { CatalogGpu } from '../gpus/catalog-gpu';
 
 /** The body of RunPod's `POST /v2/serverless`, as the deployer fills it (field names are RunPod's, camelCase). */
 export interface EndpointRequest {

@@ -24,6 +24,11 @@ const THROTTLED_BACKOFF_MS = 5_000;
 /** Waits after failed calls, doubling. */
 const FAILURE_BACKOFF_MS = { first: 1_000, max: 30_000 };
 
+/** `{"health_check": true}`, and nothing else. */
+function isHealthCheck(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && Object.keys(input).length === 1 && (input as { health_check?: unknown }).health_check === true;
+}
+
 interface RunningJob {
   cancel: AbortController;
   done: Promise<void>;
@@ -146,6 +151,11 @@ export class RunPodJobServer extends Server implements CustomTransportStrategy {
   private async runJob(execution: HandlerExecution, job: TakenJob, cancelSignal: AbortSignal): Promise<void> {
     const { protocol, contract } = this.options;
     const logger = this.options.logger.child({ jobId: job.id, queue: contract.queue });
+    if (isHealthCheck(job.input)) {
+      // The seed workers' probe, which the deployer sends once a worker is up: answered here, as the models are loaded by now.
+      await protocol.postResult(job.id, { output: { status: 'ok', message: `${contract.queue}-ready`, queue: contract.queue } }, false);
+      return;
+    }
     const started = Date.now();
     logger.debug('job started');
     let streamed = false;
