@@ -20,6 +20,8 @@ const TINY_MODELS = resolve(REPO_ROOT, 'models/tiny');
 const DEPLOYER_ENTRY = resolve(REPO_ROOT, 'apps/deployer/dist/index.js');
 const MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
 const GATED_MODEL = 'openai/clip-vit-base-patch32';
+/** Known to the Hub by its metadata only: 200 B BF16 parameters, 400 GB of weights, more than any GPU holds. */
+const GIANT_MODEL = 'giants/text-to-image-200b';
 const RUNPOD_KEY = `rpa_${randomBytes(16).toString('hex')}`;
 const HF_TOKEN = `hf_${randomBytes(16).toString('hex')}`;
 const JOB_SECRETS_KEY = randomBytes(32).toString('base64');
@@ -84,6 +86,7 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
       repoSettings: {
         [MODEL]: { pipelineTag: 'sentence-similarity', library: 'sentence-transformers' },
         [GATED_MODEL]: { gated: 'manual', pipelineTag: 'zero-shot-image-classification', grantedTokens: [HF_TOKEN] },
+        [GIANT_MODEL]: { pipelineTag: 'text-to-image', library: 'diffusers', safetensorsParameters: { BF16: 200e9 } },
       },
     });
     cloud = await FakeRunPodCloud.start({ apiKeys: [RUNPOD_KEY], onEndpointCreated: startWorker });
@@ -307,6 +310,56 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
     expect(JSON.parse(hook.body)).toMatchObject({ event: 'deployment_failed', deployment_id: id, status: 'failed' });
   }, 90_000);
 
+  it('resolves the seed’s model_name to the Hub id of a known model', async () => {
+    const accepted = await deploy({ hf_model_id: undefined, model_name: 'all-minilm-l6-v2', provider: 'huggingface' });
+    expect(accepted).toMatchObject({ status: 202, body: { model_id: MODEL } });
+    await untilStatus(accepted.body.deployment_id, ['ready', 'failed']);
+    await gateway.request('DELETE', `/v1/deployments/${accepted.body.deployment_id}`);
+    await untilStatus(accepted.body.deployment_id, ['deleted']);
+  }, 90_000);
+
+  it('becomes webhook_failed when the user’s webhook fails for good', async () => {
+    const gone = await WebhookReceiver.start([410]);
+    try {
+      const accepted = await deploy({ user_webhook_url: gone.url });
+      const failed = await untilStatus(accepted.body.deployment_id, ['webhook_failed']);
+      expect(failed.endpoint_url).toBeTruthy();
+      expect(gone.received).toHaveLength(1);
+      await gateway.request('DELETE', `/v1/deployments/${accepted.body.deployment_id}`);
+      await untilStatus(accepted.body.deployment_id, ['deleted']);
+    } finally {
+      await gone.close();
+    }
+  }, 90_000);
+
+  it('gives the workers a private model cache under the project’s prefix, its keys sealed on the way', async () => {
+    const secretAccessKey = `aws-secret-${randomBytes(8).toString('hex')}`;
+    const accepted = await deploy({
+      cache_scope: 'private',
+      user_s3_url: 's3://team-models/switchyard',
+      user_aws_access_key_id: 'AKIATEAM',
+      user_aws_secret_access_key: secretAccessKey,
+      user_aws_endpoint_url: 'https://r2.example.com',
+    });
+    expect(accepted.status).toBe(202);
+    const id = accepted.body.deployment_id;
+    const ready = await untilStatus(id, ['ready', 'failed']);
+    const env = cloud.endpoints().find((endpoint) => endpoint.id === ready.runpod_endpoint_id)!.createBody.env as Record<string, string>;
+    expect(env).toMatchObject({
+      MODEL_S3_BUCKET: 'team-models',
+      MODEL_S3_PREFIX: 'switchyard/default',
+      S3_ENDPOINT: 'https://r2.example.com',
+      AWS_ACCESS_KEY_ID: 'AKIATEAM',
+      AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    });
+    const row = await gateway.database.prisma.deployment.findUnique({ where: { id } });
+    const job = await gateway.database.prisma.job.findUnique({ where: { id: row!.jobId } });
+    expect(JSON.stringify([row, job])).not.toContain(secretAccessKey);
+    expect(job!.input).toMatchObject({ cache: { scope: 'private', bucket: 'team-models', prefix: 'switchyard/default' } });
+    await gateway.request('DELETE', `/v1/deployments/${id}`);
+    await untilStatus(id, ['deleted']);
+  }, 90_000);
+
   it('refuses readiness callbacks that are not signed with the deployment’s secret', async () => {
     const body = JSON.stringify({ status: 'ready' });
     const headers = signWebhook({
@@ -323,25 +376,60 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
     expect(answer.status).toBe(401);
   });
 
-  it('resumes a deployment whose deployer was killed mid-deployment, without a second endpoint', async () => {
+  /** The deployer app in its own process (built by `npm run build`), in place of the in-process one; its output is kept. */
+  async function spawnDeployer(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
     if (!existsSync(DEPLOYER_ENTRY)) throw new Error(`${DEPLOYER_ENTRY} is missing: run \`npm run build\` first`);
-    await deployer!.close();
+    await deployer?.close();
     deployer = undefined;
+    const child = spawn(process.execPath, [DEPLOYER_ENTRY], { env: { ...process.env, ...deployerEnvironment(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return { child, output: () => output };
+  }
+
+  /** Waits for the deployment's status, failing at once should the deployer process die. */
+  async function untilStatusWith(spawned: { child: ChildProcess; output: () => string }, id: string, status: DeploymentStatus) {
+    await eventually(async () => {
+      if (spawned.child.exitCode !== null) throw new Error(`the deployer exited with ${spawned.child.exitCode}: ${spawned.output()}`);
+      return (await gateway.request('GET', `/v1/deployments/${id}`)).body.status === status;
+    }, 30_000);
+  }
+
+  it('never logs a RunPod key or a Hugging Face token, even at debug level', async () => {
     workerStart = 'none';
-    const child = spawn(process.execPath, [DEPLOYER_ENTRY], {
-      env: { ...process.env, ...deployerEnvironment(), WORKER_STALLED_INTERVAL_MS: '1000', WORKER_LOCK_DURATION_MS: '1000', LOG_LEVEL: 'debug' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let errors = '';
-    child.stdout!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    const spawned = await spawnDeployer({ LOG_LEVEL: 'debug' });
+    try {
+      const accepted = await deploy({ hf_model_id: GATED_MODEL, hf_token: HF_TOKEN });
+      const id = accepted.body.deployment_id;
+      await untilStatusWith(spawned, id, 'loading_model');
+      const body = JSON.stringify({ status: 'failed', message: 'no GPU memory left' });
+      const headers = signWebhook({
+        id: 'report-2',
+        timestamp: Math.floor(Date.now() / 1000),
+        body,
+        secrets: readinessSecretFor(Buffer.from(JOB_SECRETS_KEY, 'base64'), id),
+      });
+      await fetch(`${gateway.baseUrl}/v1/deployments/${id}/ready`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body });
+      await untilStatusWith(spawned, id, 'failed');
+      // The deployment's own log lines arrive (its failure; the logger flushes every half second), and no secret is among them.
+      await eventually(async () => spawned.output().includes('no GPU memory left'));
+      expect(spawned.output()).not.toContain(RUNPOD_KEY);
+      expect(spawned.output()).not.toContain(HF_TOKEN);
+    } finally {
+      spawned.child.kill('SIGKILL');
+      deployer ??= await startDeployer();
+    }
+  }, 60_000);
+
+  it('resumes a deployment whose deployer was killed mid-deployment, without a second endpoint', async () => {
+    workerStart = 'none';
+    const spawned = await spawnDeployer({ WORKER_STALLED_INTERVAL_MS: '1000', WORKER_LOCK_DURATION_MS: '1000', LOG_LEVEL: 'warn' });
+    const child = spawned.child;
     try {
       const accepted = await deploy();
       const id = accepted.body.deployment_id;
-      await eventually(async () => {
-        if (child.exitCode !== null) throw new Error(`the deployer exited with ${child.exitCode}: ${errors}`);
-        return (await gateway.request('GET', `/v1/deployments/${id}`)).body.status === 'loading_model';
-      }, 30_000);
+      await untilStatusWith(spawned, id, 'loading_model');
       child.kill('SIGKILL');
       await exited(child);
       // The endpoint's worker comes up while no deployer watches; the next deployer finds the endpoint by name.
@@ -351,8 +439,6 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
       const ready = await untilStatus(id, ['ready', 'failed'], 60_000);
       expect(ready.status).toBe('ready');
       expect(cloud.endpoints().filter((endpoint) => endpoint.name === `switchyard-${id}`)).toHaveLength(1);
-      expect(errors).toContain('"worker ready"');
-      expect(errors).not.toContain(RUNPOD_KEY);
       await gateway.request('DELETE', `/v1/deployments/${id}`);
       await untilStatus(id, ['deleted']);
     } finally {
@@ -371,6 +457,9 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
       [{ hf_model_id: GATED_MODEL }, 403, 'HF_MODEL_GATED', 'hf_token'],
       [{ user_runpod_key: 'rpa_wrong' }, 401, 'RUNPOD_UNAUTHORIZED', 'user_runpod_key'],
       [{ gpu_tier: 'TPU-v5' }, 400, 'INVALID_DEPLOYMENT_REQUEST', 'gpu_tier'],
+      [{ hf_model_id: GIANT_MODEL }, 503, 'RUNPOD_INSUFFICIENT_GPU', undefined],
+      [{ hf_model_id: undefined, model_name: 'no-such-name' }, 400, 'INVALID_DEPLOYMENT_REQUEST', 'model_name'],
+      [{ hf_model_id: undefined, model_name: 'sd-turbo', provider: 'fal' }, 400, 'INVALID_DEPLOYMENT_REQUEST', 'provider'],
       [{ cache_scope: 'private' }, 400, 'INVALID_DEPLOYMENT_REQUEST', 'user_s3_url'],
       [{ cache_scope: 'shared' }, 400, 'INVALID_DEPLOYMENT_REQUEST', 'cache_scope'],
       [{ hf_model_id: undefined }, 400, 'INVALID_DEPLOYMENT_REQUEST', 'hf_model_id'],
@@ -379,7 +468,21 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
     ])('%j → %i %s naming %s', async (fields, status, error, field) => {
       const answer = await deploy(fields);
       expect(answer.status).toBe(status);
-      expect(answer.body).toMatchObject({ error, message: expect.any(String), details: { field } });
+      expect(answer.body).toMatchObject({ error, message: expect.any(String), details: field === undefined ? {} : { field } });
+    });
+
+    it('refuses webhook URLs at internal addresses, unless the platform allows them', async () => {
+      const strict = await GatewayUnderTest.start(
+        gatewayConfig({ REDIS_PREFIX: stores.prefix, DATABASE_URL: stores.databaseUrl, JOB_SECRETS_KEY, WEBHOOK_ALLOW_PRIVATE: 'false', GATEWAY_ROLES: 'api' }),
+      );
+      try {
+        for (const url of ['http://127.0.0.1:9/hook', 'http://169.254.169.254/latest/meta-data', 'http://localhost/hook']) {
+          const answer = await strict.request('POST', '/v1/deployments', { hf_model_id: MODEL, user_runpod_key: RUNPOD_KEY, user_webhook_url: url });
+          expect(answer).toMatchObject({ status: 400, body: { error: 'INVALID_DEPLOYMENT_REQUEST', details: { field: 'user_webhook_url' } } });
+        }
+      } finally {
+        await strict.close();
+      }
     });
 
     it('takes the RunPod key from X-Runpod-Api-Key, as seed clients send it', async () => {

@@ -1,6 +1,6 @@
 export { DeploymentRequestError, type DeploymentRequestField } from './deployment-request-error';
 export { DEPLOYABLE_TASKS, deploymentTargetOf, isDeployableTask, taskAccepts, type DeployableTask, type DeploymentTarget } from './tasks/deployment-task';
-export { DEFAULT_MODEL_SPECS, findModelSpec, type ModelSpec, type ModelSpecRegistry } from './vram/model-specs';
+export { DEFAULT_MODEL_SPECS, findModelSpec, modelIdOfName, type ModelSpec, type ModelSpecRegistry } from './vram/model-specs';
 export {
   BYTES_PER_DTYPE,
   UNKNOWN_DTYPE_BYTES,

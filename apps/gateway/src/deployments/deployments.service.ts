@@ -7,6 +7,7 @@ import {
   GpuCatalogs,
   gpuCandidates,
   MissingRunPodKeyError,
+  modelIdOfName,
   planDeployment,
   readinessSecretFor,
   WorkerReports,
@@ -47,7 +48,6 @@ const projectKeyContext = (projectId: string) => `project:${projectId}:runpod_ap
 export class DeploymentsService {
   private readonly catalogs: GpuCatalogs;
   private readonly reports: WorkerReports;
-  private readonly webhookPolicy: AddressPolicy;
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
@@ -58,16 +58,15 @@ export class DeploymentsService {
   ) {
     this.catalogs = new GpuCatalogs(config.DEPLOYER_CATALOG_TTL_MS);
     this.reports = new WorkerReports(redis, config.REDIS_PREFIX);
-    this.webhookPolicy = new AddressPolicy({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
   }
 
   async create(body: unknown, principal: Principal, headerKey: string | undefined): Promise<Record<string, unknown>> {
     const request = parseOrThrow(deploymentRequestSchema, body, '');
     const jobSecretsKey = this.jobSecretsKey();
-    if (request.user_webhook_url) this.checkWebhook(request.user_webhook_url);
+    if (request.user_webhook_url) await this.jobs.checkWebhook(request.user_webhook_url, 'user_webhook_url');
     const runpodApiKey = request.user_runpod_key ?? headerKey ?? (await this.projectRunPodKey(principal.projectId));
     if (!runpodApiKey) throw asDeploymentApiError(new MissingRunPodKeyError());
-    const modelId = request.hf_model_id ?? request.model_name!;
+    const modelId = request.hf_model_id ?? modelIdOf(request.model_name!, request.provider);
     const plan = await this.plan(request, modelId, runpodApiKey);
     const cache = this.modelCache(request, plan, principal.projectId);
 
@@ -277,13 +276,9 @@ export class DeploymentsService {
     };
   }
 
-  private checkWebhook(url: string): void {
-    this.checkPublic('user_webhook_url', url, this.config.WEBHOOK_ALLOW_PRIVATE);
-  }
-
   private checkPublic(field: string, url: string, allowPrivate: boolean): void {
     try {
-      checkUrl(url, allowPrivate ? new AddressPolicy({ allowPrivate: true }) : this.webhookPolicy);
+      checkUrl(url, new AddressPolicy({ allowPrivate }));
     } catch (error) {
       if (error instanceof UnsafeUrlError) throw new ValidationError(field, error.message);
       throw error;
@@ -298,6 +293,23 @@ export class DeploymentsService {
 }
 
 const projectKeySchema = z.object({ runpod_api_key: z.string().min(1).max(512).nullable() }).strict();
+
+/** The providers whose model names resolve here: the Hub's own, by the names of the models the registry knows. */
+const MODEL_NAME_PROVIDERS = ['huggingface', 'hf'];
+
+/** The seed's `model_name` (with `provider`) as a Hub repo id: a full id as it is, a known model's short name resolved. */
+function modelIdOf(modelName: string, provider: string | undefined): string {
+  if (provider !== undefined && !MODEL_NAME_PROVIDERS.includes(provider.toLowerCase())) {
+    throw new ValidationError(
+      'provider',
+      `"${provider}" is not a provider whose names resolve here; use ${MODEL_NAME_PROVIDERS.join(' or ')}, or give hf_model_id`,
+    );
+  }
+  if (modelName.includes('/')) return modelName;
+  const id = modelIdOfName(modelName);
+  if (!id) throw new ValidationError('model_name', `"${modelName}" is not a model name known here; give hf_model_id (owner/name)`);
+  return id;
+}
 
 /** A deployment as the API answers it: the seed's fields, never a secret. */
 function describe(deployment: StoredDeployment): Record<string, unknown> {

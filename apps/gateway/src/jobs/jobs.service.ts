@@ -379,12 +379,13 @@ export class JobsService {
     return { ...rest, sealedSecret: sealSecret(this.config.JOB_SECRETS_KEY!, accessSecret, jobId) };
   }
 
-  private async checkWebhook(webhook: string): Promise<void> {
+  /** A webhook URL the notifier may call: refused (400 naming `field`) when it is, or resolves to, an internal address, unless WEBHOOK_ALLOW_PRIVATE. */
+  async checkWebhook(webhook: string, field = 'webhook'): Promise<void> {
     try {
       await resolveDestination(checkUrl(webhook, this.webhookPolicy), this.webhookPolicy, systemResolver);
     } catch (error) {
-      if (error instanceof UnsafeUrlError) throw new ValidationError('webhook', error.message);
-      throw new ValidationError('webhook', `cannot be reached: ${(error as Error).message}`);
+      if (error instanceof UnsafeUrlError) throw new ValidationError(field, error.message);
+      throw new ValidationError(field, `cannot be reached: ${(error as Error).message}`);
     }
   }
 }

@@ -19,3 +19,13 @@ export function findModelSpec(modelId: string, registry: ModelSpecRegistry = DEF
   const key = Object.keys(registry).find((candidate) => candidate.toLowerCase() === wanted);
   return key === undefined ? undefined : registry[key];
 }
+
+/**
+ * The repo id of a known model named without its owner (the seed's `model_name`, e.g. `sd-turbo`);
+ * undefined when no known model, or more than one, has that name.
+ */
+export function modelIdOfName(name: string, registry: ModelSpecRegistry = DEFAULT_MODEL_SPECS): string | undefined {
+  const wanted = name.toLowerCase();
+  const matches = Object.keys(registry).filter((id) => id.slice(id.indexOf('/') + 1).toLowerCase() === wanted);
+  return matches.length === 1 ? matches[0] : undefined;
+}
