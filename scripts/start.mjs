@@ -99,6 +99,14 @@ if (!apiKey) {
   apiKey = readFileSync(keyFile, 'utf8').trim();
   log(`SWITCHYARD_API_KEY not set: using the development key in .switchyard/dev-api-key: ${apiKey}`);
 }
+// Gateway and workers share JOB_SECRETS_KEY: it seals s3Config secrets and deployments' RunPod keys for them.
+const jobSecretsFile = join(stateDir, 'job-secrets-key');
+let jobSecretsKey = process.env.JOB_SECRETS_KEY;
+if (!jobSecretsKey) {
+  if (!existsSync(jobSecretsFile)) writeFileSync(jobSecretsFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  jobSecretsKey = readFileSync(jobSecretsFile, 'utf8').trim();
+  log('JOB_SECRETS_KEY not set: using the development key in .switchyard/job-secrets-key');
+}
 if (!process.env.DATABASE_URL) log('DATABASE_URL not set: using the embedded PGlite database in .switchyard/pgdata');
 
 // Model workers fetch real weights from the Hugging Face Hub unless MODEL_DIR points at a folder.
@@ -151,7 +159,13 @@ if (!process.env.GENERATOR_MODEL_REPO && !(modelDir && existsSync(join(modelDir,
 }
 
 const appEnv = { 'detector-worker': detectorWorkerEnv, generator: generatorEnv };
-const shared = { NODE_ENV: process.env.NODE_ENV ?? 'development', REDIS_URL: redisUrl, SWITCHYARD_API_KEY: apiKey, ...modelEnv };
+const shared = {
+  NODE_ENV: process.env.NODE_ENV ?? 'development',
+  REDIS_URL: redisUrl,
+  SWITCHYARD_API_KEY: apiKey,
+  JOB_SECRETS_KEY: jobSecretsKey,
+  ...modelEnv,
+};
 for (const app of APPS) run(app.name, process.execPath, [join(root, app.entry)], { ...shared, ...app.env, ...appEnv[app.name] });
 log(`gateway on http://localhost:${process.env.PORT ?? 8080} (docs at /docs, dashboard at /dashboard)`);
 

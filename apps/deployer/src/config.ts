@@ -6,8 +6,8 @@ import { emptyAsUnset, env, jobSecretsKeySchema, parseConfig, redisConfigSchema 
 export function loadDeployerConfig(environment: NodeJS.ProcessEnv = process.env) {
   const schema = redisConfigSchema.extend({
     ...deploymentConfigShape,
-    /** Opens the secrets the gateway sealed for each deployment (the gateway's JOB_SECRETS_KEY). */
-    JOB_SECRETS_KEY: jobSecretsKeySchema.refine((key) => key !== undefined, 'is required: the deployer opens the secrets the gateway sealed with it'),
+    /** Opens the secrets the gateway sealed for each deployment (the gateway's JOB_SECRETS_KEY); without it the gateway accepts no deployment either. */
+    JOB_SECRETS_KEY: jobSecretsKeySchema,
     /** The gateway's public URL: deployed workers post their readiness to `{url}/v1/deployments/{id}/ready`. Unset, readiness is polled only. */
     DEPLOYER_CALLBACK_URL: emptyAsUnset(env.url(['http:', 'https:']).optional()),
     /** Switchyard's image, which serves every worker app in RunPod mode (WORKER_MODE=runpod). */

@@ -54,7 +54,9 @@ export class DeployerController {
   @MessagePattern(deployerContract.queue)
   async run(@Payload() input: DeployerInput, @Ctx() context: JobContext): Promise<DeployerOutput> {
     const reporter = streamReporter(context);
-    const open = (sealed: string) => openSecret(this.config.JOB_SECRETS_KEY!, sealed, input.deployment_id);
+    const jobSecretsKey = this.config.JOB_SECRETS_KEY;
+    if (!jobSecretsKey) throw new Error('This deployer has no JOB_SECRETS_KEY: it cannot open the secrets the gateway sealed for the deployment');
+    const open = (sealed: string) => openSecret(jobSecretsKey, sealed, input.deployment_id);
     const runpodApiKey = open(input.sealed_runpod_api_key);
     const rest = new RunPodRestClient({
       apiKey: runpodApiKey,
@@ -90,7 +92,7 @@ export class DeployerController {
       readinessUrl: this.config.DEPLOYER_CALLBACK_URL
         ? `${this.config.DEPLOYER_CALLBACK_URL.replace(/\/+$/, '')}/v1/deployments/${input.deployment_id}/ready`
         : '',
-      readinessSecret: readinessSecretFor(this.config.JOB_SECRETS_KEY!, input.deployment_id),
+      readinessSecret: readinessSecretFor(jobSecretsKey, input.deployment_id),
       runpod,
       catalog: () => this.catalogs.snapshot(runpodApiKey, () => rest.listGpuTypes({ availability: true, signal: context.signal })),
       probe: (endpointId) =>

@@ -124,6 +124,18 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
   const deploy = (body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
     gateway.request('POST', '/v1/deployments', { hf_model_id: MODEL, user_runpod_key: RUNPOD_KEY, ...body }, headers);
 
+  /** What a deployed worker posts to its readiness callback, signed as the deployer's workers sign it. */
+  function reportFromWorker(id: string, report: { status: string; message?: string }): Promise<Response> {
+    const body = JSON.stringify(report);
+    const headers = signWebhook({
+      id: `report-${randomBytes(4).toString('hex')}`,
+      timestamp: Math.floor(Date.now() / 1000),
+      body,
+      secrets: readinessSecretFor(Buffer.from(JOB_SECRETS_KEY, 'base64'), id),
+    });
+    return fetch(`${gateway.baseUrl}/v1/deployments/${id}/ready`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body });
+  }
+
   async function untilStatus(id: string, statuses: readonly DeploymentStatus[], timeoutMs = 60_000) {
     return eventually(
       async () => {
@@ -290,18 +302,7 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
     const accepted = await deploy({ user_webhook_url: receiver.url });
     const id = accepted.body.deployment_id;
     await untilStatus(id, ['loading_model']);
-    const body = JSON.stringify({ status: 'failed', message: 'CUDA out of memory' });
-    const headers = signWebhook({
-      id: 'report-1',
-      timestamp: Math.floor(Date.now() / 1000),
-      body,
-      secrets: readinessSecretFor(Buffer.from(JOB_SECRETS_KEY, 'base64'), id),
-    });
-    const report = await fetch(`${gateway.baseUrl}/v1/deployments/${id}/ready`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'text/plain' },
-      body,
-    });
+    const report = await reportFromWorker(id, { status: 'failed', message: 'CUDA out of memory' });
     expect(report.status).toBe(204);
     const failed = await untilStatus(id, ['failed']);
     expect(failed.error).toContain('CUDA out of memory');
@@ -403,14 +404,7 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
       const accepted = await deploy({ hf_model_id: GATED_MODEL, hf_token: HF_TOKEN });
       const id = accepted.body.deployment_id;
       await untilStatusWith(spawned, id, 'loading_model');
-      const body = JSON.stringify({ status: 'failed', message: 'no GPU memory left' });
-      const headers = signWebhook({
-        id: 'report-2',
-        timestamp: Math.floor(Date.now() / 1000),
-        body,
-        secrets: readinessSecretFor(Buffer.from(JOB_SECRETS_KEY, 'base64'), id),
-      });
-      await fetch(`${gateway.baseUrl}/v1/deployments/${id}/ready`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body });
+      await reportFromWorker(id, { status: 'failed', message: 'no GPU memory left' });
       await untilStatusWith(spawned, id, 'failed');
       // The deployment's own log lines arrive (its failure; the logger flushes every half second), and no secret is among them.
       await eventually(async () => spawned.output().includes('no GPU memory left'));

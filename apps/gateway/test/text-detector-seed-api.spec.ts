@@ -138,7 +138,7 @@ describe('the seed text-detector API', () => {
     ['an empty text', { text: '' }, ['body', 'text'], /at least 1 character/],
     ['an over-long text', { text: 'x'.repeat(10_001) }, ['body', 'text'], /at most 10000 characters/],
     ['a missing text', { model_id: MODEL }, ['body', 'text'], /./],
-    ['an unknown field', { text: 'hi', temperature: 1 }, ['body'], /temperature/],
+    ['an unknown field', { text: 'hi', temperature: 1 }, ['body', 'temperature'], /temperature/],
     ['an unknown prefer_backend', { text: 'hi', prefer_backend: 'gpu' }, ['body', 'prefer_backend'], /"gpu" is not a backend/],
     ['a backend the model does not have (modal is remote)', { text: 'hi', prefer_backend: 'modal' }, ['body', 'prefer_backend'], /allowed: local, client/],
   ])('answers %s with the seed’s 422', async (_name, body, loc, message) => {

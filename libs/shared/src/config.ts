@@ -69,14 +69,16 @@ export const env = {
 };
 
 /** JOB_SECRETS_KEY: 32 bytes, base64; seals callers' secrets (s3Config) for the workers. */
-export const jobSecretsKeySchema = z
-  .string()
-  .transform((value, ctx) => {
-    const key = Buffer.from(value, 'base64');
-    if (key.length !== 32) ctx.addIssue({ code: 'custom', message: 'must be 32 bytes in base64 (openssl rand -base64 32)' });
-    return key;
-  })
-  .optional();
+export const jobSecretsKeySchema = emptyAsUnset(
+  z
+    .string()
+    .transform((value, ctx) => {
+      const key = Buffer.from(value, 'base64');
+      if (key.length !== 32) ctx.addIssue({ code: 'custom', message: 'must be 32 bytes in base64 (openssl rand -base64 32)' });
+      return key;
+    })
+    .optional(),
+);
 
 /** Settings every app shares: where Redis is and how keys are prefixed. */
 export const redisConfigSchema = z.object({
