@@ -46,5 +46,11 @@ CREATE INDEX "deployments_project_id_created_at_idx" ON "deployments"("project_i
 -- CreateIndex
 CREATE INDEX "deployments_status_idx" ON "deployments"("status");
 
+-- CreateIndex
+CREATE INDEX "deployments_job_id_idx" ON "deployments"("job_id");
+
+-- CreateIndex
+CREATE INDEX "deployments_delete_job_id_idx" ON "deployments"("delete_job_id");
+
 -- AddForeignKey
 ALTER TABLE "deployments" ADD CONSTRAINT "deployments_project_id_fkey" FOREIGN KEY ("project_id") REFERENCES "projects"("id") ON DELETE RESTRICT ON UPDATE CASCADE;

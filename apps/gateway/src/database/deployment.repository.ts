@@ -104,6 +104,11 @@ export class DeploymentRepository {
     await this.database.prisma.deployment.update({ where: { id }, data: { status: 'deleting', deleteJobId } });
   }
 
+  /** The delete job could not be queued: the deployment is as it was. */
+  async undoDeleting(id: string, status: string): Promise<void> {
+    await this.database.prisma.deployment.update({ where: { id }, data: { status, deleteJobId: null } });
+  }
+
   /** The user's webhook failed for good (the seed's `webhook_failed`); a deployment deleted since stays deleted. */
   async markWebhookFailed(jobId: string): Promise<void> {
     await this.database.prisma.deployment.updateMany({ where: { jobId, status: { in: ['ready', 'failed'] } }, data: { status: 'webhook_failed' } });

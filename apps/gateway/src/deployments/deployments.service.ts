@@ -24,6 +24,7 @@ import { deploymentSecretContext, DeploymentRepository, type StoredDeployment } 
 import { ApiError, ConflictError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../http/api-errors';
 import { parseOrThrow } from '../http/zod-validation';
 import { CONFIG, REDIS } from '../infra/tokens';
+import { createJobId } from '../jobs/job-id';
 import { JobsService } from '../jobs/jobs.service';
 import { asDeploymentApiError } from './deployment-errors';
 import { deploymentRequestSchema, SEED_TASKS, workerReportSchema, type DeploymentRequest } from './deployment-request';
@@ -87,7 +88,8 @@ export class DeploymentsService {
       sealed_hf_token: request.hf_token && seal(request.hf_token),
       created_at: createdAt.toISOString(),
     };
-    const job = await this.jobs.submit(QUEUES.deployer, { input, webhook: request.user_webhook_url, policy: DEPLOY_JOB_POLICY }, principal, 'run');
+    // Recorded before its deploy job is queued, so the job's first events find the deployment.
+    const jobId = createJobId();
     const stored = (secret: Parameters<typeof deploymentSecretContext>[1], value: string) => this.keyring.seal(value, deploymentSecretContext(id, secret));
     await this.deployments.create({
       id,
@@ -100,7 +102,7 @@ export class DeploymentsService {
       region: request.region,
       cacheScope: request.cache_scope,
       webhookUrl: request.user_webhook_url,
-      jobId: job.id,
+      jobId,
       runpodApiKey: stored('runpod_api_key', runpodApiKey),
       hfToken: request.hf_token && stored('hf_token', request.hf_token),
       cacheSecrets: cache.secrets && stored('cache', JSON.stringify(cache.secrets)),
@@ -108,6 +110,12 @@ export class DeploymentsService {
       vramSource: plan.vram.source,
       maxWorkers: 0,
     });
+    try {
+      await this.jobs.submit(QUEUES.deployer, { input, webhook: request.user_webhook_url, policy: DEPLOY_JOB_POLICY }, principal, 'run', { id: jobId });
+    } catch (error) {
+      await this.deployments.recordFailure(jobId, `The deployment could not be queued: ${(error as Error).message}`);
+      throw error;
+    }
     return {
       deployment_id: id,
       status: 'validating',
@@ -149,8 +157,15 @@ export class DeploymentsService {
       runpod_endpoint_id: deployment.runpodEndpointId ?? undefined,
       runpod_template_id: deployment.runpodTemplateId ?? undefined,
     };
-    const job = await this.jobs.submit(QUEUES.deployer, { input, policy: DELETE_JOB_POLICY }, principal, 'run');
-    await this.deployments.markDeleting(id, job.id);
+    const deleteJobId = createJobId();
+    await this.deployments.markDeleting(id, deleteJobId);
+    try {
+      await this.jobs.submit(QUEUES.deployer, { input, policy: DELETE_JOB_POLICY }, principal, 'run', { id: deleteJobId });
+    } catch (error) {
+      // Not deleting after all: a later DELETE tries again.
+      await this.deployments.undoDeleting(id, deployment.status);
+      throw error;
+    }
   }
 
   async cost(id: string, principal: Principal): Promise<Record<string, unknown>> {

@@ -103,7 +103,14 @@ export class JobsService {
       watchNew,
       describeInputIssue,
       route,
-    }: { watchNew?: (queue: string, jobId: string) => NewJobWatch; describeInputIssue?: DescribeInputIssue; route?: RoutedJob } = {},
+      id = createJobId(),
+    }: {
+      watchNew?: (queue: string, jobId: string) => NewJobWatch;
+      describeInputIssue?: DescribeInputIssue;
+      route?: RoutedJob;
+      /** The job's id, when the caller records it first (a deployment names its deploy job before the job can start). */
+      id?: string;
+    } = {},
   ): Promise<{ id: string; status: JobStatus }> {
     const contract = this.endpoint(endpointId);
     const request = parseOrThrow(runRequestSchema, body, '');
@@ -119,7 +126,6 @@ export class JobsService {
     if (route && !route.queue) throw new ValidationError('prefer_backend', `backend "${route.backend}" cannot run a queued job`);
     // The remote backend has limits of its own (its concurrency, its 429s): only the local queue is capped here.
     if (!route || route.backend === 'local') await this.admission.admit(endpointId, contract);
-    const id = createJobId();
     const s3Config = request.s3Config && this.sealS3Config(request.s3Config, id);
     const watch = watchNew?.(contract.queue, id);
     const createdAt = Date.now();
