@@ -30,7 +30,7 @@ describe('hostile input gets a 4xx, never a 500, and loses nothing', () => {
   let gateway: GatewayUnderTest;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ config: { RECONCILE_ENQUEUE_GRACE_MS: '300' } });
+    platform = await startTestPlatform({ config: { RECONCILE_ENQUEUE_GRACE_MS: '1500' } });
     gateway = platform.gateway;
   });
 
@@ -120,7 +120,8 @@ describe('hostile input gets a 4xx, never a 500, and loses nothing', () => {
 
       const reconciler = gateway.app.get(JobReconciler);
       expect(await reconciler.sweep()).not.toContain(orphanId);
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // Past the grace period (1.5 s, long enough that a loaded machine still sweeps once within it).
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
       expect(await reconciler.sweep()).toEqual([orphanId]);
 
       const status = await gateway.request('GET', `/v2/echo/status/${orphanId}`);
