@@ -81,4 +81,14 @@ export class QueueKeys {
   get workers(): string {
     return `${this.prefix}:workers`;
   }
+
+  /** Jobs external workers hold over the gateway's worker protocol: job id → holder, lock token, deadline. */
+  get externalHolds(): string {
+    return `${this.prefix}:external-holds`;
+  }
+
+  /** Jobs the platform ended (cancelled, timed out) that an external worker still runs, until its job-stop poll hears of them. */
+  externalStops(workerId: string): string {
+    return `${this.prefix}:external-stops:${workerId}`;
+  }
 }
