@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import { ApiKeyManager } from '../src/auth/api-key-manager';
@@ -89,6 +91,28 @@ describe('external RunPod workers on the worker protocol', () => {
 
     const sync = await platform.gateway.request('POST', '/v2/echo/runsync', { input: { prompt: 'again' } });
     expect(sync.body).toMatchObject({ status: 'COMPLETED', output: { echo: { prompt: 'again' } } });
+  });
+
+  it("deliver the job's webhook, as for a native worker's job", async () => {
+    const deliveries: unknown[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        deliveries.push(JSON.parse(body));
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      startRunPodWorker('worker-webhook');
+      const { port } = receiver.address() as AddressInfo;
+      const { body } = await platform.gateway.request('POST', '/v2/echo/run', { input: { hooked: true }, webhook: `http://127.0.0.1:${port}/hook` });
+      const [delivery] = await eventually(async () => deliveries.length > 0 && deliveries, 15_000);
+      expect(delivery).toMatchObject({ id: body.id, status: 'COMPLETED', output: { echo: { hooked: true } } });
+    } finally {
+      receiver.close();
+    }
   });
 
   it("stream a generator handler's chunks and report progress", async () => {
@@ -196,6 +220,8 @@ describe('the worker protocol, call by call', () => {
     expect(refused.status).toBe(404);
     expect((await asWorker('POST', '/job-stream/poster/no-such-job', { output: 'x' })).status).toBe(404);
     expect((await asWorker('POST', `/job-done/poster/${jobId}`, 'not json')).status).toBe(400);
+    const oversized = await asWorker('POST', `/job-done/poster/${unheld}`, { output: { echo: { text: 'x'.repeat(21 * 1024 * 1024) } } });
+    expect(oversized.status).toBe(413);
     await asWorker('GET', '/job-take/poster?job_in_progress=0').then(({ body }) => asWorker('POST', `/job-done/poster/${body.id}`, { output: { echo: {} } }));
   });
 
