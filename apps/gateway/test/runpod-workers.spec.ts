@@ -208,6 +208,13 @@ describe('the worker protocol, call by call', () => {
     expect(new Set([...batch.body.map((job: { id: string }) => job.id), last.body.id])).toEqual(new Set(jobIds));
   });
 
+  it('refuses a second take of one worker while its first is under way', async () => {
+    const [first, second] = await Promise.all([asWorker('GET', '/job-take/flooder?job_in_progress=0'), asWorker('GET', '/job-take/flooder?job_in_progress=0')]);
+    expect([first.status, second.status].sort()).toEqual([204, 429]);
+    expect([first.body, second.body].find(Boolean).error).toMatch(/one take at a time/);
+    expect((await asWorker('GET', '/job-take/flooder?job_in_progress=0')).status).toBe(204);
+  });
+
   it('takes duplicate and late posts without a change, and refuses posts for jobs the worker does not hold', async () => {
     const jobId = await submit({ duplicate: true });
     expect((await asWorker('GET', '/job-take/poster?job_in_progress=0')).body.id).toBe(jobId);

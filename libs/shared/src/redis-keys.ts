@@ -87,6 +87,11 @@ export class QueueKeys {
     return `${this.prefix}:external-holds`;
   }
 
+  /** Set while a take of the worker's is answered: one take at a time per worker. */
+  externalTake(workerId: string): string {
+    return `${this.prefix}:external-take:${workerId}`;
+  }
+
   /** Jobs the platform ended (cancelled, timed out) that an external worker still runs, until its job-stop poll hears of them. */
   externalStops(workerId: string): string {
     return `${this.prefix}:external-stops:${workerId}`;

@@ -42,6 +42,15 @@ export class ExternalHolds {
     return (await this.redis.hdel(keys.externalHolds, jobId)) === 1;
   }
 
+  /** Marks a take of the worker's as under way, for `ttlMs` at most; false when one already is. */
+  async beginTake(keys: QueueKeys, workerId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(keys.externalTake(workerId), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async endTake(keys: QueueKeys, workerId: string): Promise<void> {
+    await this.redis.del(keys.externalTake(workerId));
+  }
+
   /** Tells the job's worker, at its next job-stop poll, to stop running it. */
   async stop(keys: QueueKeys, hold: ExternalHold, ttlMs: number): Promise<void> {
     const stops = keys.externalStops(hold.workerId);

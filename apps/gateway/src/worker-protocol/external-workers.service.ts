@@ -23,13 +23,15 @@ import { ConflictError, NotFoundError } from '../http/api-errors';
 import { BullMq } from '../infra/bullmq';
 import { CONFIG, LOGGER, REDIS } from '../infra/tokens';
 import { ExternalHolds, type ExternalHold } from './external-holds';
-import { WorkerAtCapacityError } from './worker-protocol-errors';
+import { ConcurrentTakeError, WorkerAtCapacityError } from './worker-protocol-errors';
 import type { WorkerReport } from './worker-report';
 
 /** How often a waiting take or job-stop poll looks again. */
 const POLL_INTERVAL_MS = 200;
 /** How often held jobs are checked against their execution timeouts. */
 const TIMEOUT_SWEEP_MS = 1_000;
+/** Beyond its wait, what a take may need to claim its jobs: the bound of its one-take-at-a-time marker, should its gateway die mid-take. */
+const TAKE_MARGIN_MS = 10_000;
 /** A stop notice lives this long unheard: longer than any worker waits between job-stop polls. */
 const STOP_NOTICE_TTL_MS = 3_600_000;
 
@@ -40,6 +42,7 @@ export interface ExternalJob {
 }
 
 interface ExternalEndpoint {
+  endpointId: string;
   contract: QueueContract;
   keys: QueueKeys;
   /** Jobs one external worker may hold at once (WORKER_PROTOCOL_ENDPOINTS). */
@@ -79,7 +82,7 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
     for (const [endpointId, jobsPerWorker] of Object.entries(config.WORKER_PROTOCOL_ENDPOINTS)) {
       const contract = registry.find(endpointId);
       if (!contract) throw new ConfigError(`WORKER_PROTOCOL_ENDPOINTS names "${endpointId}", which is no endpoint`);
-      this.endpoints.set(endpointId, { contract, keys: keys.queue(contract.queue), jobsPerWorker });
+      this.endpoints.set(endpointId, { endpointId, contract, keys: keys.queue(contract.queue), jobsPerWorker });
     }
   }
 
@@ -114,9 +117,22 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
    * Takes up to `count` jobs for the worker, waiting a moment when none is there; none at all
    * when none came. A worker that says it runs nothing (`job_in_progress=0`) has lost whatever it
    * held before (it restarted): those holds are forgotten, and their jobs return with their locks.
+   * A worker takes one take at a time (as the SDK does): concurrent takes could each see room and
+   * together hold more than the worker may, so a second one is refused.
    */
   async take(endpointId: string, workerId: string, count: number, jobsInProgress: boolean, clientGone: AbortSignal): Promise<ExternalJob[]> {
     const endpoint = this.endpoint(endpointId);
+    const takeLimitMs = this.config.WORKER_PROTOCOL_TAKE_WAIT_MS + TAKE_MARGIN_MS;
+    if (!(await this.holds.beginTake(endpoint.keys, workerId, takeLimitMs))) throw new ConcurrentTakeError(endpointId, workerId);
+    try {
+      return await this.takeFor(endpoint, workerId, count, jobsInProgress, clientGone);
+    } finally {
+      await this.holds.endTake(endpoint.keys, workerId);
+    }
+  }
+
+  private async takeFor(endpoint: ExternalEndpoint, workerId: string, count: number, jobsInProgress: boolean, clientGone: AbortSignal): Promise<ExternalJob[]> {
+    const endpointId = endpoint.endpointId;
     let held = await this.holds.heldBy(endpoint.keys, workerId);
     if (!jobsInProgress && held.length > 0) {
       await Promise.all(held.map((hold) => this.holds.release(endpoint.keys, hold.jobId)));

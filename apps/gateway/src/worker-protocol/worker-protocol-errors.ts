@@ -6,3 +6,10 @@ export class WorkerAtCapacityError extends LoadSheddingError {
     super(429, 'worker_at_capacity', `Worker ${workerId} already holds ${jobsPerWorker} jobs of endpoint "${endpointId}", as many as one worker may`, 5);
   }
 }
+
+/** A worker sent a take while one of its takes was still being answered. */
+export class ConcurrentTakeError extends LoadSheddingError {
+  constructor(endpointId: string, workerId: string) {
+    super(429, 'concurrent_take', `Worker ${workerId} already has a take of endpoint "${endpointId}" under way: one take at a time per worker`, 1);
+  }
+}
