@@ -246,6 +246,13 @@ describe('the worker protocol, call by call', () => {
     // A bearer worker key is accepted too.
     expect((await asWorker('GET', '/ping/intruder', undefined, `Bearer ${workerKey}`)).status).toBe(200);
 
+    const overAdminApi = await platform.gateway.request('POST', '/admin/keys', { name: 'pool', scope: 'worker', endpoints: ['echo'] });
+    expect(overAdminApi.body).toMatchObject({ scope: 'worker', permission: 'restricted', endpoints: ['echo'], admin: false });
+    expect((await asWorker('GET', '/ping/admin-made', undefined, overAdminApi.body.key)).status).toBe(200);
+    const withoutEndpoints = await platform.gateway.request('POST', '/admin/keys', { name: 'pool', scope: 'worker' });
+    expect(withoutEndpoints.status).toBe(400);
+    expect(JSON.stringify(withoutEndpoints.body)).toMatch(/worker keys need the endpoints/);
+
     const embedderKey = (await new ApiKeyManager(platform.gateway.database).create({ name: 'other', scope: 'worker', endpoints: ['embedder'] })).key;
     const otherEndpoint = await fetch(`${platform.gateway.baseUrl}/v2/workers/embedder/job-take/intruder`, { headers: { authorization: embedderKey } });
     expect(otherEndpoint.status).toBe(404);
