@@ -87,6 +87,11 @@ export class QueueKeys {
     return `${this.prefix}:external-holds`;
   }
 
+  /** The ids of the jobs an external worker holds (an index of externalHolds). */
+  externalHeldBy(workerId: string): string {
+    return `${this.prefix}:external-held-by:${workerId}`;
+  }
+
   /** Set while a take of the worker's is answered: one take at a time per worker. */
   externalTake(workerId: string): string {
     return `${this.prefix}:external-take:${workerId}`;

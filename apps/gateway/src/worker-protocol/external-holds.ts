@@ -1,6 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { QueueKeys } from '@switchyard/shared';
 
+/** Removes a hold when it still carries the given lock token; the worker's index loses the job either way. */
+const RELEASE_SCRIPT = `
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+if not held or cjson.decode(held).token ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`;
+
 /** A job an external worker took over the worker protocol and has not yet ended. */
 export interface ExternalHold {
   jobId: string;
@@ -20,8 +29,9 @@ export interface ExternalHold {
 export class ExternalHolds {
   constructor(private readonly redis: Redis) {}
 
+  /** Records the hold; a job taken again after its worker was lost changes hands here. */
   async hold(keys: QueueKeys, hold: ExternalHold): Promise<void> {
-    await this.redis.hset(keys.externalHolds, hold.jobId, JSON.stringify(hold));
+    await this.redis.multi().hset(keys.externalHolds, hold.jobId, JSON.stringify(hold)).sadd(keys.externalHeldBy(hold.workerId), hold.jobId).exec();
   }
 
   async of(keys: QueueKeys, jobId: string): Promise<ExternalHold | undefined> {
@@ -33,13 +43,24 @@ export class ExternalHolds {
     return Object.values(await this.redis.hgetall(keys.externalHolds)).map((value) => JSON.parse(value) as ExternalHold);
   }
 
+  /** The worker's holds, from its index; ids whose job ended or changed hands leave the index here. */
   async heldBy(keys: QueueKeys, workerId: string): Promise<ExternalHold[]> {
-    return (await this.all(keys)).filter((hold) => hold.workerId === workerId);
+    const jobIds = await this.redis.smembers(keys.externalHeldBy(workerId));
+    if (jobIds.length === 0) return [];
+    const values = await this.redis.hmget(keys.externalHolds, ...jobIds);
+    const holds = values.map((value) => (value ? (JSON.parse(value) as ExternalHold) : undefined));
+    const stale = jobIds.filter((_, index) => holds[index]?.workerId !== workerId);
+    if (stale.length > 0) await this.redis.srem(keys.externalHeldBy(workerId), ...stale);
+    return holds.filter((hold): hold is ExternalHold => hold?.workerId === workerId);
   }
 
-  /** Ends a hold; true for the one caller that ended it, so concurrent posts of one result move the job once. */
-  async release(keys: QueueKeys, jobId: string): Promise<boolean> {
-    return (await this.redis.hdel(keys.externalHolds, jobId)) === 1;
+  /**
+   * Ends a hold if it is still the one given (same lock token); true for the one caller that ended
+   * it, so concurrent posts of one result move the job once, and a job that changed hands meanwhile
+   * keeps its new holder.
+   */
+  async release(keys: QueueKeys, hold: ExternalHold): Promise<boolean> {
+    return (await this.redis.eval(RELEASE_SCRIPT, 2, keys.externalHolds, keys.externalHeldBy(hold.workerId), hold.jobId, hold.token)) === 1;
   }
 
   /** Marks a take of the worker's as under way, for `ttlMs` at most; false when one already is. */

@@ -135,7 +135,7 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
     const endpointId = endpoint.endpointId;
     let held = await this.holds.heldBy(endpoint.keys, workerId);
     if (!jobsInProgress && held.length > 0) {
-      await Promise.all(held.map((hold) => this.holds.release(endpoint.keys, hold.jobId)));
+      await Promise.all(held.map((hold) => this.holds.release(endpoint.keys, hold)));
       held = [];
     }
     const room = endpoint.jobsPerWorker - held.length;
@@ -271,7 +271,7 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
 
   /** Ends the worker's hold and its BullMQ entry; false when another post or gateway ended it first. */
   private async end(endpoint: ExternalEndpoint, hold: ExternalHold, failure?: string): Promise<boolean> {
-    if (!(await this.holds.release(endpoint.keys, hold.jobId))) return false;
+    if (!(await this.holds.release(endpoint.keys, hold))) return false;
     const job = await Job.fromId<JobEnvelope>(this.bullMq.queue(endpoint.contract.queue), hold.jobId);
     // The entry only mirrors the job's state, already recorded: one whose lock was lost meanwhile is passed over by its next taker.
     await (
@@ -283,7 +283,7 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
   /** Puts a job taken for a worker that went away before it heard of it back at the head of its queue, as not started. */
   private async giveBack(endpoint: ExternalEndpoint, jobId: string): Promise<void> {
     const hold = await this.holds.of(endpoint.keys, jobId);
-    if (!hold || !(await this.holds.release(endpoint.keys, jobId))) return;
+    if (!hold || !(await this.holds.release(endpoint.keys, hold))) return;
     await this.stores.of(endpoint.contract.queue).requeue(jobId, 'its worker went away before its take was answered', 0);
     const job = await Job.fromId<JobEnvelope>(this.bullMq.queue(endpoint.contract.queue), jobId);
     await job?.moveToWait(hold.token);
