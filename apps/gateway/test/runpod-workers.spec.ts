@@ -183,11 +183,13 @@ describe('external RunPod workers on the worker protocol', () => {
 });
 
 describe('the worker protocol, call by call', () => {
-  it("answers 204 when no job waits, and RunPod's job body when one does", async () => {
+  it("answers 204 when no job waits, RunPod's job body when one does, then takes its progress and output", async () => {
     expect((await asWorker('GET', '/job-take/manual?job_in_progress=0')).status).toBe(204);
     const jobId = await submit({ manual: true });
     const taken = await asWorker('GET', '/job-take/manual?job_in_progress=0');
     expect(taken).toEqual({ status: 200, body: { id: jobId, input: { manual: true } } });
+    expect((await asWorker('POST', `/job-done/manual/${jobId}`, { status: 'IN_PROGRESS', output: { percent: 40 } })).status).toBe(200);
+    expect(await statusOf(jobId)).toMatchObject({ status: 'IN_PROGRESS', output: { percent: 40 }, workerId: 'manual' });
     expect((await asWorker('POST', `/job-done/manual/${jobId}`, { output: { echo: { manual: true } } })).status).toBe(200);
     expect((await finished(jobId)).output).toEqual({ echo: { manual: true } });
   });
