@@ -16,10 +16,11 @@ import { RelayModule } from './routing/relay.module';
 import { RoutingModule } from './routing/routing.module';
 import { WebModule } from './web/web.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { WorkerProtocolModule } from './worker-protocol/worker-protocol.module';
 
 /** The feature modules of each role; see docs/architecture.md. */
 const ROLE_MODULES: Record<GatewayRole, Type[]> = {
-  api: [JobsModule, OpenAiModule, DeploymentsModule, AnalyzeModule, TextDetectorModule, BlobsModule, AdminModule, WebModule],
+  api: [JobsModule, OpenAiModule, DeploymentsModule, AnalyzeModule, TextDetectorModule, BlobsModule, AdminModule, WebModule, WorkerProtocolModule],
   recorder: [EventsModule, RetentionModule],
   notifier: [WebhooksModule],
   relay: [RelayModule],

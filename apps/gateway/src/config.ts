@@ -68,6 +68,23 @@ export const gatewayConfigSchema = redisConfigSchema
     NODE_ENV: z.string().default('development'),
     /** `alias=endpoint,…`: extra endpoint ids (for example RunPod ids clients already use). */
     ENDPOINT_ALIASES: env.keyValues(),
+    /**
+     * `endpoint=jobs,…`: the endpoints whose jobs external RunPod workers may take over the worker
+     * protocol (docs/runpod-workers.md), and how many jobs one such worker may hold at once.
+     */
+    WORKER_PROTOCOL_ENDPOINTS: env.keyValues().transform((pairs, context) => {
+      const limits: Record<string, number> = {};
+      for (const [endpointId, jobs] of Object.entries(pairs)) {
+        const limit = Number(jobs);
+        if (Number.isInteger(limit) && limit > 0) limits[endpointId] = limit;
+        else context.addIssue({ code: 'custom', message: `"${endpointId}=${jobs}": the jobs a worker may hold must be a positive integer` });
+      }
+      return limits;
+    }),
+    /** How long an external worker's job stays its own without a ping naming it; then the job goes back to its queue. */
+    WORKER_PROTOCOL_LOCK_MS: env.positiveInt(30_000),
+    /** How long a take waits for a job before it answers 204 (a short long poll). */
+    WORKER_PROTOCOL_TAKE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     /** Allow webhooks to loopback and private addresses (on-prem receivers, tests). */
     WEBHOOK_ALLOW_PRIVATE: env.boolean(false),
     WEBHOOK_TIMEOUT_MS: env.positiveInt(10_000),

@@ -12,7 +12,7 @@ import { ApiExceptionFilter, writeApiErrorBody } from './http/api-exception.filt
 import { MULTIPART_LIMITS } from './analyze/analyze-request';
 import { writeOpenAiErrorBody } from './openai/openai-errors';
 import { writeSeedErrorBody } from './text-detector/seed-errors';
-import { applyBodyLimits } from './http/body-limits';
+import { acceptWorkerFormBodies, applyBodyLimits } from './http/body-limits';
 import { BullMq } from './infra/bullmq';
 import { JobQueue } from './infra/job-queue';
 import { LOGGER } from './infra/tokens';
@@ -29,6 +29,7 @@ export async function createGatewayApp(config: GatewayConfig, options: { extraCo
   const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy, routerOptions: { maxParamLength: 16_384, ignoreTrailingSlash: true } });
   const fastify = adapter.getInstance();
   applyBodyLimits(fastify);
+  acceptWorkerFormBodies(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, options.extraControllers), adapter, {
     bufferLogs: true,
     abortOnError: false,

@@ -21,6 +21,13 @@ describe('gateway configuration', () => {
     expect(loadGatewayConfig({ ENDPOINT_ALIASES: 'abc123=echo, vec=embedder' }).ENDPOINT_ALIASES).toEqual({ abc123: 'echo', vec: 'embedder' });
   });
 
+  it('reads the endpoints open to external RunPod workers as endpoint=jobs-per-worker, none by default', () => {
+    expect(loadGatewayConfig({}).WORKER_PROTOCOL_ENDPOINTS).toEqual({});
+    expect(loadGatewayConfig({ WORKER_PROTOCOL_ENDPOINTS: 'echo=4, embedder=2' }).WORKER_PROTOCOL_ENDPOINTS).toEqual({ echo: 4, embedder: 2 });
+    expect(() => loadGatewayConfig({ WORKER_PROTOCOL_ENDPOINTS: 'echo=0' })).toThrow(/WORKER_PROTOCOL_ENDPOINTS.*positive integer/s);
+    expect(() => loadGatewayConfig({ WORKER_PROTOCOL_ENDPOINTS: 'echo=many' })).toThrow(/positive integer/);
+  });
+
   it('sweeps expired rows every 10 minutes, 1000 rows a statement, keeping webhook attempts as long as their job', () => {
     const config = loadGatewayConfig({});
     expect(config).toMatchObject({

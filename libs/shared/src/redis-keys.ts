@@ -81,4 +81,24 @@ export class QueueKeys {
   get workers(): string {
     return `${this.prefix}:workers`;
   }
+
+  /** Jobs external workers hold over the gateway's worker protocol: job id → holder, lock token, deadline. */
+  get externalHolds(): string {
+    return `${this.prefix}:external-holds`;
+  }
+
+  /** The ids of the jobs an external worker holds (an index of externalHolds). */
+  externalHeldBy(workerId: string): string {
+    return `${this.prefix}:external-held-by:${workerId}`;
+  }
+
+  /** Set while a take of the worker's is answered: one take at a time per worker. */
+  externalTake(workerId: string): string {
+    return `${this.prefix}:external-take:${workerId}`;
+  }
+
+  /** Jobs the platform ended (cancelled, timed out) that an external worker still runs, until its job-stop poll hears of them. */
+  externalStops(workerId: string): string {
+    return `${this.prefix}:external-stops:${workerId}`;
+  }
 }

@@ -1,5 +1,5 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   connectRedis,
@@ -21,6 +21,7 @@ import { describeError } from './job-errors';
 import { CallerBucketError, uploadFileOutputs, type CallerS3Config } from '@switchyard/blobs';
 import { AddressPolicy } from '@switchyard/outbound';
 import { messagePatternHandler } from './handler-execution';
+import { resolveClaimCheckedInput } from './job-claim';
 import { DEFAULT_JOB_RUNNER_OPTIONS, JobRunner, type JobRunnerOptions } from './job-runner';
 
 /** How long a queue stays without running jobs before this worker says it is idle. */
@@ -143,7 +144,7 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
         this.countActive(contract.queue, +1);
         const started = Date.now();
         try {
-          await this.resolveInput(job);
+          await resolveClaimCheckedInput(job, this.stores!.of(contract.queue), this.options.claimCheck ?? INLINE_PAYLOADS);
           if (!(await this.openCallerBucket(job))) return;
           return await runner.run(job, token, signal);
         } finally {
@@ -215,21 +216,6 @@ export class BullMqJobServer extends Server implements CustomTransportStrategy {
     const value = concurrency[queue];
     if (value === undefined) throw new Error(`No concurrency is configured for queue "${queue}"`);
     return value;
-  }
-
-  /**
-   * An input held as a blob is fetched before the job runs, so handlers always get the value. A
-   * blob that cannot be read fails the job with why, rather than leaving it queued.
-   */
-  private async resolveInput(job: Job<JobEnvelope>): Promise<void> {
-    const ref = job.data.inputBlob;
-    if (!ref) return;
-    try {
-      job.data.input = JSON.parse(await (this.options.claimCheck ?? INLINE_PAYLOADS).load(ref));
-    } catch (error) {
-      await this.stores?.of(job.queueName).fail(job.id!, describeError(error, { traceback: false }));
-      throw new UnrecoverableError(`The input of job ${job.id} could not be read: ${(error as Error).message}`);
-    }
   }
 
   /** Opens the job's s3Config; one that cannot be opened fails the job, naming the field. */

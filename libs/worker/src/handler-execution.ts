@@ -73,10 +73,7 @@ export class HandlerExecution {
       context = new JobContext(request.jobId, request.endpointId, controller.signal, logger, request.reporter, cutOff.signal);
       handling = this.handler(input, context);
       const output = await untilAborted(handling, controller.signal);
-      if (isReportedError(output)) throw new HandlerReportedError(Object.keys(output).length === 1 ? output.error : output);
-      const validOutput = this.contract.output.parse(output);
-      assertStorable(validOutput, 'output');
-      return { completed: true, output: validOutput };
+      return { completed: true, output: checkedOutput(this.contract, output) };
     } catch (error) {
       const aborted = controller.signal.aborted;
       const abandoned = aborted ? handling : undefined;
@@ -101,6 +98,18 @@ export class HandlerExecution {
     if (await within(stopped, this.abortGraceMs)) return;
     logger.error({ graceMs: this.abortGraceMs }, 'handler still runs after its model runs were cut off; taking the next job');
   }
+}
+
+/**
+ * A handler's answer as the job's output: `{error: …}` answers are failures (RunPod's convention,
+ * thrown as HandlerReportedError), and the output must match the queue's contract and be storable.
+ * Whichever transport ran the handler, its output goes through here.
+ */
+export function checkedOutput(contract: QueueContract, output: unknown): unknown {
+  if (isReportedError(output)) throw new HandlerReportedError(Object.keys(output).length === 1 ? output.error : output);
+  const validOutput = contract.output.parse(output);
+  assertStorable(validOutput, 'output');
+  return validOutput;
 }
 
 function isReportedError(output: unknown): output is { error: unknown } {

@@ -2,6 +2,7 @@ export * from './bootstrap-worker';
 export * from './bullmq-job-server';
 export * from './echo.controller';
 export * from './handler-execution';
+export * from './job-claim';
 export * from './job-context';
 export * from './job-error-passthrough.filter';
 export * from './job-errors';

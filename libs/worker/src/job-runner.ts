@@ -2,13 +2,13 @@ import type { Job } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { JobEnvelope, JobStateStore, Logger, QueueContract } from '@switchyard/shared';
 import { HandlerExecution, type JobHandler } from './handler-execution';
+import { claimJob } from './job-claim';
 import {
   describeError,
   ExecutionTimeoutError,
   isCapacityRefusal,
   JobReroutedError,
   JobCancelledError,
-  WorkerLostError,
   type CapacityRefusal,
 } from './job-errors';
 
@@ -62,17 +62,15 @@ export class JobRunner {
   async run(job: Job<JobEnvelope>, token?: string, cancelSignal?: AbortSignal): Promise<void> {
     const jobId = job.id!;
     const logger = this.logger.child({ jobId, queue: this.contract.queue });
-    const claim = await this.store.start(jobId, this.workerId);
-    if (!claim.applied) {
+    const claim = await claimJob(this.store, jobId, this.workerId, this.options.maxLostRuns);
+    if (claim.outcome === 'skipped') {
       // Cancelled while queued, expired past its TTL, or already finished: nothing to run.
       logger.info({ status: claim.status }, 'job skipped');
       return;
     }
-    if (claim.lostRuns >= this.options.maxLostRuns) {
-      const lost = new WorkerLostError(claim.lostRuns);
-      await this.store.fail(jobId, describeError(lost));
+    if (claim.outcome === 'lost') {
       logger.error({ lostRuns: claim.lostRuns }, 'job failed: its workers were lost mid-job too often');
-      throw new UnrecoverableError(lost.message);
+      throw new UnrecoverableError(claim.error.message);
     }
 
     const started = Date.now();

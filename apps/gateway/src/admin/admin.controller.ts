@@ -41,7 +41,7 @@ export class AdminController {
     return this.manager.list(parseOrThrow(listQuerySchema, query, '').projectId);
   }
 
-  @ApiOperation({ summary: 'Create a key: {name, projectId?, permission?, endpoints?, admin?, expiresAt?}; the key is shown once' })
+  @ApiOperation({ summary: 'Create a key: {name, projectId?, permission?, scope?, endpoints?, admin?, expiresAt?}; the key is shown once' })
   @Post('keys')
   @HttpCode(201)
   create(@Body() body: unknown) {

@@ -8,7 +8,8 @@ import type { RateBucket } from './rate-limiter';
 export type RouteAccess =
   | { kind: 'public'; /** Attach the caller's principal when a valid key is sent (to show admins more). */ optionalKey?: boolean }
   | { kind: 'read' | 'write'; /** The endpoint a restricted key must be allowed; default: the `endpointId` path parameter. */ endpoint?: string }
-  | { kind: 'admin' };
+  | { kind: 'admin' }
+  | { kind: 'worker' };
 
 export const ACCESS = Symbol('route-access');
 export const BUCKET = Symbol('rate-bucket');
@@ -25,6 +26,12 @@ export const RequiresPermission = (permission: 'read' | 'write', options: { endp
 
 /** Admin keys only: dashboard, key management, purge across projects, operational details. */
 export const AdminOnly = () => SetMetadata(ACCESS, { kind: 'admin' } satisfies RouteAccess);
+
+/**
+ * RunPod's worker protocol: worker keys only, for the `endpointId` path parameter; the key may be
+ * sent raw in Authorization, as runpod-python does, or as a bearer key.
+ */
+export const WorkerKeyOnly = () => SetMetadata(ACCESS, { kind: 'worker' } satisfies RouteAccess);
 
 /** Names the rate-limit bucket a route counts against. */
 export const RateBucketOf = (bucket: RateBucket) => SetMetadata(BUCKET, bucket);

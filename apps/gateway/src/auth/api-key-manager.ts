@@ -5,7 +5,7 @@ import { generateWebhookSecret } from '@switchyard/outbound';
 import type { SecretKeyring } from '@switchyard/secrets';
 import type { RedisKeys } from '@switchyard/shared';
 import { displayPrefix, generateApiKey, hashApiKey } from './api-key-material';
-import { DEFAULT_PROJECT_ID, KEY_PERMISSIONS } from './principal';
+import { DEFAULT_PROJECT_ID, KEY_PERMISSIONS, KEY_SCOPES } from './principal';
 
 /** Lives a revocation marker in Redis: longer than any cache entry, after which the database answers. */
 const REVOCATION_MARKER_MS = 24 * 3_600_000;
@@ -16,15 +16,21 @@ export const newKeySchema = z
   .object({
     name: z.string().min(1).max(200),
     projectId: projectIdSchema.default(DEFAULT_PROJECT_ID),
+    /** Ignored for worker keys, which are stored `restricted` to their endpoints. */
     permission: z.enum(KEY_PERMISSIONS).default('read_write'),
+    scope: z.enum(KEY_SCOPES).default('api'),
     endpoints: z.array(z.string().min(1).max(200)).max(100).default([]),
     admin: z.boolean().default(false),
     /** ISO date, or a time from now in whole seconds/minutes/hours/days (`3600s`, `90d`). */
     expiresAt: z.union([z.iso.datetime({ offset: true }), z.string().regex(/^\d+[smhd]$/)]).optional(),
   })
   .strict()
-  .refine((key) => (key.permission === 'restricted') === key.endpoints.length > 0, {
+  .refine((key) => key.scope === 'worker' || (key.permission === 'restricted') === key.endpoints.length > 0, {
     message: 'restricted keys need endpoints, and only restricted keys take them',
+    path: ['endpoints'],
+  })
+  .refine((key) => key.scope === 'api' || (key.endpoints.length > 0 && !key.admin), {
+    message: 'worker keys need the endpoints their workers serve, and cannot be admin keys',
     path: ['endpoints'],
   });
 export type NewKey = z.input<typeof newKeySchema>;
@@ -49,6 +55,7 @@ const LISTED = {
   prefix: true,
   projectId: true,
   permission: true,
+  scope: true,
   endpoints: true,
   admin: true,
   createdAt: true,
@@ -91,7 +98,9 @@ export class ApiKeyManager {
         id,
         name: spec.name,
         projectId: spec.projectId,
-        permission: spec.permission,
+        // A worker key is held to its endpoints by its permission too, should a route forget its scope.
+        permission: spec.scope === 'worker' ? 'restricted' : spec.permission,
+        scope: spec.scope,
         endpoints: spec.endpoints,
         admin: spec.admin,
         expiresAt: expiryOf(spec.expiresAt, now),

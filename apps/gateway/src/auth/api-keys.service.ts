@@ -8,7 +8,7 @@ import { ApiKeyRepository } from '../database/api-key.repository';
 import { CONFIG, REDIS } from '../infra/tokens';
 import { deriveWebhookSecret, hashApiKey, isWellFormedKey, sameHash } from './api-key-material';
 import { webhookSecretContext } from './master-key';
-import { DEFAULT_PROJECT_ID, type KeyPermission, type Principal } from './principal';
+import { DEFAULT_PROJECT_ID, type KeyPermission, type KeyScope, type Principal } from './principal';
 import { RateLimiter } from './rate-limiter';
 
 const CACHE_TTL_MS = 30_000;
@@ -18,6 +18,7 @@ interface ApiKeyRow {
   id: string;
   projectId: string;
   permission: string;
+  scope: string;
   endpoints: string[];
   admin: boolean;
   expiresAt: Date | null;
@@ -32,6 +33,7 @@ export function principalOf(row: ApiKeyRow, now = Date.now()): Principal | null 
     apiKeyId: row.id,
     projectId: row.projectId,
     permission: row.permission as KeyPermission,
+    scope: row.scope as KeyScope,
     endpoints: row.endpoints,
     admin: row.admin,
     expiresAt: row.expiresAt?.getTime(),
@@ -60,7 +62,14 @@ export class ApiKeysService {
   ) {
     if (config.SWITCHYARD_API_KEY) {
       this.envKeyHash = hashApiKey(config.SWITCHYARD_API_KEY);
-      this.envPrincipal = { id: 'env', projectId: DEFAULT_PROJECT_ID, permission: 'read_write', endpoints: [], admin: config.SWITCHYARD_API_KEY_ADMIN };
+      this.envPrincipal = {
+        id: 'env',
+        projectId: DEFAULT_PROJECT_ID,
+        permission: 'read_write',
+        scope: 'api',
+        endpoints: [],
+        admin: config.SWITCHYARD_API_KEY_ADMIN,
+      };
     }
   }
 

@@ -9,7 +9,7 @@ import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
 import { RateLimiter, type RateBucket } from './rate-limiter';
 
-export { AdminOnly, Public, RateBucketOf, RequiresPermission } from './access';
+export { AdminOnly, Public, RateBucketOf, RequiresPermission, WorkerKeyOnly } from './access';
 
 export type AuthenticatedRequest = FastifyRequest & { principal: Principal };
 export type MaybeAuthenticatedRequest = FastifyRequest & { principal?: Principal };
@@ -24,6 +24,12 @@ export function credentialFrom(header: string | undefined): string | undefined {
     return decoded.slice(decoded.indexOf(':') + 1);
   }
   return undefined;
+}
+
+/** A worker's key: RunPod's workers send it raw (RUNPOD_AI_API_KEY), others as a bearer key. */
+export function workerCredentialFrom(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return credentialFrom(header) ?? (header.includes(' ') ? undefined : header.trim());
 }
 
 /** What an undecorated route needs: an admin key (fail closed). */
@@ -51,11 +57,13 @@ export class AuthGuard implements CanActivate {
     request.principal = undefined;
     if (access.kind === 'public') {
       if (access.optionalKey && request.headers.authorization) {
-        request.principal = (await this.authenticate(request.headers.authorization, request.ip).catch(() => undefined)) ?? undefined;
+        const principal = await this.authenticate(request.headers.authorization, request.ip).catch(() => undefined);
+        if (principal?.scope === 'api') request.principal = principal;
       }
       return true;
     }
-    const principal = await this.authenticate(request.headers.authorization, request.ip);
+    const credential = access.kind === 'worker' ? workerCredentialFrom(request.headers.authorization) : credentialFrom(request.headers.authorization);
+    const principal = await this.authenticateKey(credential, request.ip);
     request.principal = principal;
     if (this.config.RATE_LIMITS_ENABLED) {
       const bucket = this.reflector.getAllAndOverride<RateBucket>(BUCKET, targets) ?? 'other';
@@ -67,7 +75,10 @@ export class AuthGuard implements CanActivate {
   }
 
   async authenticate(header: string | undefined, clientAddress: string): Promise<Principal> {
-    const key = credentialFrom(header);
+    return this.authenticateKey(credentialFrom(header), clientAddress);
+  }
+
+  private async authenticateKey(key: string | undefined, clientAddress: string): Promise<Principal> {
     if (!key) throw new UnauthorizedError('Missing API key: send Authorization: Bearer <key>');
     const principal = await this.keys.authenticate(key, clientAddress);
     if (!principal) throw new UnauthorizedError('Invalid, expired or revoked API key');
@@ -77,6 +88,8 @@ export class AuthGuard implements CanActivate {
 
 /** Refuses (403) a principal whose permissions do not cover the route. */
 export function authorize(principal: Principal, access: Exclude<RouteAccess, { kind: 'public' }>, request: FastifyRequest): void {
+  if (access.kind === 'worker') return authorizeWorker(principal, request);
+  if (principal.scope === 'worker') throw new ForbiddenError('This is a worker key: it serves only the worker protocol (/v2/workers/…)');
   if (access.kind === 'admin') {
     if (!principal.admin) throw new ForbiddenError('This needs an admin key');
     return;
@@ -87,4 +100,12 @@ export function authorize(principal: Principal, access: Exclude<RouteAccess, { k
     if (endpoint !== undefined && !principal.endpoints.includes(endpoint)) throw new ForbiddenError(`This key may not use endpoint "${endpoint}"`);
     if (endpoint === undefined && access.kind === 'write') throw new ForbiddenError('This key is restricted to endpoints');
   }
+}
+
+/** Refuses (403) a key that is not a worker key of the route's endpoint. */
+function authorizeWorker(principal: Principal, request: FastifyRequest): void {
+  if (principal.scope !== 'worker') throw new ForbiddenError('The worker protocol needs a worker key (an API key of scope "worker")');
+  const endpoint = (request.params as Record<string, string> | undefined)?.endpointId;
+  if (endpoint === undefined || !principal.endpoints.includes(endpoint))
+    throw new ForbiddenError(`This worker key may not take jobs of endpoint "${endpoint}"`);
 }

@@ -2,6 +2,10 @@
 export const KEY_PERMISSIONS = ['read_write', 'read_only', 'restricted'] as const;
 export type KeyPermission = (typeof KEY_PERMISSIONS)[number];
 
+/** `api`: the public APIs; `worker`: only RunPod's worker protocol, for the key's endpoints (external workers). */
+export const KEY_SCOPES = ['api', 'worker'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
 /** The project that existing keys and jobs, and the key in SWITCHYARD_API_KEY, belong to. */
 export const DEFAULT_PROJECT_ID = 'default';
 
@@ -17,7 +21,8 @@ export interface Principal {
   /** The tenant whose jobs this key sees; every other project's jobs are "not found". */
   projectId: string;
   permission: KeyPermission;
-  /** The endpoint ids a `restricted` key may use; empty otherwise. */
+  scope: KeyScope;
+  /** The endpoint ids a `restricted` key may use, or a `worker` key may take jobs of; empty otherwise. */
   endpoints: readonly string[];
   /** Dashboard, key management, purge across projects and operational details. */
   admin: boolean;

@@ -9,8 +9,9 @@ import { loadGatewayConfig } from '../config';
 
 const USAGE = `Usage: npm run keys -- <command>
   create <name> [--project <id>] [--permission read_write|read_only|restricted]
-                [--endpoints <id,id>] [--admin] [--expires <ISO date | 30d | 12h>]
-                      create an API key (printed once) and its webhook secret
+                [--scope api|worker] [--endpoints <id,id>] [--admin] [--expires <ISO date | 30d | 12h>]
+                      create an API key (printed once) and its webhook secret; --scope worker
+                      makes a worker token for RunPod workers of --endpoints (docs/runpod-workers.md)
   list [--project <id>]
                       list keys (prefix, project, permission, created, expires, revoked)
   revoke <id>         revoke a key, at once on every gateway
@@ -24,6 +25,7 @@ const USAGE = `Usage: npm run keys -- <command>
 const OPTIONS = {
   project: { type: 'string' },
   permission: { type: 'string' },
+  scope: { type: 'string' },
   endpoints: { type: 'string' },
   admin: { type: 'boolean' },
   expires: { type: 'string' },
@@ -55,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
         name: argument,
         projectId: values.project,
         permission: values.permission as never,
+        scope: values.scope as never,
         endpoints: values.endpoints
           ?.split(',')
           .map((id) => id.trim())

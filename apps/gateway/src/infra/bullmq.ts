@@ -40,6 +40,21 @@ export class BullMq {
     return worker;
   }
 
+  /**
+   * A worker of a queue whose jobs are taken one by one with `getNextJob` (BullMQ's manual
+   * processing) and moved on by whoever finishes them, with the lock token they were taken with.
+   */
+  manualWorker<Data>(name: string, options: Omit<WorkerOptions, 'connection' | 'prefix' | 'autorun'>): Worker<Data> {
+    const worker = new Worker<Data>(name, null, {
+      ...options,
+      autorun: false,
+      connection: this.connect(`gateway:${name}:manual`),
+      prefix: this.keys.queue(homeQueueOf(name)).bullPrefix,
+    });
+    this.workers.push(worker);
+    return worker;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.splice(0).map((worker) => worker.close()));
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { UnrecoverableError, type Job, type Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BlobClaimCheck } from '@switchyard/blobs';
 import { executeRemoteJob, RemoteFollowDetachedError, RemoteJobNotAcceptedError, RemoteLostError } from '@switchyard/runpod';
@@ -17,10 +17,10 @@ import {
 } from '@switchyard/shared';
 import {
   DEFAULT_JOB_RUNNER_OPTIONS,
-  describeError,
   JobHandedOverError,
   JobReroutedError,
   JobRunner,
+  resolveClaimCheckedInput,
   type JobContext,
   type JobRunnerOptions,
 } from '@switchyard/worker';
@@ -114,7 +114,7 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const worker = this.bullMq.worker<JobEnvelope>(
       lane,
       async (job, token, signal) => {
-        await this.resolveInput(contract, job);
+        await resolveClaimCheckedInput(job, this.stores.of(contract.queue), this.claimCheck);
         await runner(job).run(job, token, signal);
       },
       {
@@ -159,18 +159,6 @@ export class RemoteRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const note = hasLocal ? failoverNote(error) : undefined;
       if (note) throw new JobReroutedError(contract.queue, 'local', note);
       throw error;
-    }
-  }
-
-  /** An input held as a blob travels to the remote as the value: fetched first, and a blob that cannot be read fails the job with why. */
-  private async resolveInput(contract: QueueContract, job: Job<JobEnvelope>): Promise<void> {
-    const ref = job.data.inputBlob;
-    if (!ref) return;
-    try {
-      job.data.input = JSON.parse(await this.claimCheck.load(ref));
-    } catch (error) {
-      await this.stores.of(contract.queue).fail(job.id!, describeError(error, { traceback: false }));
-      throw new UnrecoverableError(`The input of job ${job.id} could not be read: ${(error as Error).message}`);
     }
   }
 
