@@ -3,7 +3,8 @@ import type { JobEnvelope, JobStateStore, JobStatus, PayloadOffload } from '@swi
 import { describeError, WorkerLostError } from './job-errors';
 
 /** What claiming a taken job for a worker decided: run it, skip it (it ended or expired while queued), or it was failed for losing its workers too often. */
-export type JobClaim = { outcome: 'run' } | { outcome: 'skipped'; status: JobStatus | 'MISSING' } | { outcome: 'lost'; lostRuns: number; error: WorkerLostError };
+export type JobClaim =
+  { outcome: 'run' } | { outcome: 'skipped'; status: JobStatus | 'MISSING' } | { outcome: 'lost'; lostRuns: number; error: WorkerLostError };
 
 /**
  * Records a worker's start of a job it took off its queue, whichever way it took it (a native

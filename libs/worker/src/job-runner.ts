@@ -3,14 +3,7 @@ import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { JobEnvelope, JobStateStore, Logger, QueueContract } from '@switchyard/shared';
 import { HandlerExecution, type JobHandler } from './handler-execution';
 import { claimJob } from './job-claim';
-import {
-  describeError,
-  ExecutionTimeoutError,
-  isCapacityRefusal,
-  JobReroutedError,
-  JobCancelledError,
-  type CapacityRefusal,
-} from './job-errors';
+import { describeError, ExecutionTimeoutError, isCapacityRefusal, JobReroutedError, JobCancelledError, type CapacityRefusal } from './job-errors';
 
 export type { JobHandler } from './handler-execution';
 
