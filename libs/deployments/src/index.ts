@@ -32,7 +32,7 @@ export { GpuCatalogs } from './orchestration/gpu-catalogs';
 export { NoGpuCapacityError, EndpointNotReadyError, MissingRunPodKeyError } from './orchestration/deployment-errors';
 export type { EndpointRequest, CreatedEndpoint, RunPodManagement, DeployedEndpointProbe } from './orchestration/ports';
 export { readinessSecretFor, WorkerReports, WORKER_REPORTS, type WorkerReport, type WorkerReportStatus } from './orchestration/readiness';
-export { workerEnvironment, SECRET_VARIABLES, type WorkerSecrets, type WorkerEnvironmentSettings } from './orchestration/worker-environment';
+export { workerEnvironment, type WorkerSecrets, type WorkerEnvironmentSettings } from './orchestration/worker-environment';
 export {
   DeploymentOrchestrator,
   endpointNameOf,

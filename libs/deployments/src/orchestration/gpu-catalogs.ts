@@ -4,8 +4,9 @@ import { CachedCatalog, type CatalogSnapshot } from '../gpus/cached-catalog';
 import type { CatalogGpu } from '../gpus/catalog-gpu';
 
 /**
- * RunPod's GPU catalogue, cached per RunPod key. A key RunPod refuses fails the call (the static
- * registry stands in only when RunPod cannot answer), and is refused again on every use. Prices and stock are RunPod's own, but each caller's key must work.
+ * RunPod's GPU catalogue, cached per RunPod key: prices and stock are RunPod's own, but each
+ * caller's key must work. A key RunPod refuses fails the call, and again on every use; the static
+ * registry stands in only when RunPod cannot answer.
  */
 export class GpuCatalogs {
   private readonly catalogs = new Map<string, CachedCatalog>();

@@ -55,6 +55,3 @@ export function workerEnvironment(operation: DeployOperation, secrets: WorkerSec
   }
   return environment;
 }
-
-/** Values of the environment that are secrets, for redaction wherever the environment is described. */
-export const SECRET_VARIABLES = ['HF_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'SWITCHYARD_READY_SECRET'] as const;
