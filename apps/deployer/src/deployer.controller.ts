@@ -1,10 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
-import { DeploymentOrchestrator, GpuCatalogs, readinessSecretFor, WorkerReports, type DeploymentReporter } from '@switchyard/deployments';
+import { DeploymentOrchestrator, GpuCatalogs, readinessSecretFor, WorkerReports, type DeploymentReporter, type WorkerSecrets } from '@switchyard/deployments';
 import { AddressPolicy } from '@switchyard/outbound';
 import { RunPodRestClient } from '@switchyard/runpod';
-import { deployerContract, openSecret, type DeployerInput, type DeployerOutput, type DeploymentChunk } from '@switchyard/shared';
+import { deployerContract, openSecret, type DeployerInput, type DeployerOutput, type DeploymentChunk, type DeploymentModelCache } from '@switchyard/shared';
 import type { JobContext } from '@switchyard/worker';
 import type { DeployerConfig } from './config';
 import { deployedEndpointProbe, runPodManagement } from './runpod-seams';
@@ -71,24 +71,9 @@ export class DeployerController {
       await reporter.status('deleted', {});
       return { event: 'deployment_deleted', deployment_id: input.deployment_id, status: 'deleted', deleted };
     }
-    const { cache } = input;
-    const shared = cache.scope === 'shared';
     return this.orchestrator.deploy({
       operation: input,
-      hfToken: input.sealed_hf_token && open(input.sealed_hf_token),
-      workerSecrets: {
-        hfToken: input.sealed_hf_token && open(input.sealed_hf_token),
-        cacheAccessKeyId: shared
-          ? this.config.DEPLOYER_SHARED_CACHE_ACCESS_KEY_ID
-          : cache.scope === 'private' && cache.sealedAccessKeyId
-            ? open(cache.sealedAccessKeyId)
-            : undefined,
-        cacheSecretAccessKey: shared
-          ? this.config.DEPLOYER_SHARED_CACHE_SECRET_ACCESS_KEY
-          : cache.scope === 'private' && cache.sealedSecretAccessKey
-            ? open(cache.sealedSecretAccessKey)
-            : undefined,
-      },
+      workerSecrets: { hfToken: input.sealed_hf_token && open(input.sealed_hf_token), ...this.cacheKeys(input.cache, open) },
       readinessUrl: this.config.DEPLOYER_CALLBACK_URL
         ? `${this.config.DEPLOYER_CALLBACK_URL.replace(/\/+$/, '')}/v1/deployments/${input.deployment_id}/ready`
         : '',
@@ -101,5 +86,16 @@ export class DeployerController {
       reporter,
       signal: context.signal,
     });
+  }
+
+  /** The keys the workers read their model cache with: the platform's for the shared cache, the caller's (sealed on the job) for a private one. */
+  private cacheKeys(cache: DeploymentModelCache, open: (sealed: string) => string): Pick<WorkerSecrets, 'cacheAccessKeyId' | 'cacheSecretAccessKey'> {
+    if (cache.scope === 'shared') {
+      return { cacheAccessKeyId: this.config.DEPLOYER_SHARED_CACHE_ACCESS_KEY_ID, cacheSecretAccessKey: this.config.DEPLOYER_SHARED_CACHE_SECRET_ACCESS_KEY };
+    }
+    if (cache.scope === 'private' && cache.sealedAccessKeyId && cache.sealedSecretAccessKey) {
+      return { cacheAccessKeyId: open(cache.sealedAccessKeyId), cacheSecretAccessKey: open(cache.sealedSecretAccessKey) };
+    }
+    return {};
   }
 }

@@ -40,7 +40,7 @@ export interface DeploymentReporter {
 
 export interface DeployContext {
   operation: DeployOperation;
-  hfToken?: string;
+  /** Its HF token also reaches the Hub while the deployment is planned. */
   workerSecrets: WorkerSecrets;
   readinessUrl: string;
   readinessSecret: string;
@@ -127,7 +127,7 @@ export class DeploymentOrchestrator {
       endpoint = await context.runpod.findEndpointByName(endpointNameOf(operation.deployment_id), signal);
       if (endpoint) await reporter.log('info', `Resuming: endpoint ${endpoint.id} already exists`);
       const plan = await planDeployment(
-        { modelId: operation.model_id, hfToken: context.hfToken, task: operation.task, gpuTier: operation.gpu_tier },
+        { modelId: operation.model_id, hfToken: context.workerSecrets.hfToken, task: operation.task, gpuTier: operation.gpu_tier },
         { hubUrl: this.hubUrl, catalog: context.catalog },
       );
       await reporter.log('info', `VRAM: ${plan.vram.detail}`);
