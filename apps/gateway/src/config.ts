@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
 import { deploymentConfigShape } from '@switchyard/deployments';
 import { imageFetchVariables } from '@switchyard/outbound';
-import { DEFAULT_SPAI_LIMITS, env, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
+import { DEFAULT_SPAI_LIMITS, env, EXTERNAL_ENDPOINT_ID, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
 
 /**
  * What a gateway process does: `api` serves the HTTP APIs (and waits on jobs for them), `recorder`
@@ -80,6 +80,14 @@ export const gatewayConfigSchema = redisConfigSchema
         else context.addIssue({ code: 'custom', message: `"${endpointId}=${jobs}": the jobs a worker may hold must be a positive integer` });
       }
       return limits;
+    }),
+    /**
+     * `id,…`: endpoints of the operator's own that only external RunPod workers serve (an existing
+     * worker image each), with RunPod's free-form input and output; each must be opened in
+     * WORKER_PROTOCOL_ENDPOINTS.
+     */
+    EXTERNAL_ENDPOINTS: env.list().refine((ids) => ids.every((id) => EXTERNAL_ENDPOINT_ID.test(id)), {
+      message: 'each id must be 1–63 lower-case letters, digits and dashes, not starting with a dash',
     }),
     /** How long an external worker's job stays its own without a ping naming it; then the job goes back to its queue. */
     WORKER_PROTOCOL_LOCK_MS: env.positiveInt(30_000),

@@ -1,5 +1,6 @@
 import { ConfigError } from '@switchyard/shared';
 import { loadGatewayConfig } from '../src/config';
+import { gatewayEndpoints } from '../src/infra/gateway-endpoints';
 
 describe('gateway configuration', () => {
   it('runs on defaults: port 8080, local Redis, the embedded database', () => {
@@ -26,6 +27,24 @@ describe('gateway configuration', () => {
     expect(loadGatewayConfig({ WORKER_PROTOCOL_ENDPOINTS: 'echo=4, embedder=2' }).WORKER_PROTOCOL_ENDPOINTS).toEqual({ echo: 4, embedder: 2 });
     expect(() => loadGatewayConfig({ WORKER_PROTOCOL_ENDPOINTS: 'echo=0' })).toThrow(/WORKER_PROTOCOL_ENDPOINTS.*positive integer/s);
     expect(() => loadGatewayConfig({ WORKER_PROTOCOL_ENDPOINTS: 'echo=many' })).toThrow(/positive integer/);
+  });
+
+  it("serves endpoints of the operator's own for external workers, each opened to them, with a free-form contract of its own queue", () => {
+    const endpoints = gatewayEndpoints(
+      loadGatewayConfig({ EXTERNAL_ENDPOINTS: 'my-sdxl, 9abc', WORKER_PROTOCOL_ENDPOINTS: 'my-sdxl=1,9abc=2', ENDPOINT_ALIASES: 'sdxl=my-sdxl' }),
+    );
+    const contract = endpoints.find('my-sdxl')!;
+    expect(contract.queue).toBe('ext-my-sdxl');
+    expect(endpoints.find('sdxl')).toBe(contract);
+    expect(endpoints.find('9abc')?.queue).toBe('ext-9abc');
+    expect(contract.input.safeParse({ prompt: 'x', steps: 4 }).success).toBe(true);
+    expect(contract.input.safeParse('a string').success).toBe(false);
+    for (const output of [[], 'text', { images: ['…'] }, null]) expect(contract.output.safeParse(output).success).toBe(true);
+
+    expect(() => loadGatewayConfig({ EXTERNAL_ENDPOINTS: 'My_Model' })).toThrow(/EXTERNAL_ENDPOINTS: each id must be/);
+    expect(() => gatewayEndpoints(loadGatewayConfig({ EXTERNAL_ENDPOINTS: 'my-sdxl' }))).toThrow(/does not open to external workers/);
+    expect(() => gatewayEndpoints(loadGatewayConfig({ EXTERNAL_ENDPOINTS: 'echo', WORKER_PROTOCOL_ENDPOINTS: 'echo=1' }))).toThrow(/built-in endpoint/);
+    expect(() => gatewayEndpoints(loadGatewayConfig({ ENDPOINT_ALIASES: 'embedder=echo' }))).toThrow(/an endpoint already/);
   });
 
   it('sweeps expired rows every 10 minutes, 1000 rows a statement, keeping webhook attempts as long as their job', () => {

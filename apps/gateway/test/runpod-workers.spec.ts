@@ -14,20 +14,33 @@ let platform: TestPlatform;
 let workerKey: string;
 const workers: ChildProcess[] = [];
 
+/** An endpoint of the operator's own (EXTERNAL_ENDPOINTS): only external workers serve it, with RunPod's free-form input and output. */
+const OWN_ENDPOINT = 'my-image';
+/** Another, whose /health no other test's workers show up in. */
+const COUNTED_ENDPOINT = 'counted-image';
+
+interface WorkerOptions {
+  endpoint?: string;
+  /** Where the worker sends its calls: the gateway, or a proxy in front of it. */
+  baseUrl?: string;
+  env?: Record<string, string>;
+}
+
 /** A runpod-python-like worker process with RunPod's environment pointing at the gateway under test. */
-function startRunPodWorker(workerId: string, key = workerKey): ChildProcess {
-  const base = `${platform.gateway.baseUrl}/v2/workers/echo`;
+function startRunPodWorker(workerId: string, { endpoint = 'echo', baseUrl = platform.gateway.baseUrl, env = {} }: WorkerOptions = {}): ChildProcess {
+  const base = `${baseUrl}/v2/workers/${endpoint}`;
   const worker = spawn('python3', [WORKER_SCRIPT], {
     env: {
       PATH: process.env.PATH,
       RUNPOD_POD_ID: workerId,
-      RUNPOD_AI_API_KEY: key,
+      RUNPOD_AI_API_KEY: workerKey,
       RUNPOD_WEBHOOK_GET_JOB: `${base}/job-take/$ID?gpu=test`,
       RUNPOD_WEBHOOK_POST_OUTPUT: `${base}/job-done/$RUNPOD_POD_ID/$ID?gpu=test`,
       RUNPOD_WEBHOOK_POST_STREAM: `${base}/job-stream/$RUNPOD_POD_ID/$ID?gpu=test`,
       RUNPOD_WEBHOOK_PING: `${base}/ping/$RUNPOD_POD_ID?gpu=test`,
       RUNPOD_PING_INTERVAL: '300',
       TEST_BACKOFF_SCALE: '0.05',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -50,30 +63,86 @@ async function asWorker(method: string, path: string, body?: unknown, key = work
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function submit(input: Record<string, unknown>, policy?: Record<string, unknown>): Promise<string> {
-  const { status, body } = await platform.gateway.request('POST', '/v2/echo/run', { input, ...(policy && { policy }) });
+async function submit(input: Record<string, unknown>, policy?: Record<string, unknown>, endpoint = 'echo'): Promise<string> {
+  const { status, body } = await platform.gateway.request('POST', `/v2/${endpoint}/run`, { input, ...(policy && { policy }) });
   expect(status).toBe(200);
   return body.id;
 }
 
-async function statusOf(jobId: string) {
-  return (await platform.gateway.request('GET', `/v2/echo/status/${jobId}`)).body;
+async function statusOf(jobId: string, endpoint = 'echo') {
+  return (await platform.gateway.request('GET', `/v2/${endpoint}/status/${jobId}`)).body;
 }
 
-function finished(jobId: string, timeoutMs = 15_000) {
+function finished(jobId: string, timeoutMs = 15_000, endpoint = 'echo') {
   return eventually(async () => {
-    const status = await statusOf(jobId);
+    const status = await statusOf(jobId, endpoint);
     return ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'].includes(status.status) && status;
   }, timeoutMs);
+}
+
+/** The chunks of a job's stream as `/stream` hands them out, read until the job ends. */
+async function streamed(jobId: string, endpoint: string): Promise<unknown[]> {
+  const chunks: unknown[] = [];
+  await eventually(async () => {
+    const { body } = await platform.gateway.request('GET', `/v2/${endpoint}/stream/${jobId}`);
+    chunks.push(...(body.stream ?? []).map((item: { output: unknown }) => item.output));
+    return body.status === 'COMPLETED';
+  }, 15_000);
+  return chunks;
+}
+
+interface ProxiedCall {
+  method: string;
+  path: string;
+  /** The gateway's answer, once it came; never for a lost post. */
+  answered?: number;
+}
+
+/**
+ * A proxy in front of the gateway that fails the worker's first post to each path `fault` picks
+ * with a 5xx: `answer-lost` forwards it first (the gateway acts on it, the worker hears a 502),
+ * `post-lost` does not (a 503, the gateway never sees it). It records every call it receives.
+ */
+async function faultyProxy(fault: (call: ProxiedCall) => 'answer-lost' | 'post-lost' | undefined) {
+  const calls: ProxiedCall[] = [];
+  const faulted = new Set<string>();
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const call: ProxiedCall = { method: request.method!, path: request.url!.split('?')[0] };
+      calls.push(call);
+      const kind = faulted.has(call.path) ? undefined : fault(call);
+      if (kind) faulted.add(call.path);
+      if (kind === 'post-lost') return void response.writeHead(503).end();
+      const headers: Record<string, string> = { authorization: request.headers.authorization ?? '' };
+      if (request.headers['content-type']) headers['content-type'] = request.headers['content-type'];
+      fetch(`${platform.gateway.baseUrl}${request.url}`, { method: request.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
+        .then(async (answer) => {
+          const text = await answer.text();
+          call.answered = answer.status;
+          if (kind === 'answer-lost') response.writeHead(502).end();
+          else response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' }).end(text);
+        })
+        .catch(() => response.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 beforeAll(async () => {
   platform = await startTestPlatform({
     echoWorker: false,
-    config: { WORKER_PROTOCOL_ENDPOINTS: `echo=${JOBS_PER_WORKER}`, WORKER_PROTOCOL_LOCK_MS: '1500', WORKER_PROTOCOL_TAKE_WAIT_MS: '300' },
+    config: {
+      WORKER_PROTOCOL_ENDPOINTS: `echo=${JOBS_PER_WORKER},${OWN_ENDPOINT}=1,${COUNTED_ENDPOINT}=1`,
+      EXTERNAL_ENDPOINTS: `${OWN_ENDPOINT},${COUNTED_ENDPOINT}`,
+      WORKER_PROTOCOL_LOCK_MS: '1500',
+      WORKER_PROTOCOL_TAKE_WAIT_MS: '300',
+    },
   });
   const manager = new ApiKeyManager(platform.gateway.database);
-  workerKey = (await manager.create({ name: 'echo workers', scope: 'worker', endpoints: ['echo'] })).key;
+  workerKey = (await manager.create({ name: 'gpu pool', scope: 'worker', endpoints: ['echo', OWN_ENDPOINT, COUNTED_ENDPOINT] })).key;
 });
 
 afterEach(stopWorkers);
@@ -115,17 +184,50 @@ describe('external RunPod workers on the worker protocol', () => {
     }
   });
 
-  it("stream a generator handler's chunks and report progress", async () => {
-    startRunPodWorker('worker-stream');
-    const jobId = await submit({ stream: ['a', 'b', 'c'], progress: [{ step: 1 }] });
-    const chunks: unknown[] = [];
-    await eventually(async () => {
-      const { body } = await platform.gateway.request('GET', `/v2/echo/stream/${jobId}`);
-      chunks.push(...(body.stream ?? []).map((item: { output: unknown }) => item.output));
-      return body.status === 'COMPLETED';
-    }, 15_000);
-    expect(chunks).toEqual(['a', 'b', 'c']);
-    expect((await statusOf(jobId)).status).toBe('COMPLETED');
+  it("stream a generator handler's chunks on an endpoint of the operator's own, its output [] or the aggregate, as on RunPod", async () => {
+    startRunPodWorker('worker-stream', { endpoint: OWN_ENDPOINT });
+    const jobId = await submit({ stream: ['a', 'b', 'c'] }, undefined, OWN_ENDPOINT);
+    expect(await streamed(jobId, OWN_ENDPOINT)).toEqual(['a', 'b', 'c']);
+    expect(await statusOf(jobId, OWN_ENDPOINT)).toMatchObject({ status: 'COMPLETED', output: [] });
+    stopWorkers();
+
+    startRunPodWorker('worker-aggregate', { endpoint: OWN_ENDPOINT, env: { RETURN_AGGREGATE_STREAM: '1' } });
+    const aggregated = await submit({ stream: [{ token: 'x' }, { token: 'y' }] }, undefined, OWN_ENDPOINT);
+    expect(await streamed(aggregated, OWN_ENDPOINT)).toEqual([{ token: 'x' }, { token: 'y' }]);
+    expect((await statusOf(aggregated, OWN_ENDPOINT)).output).toEqual([{ token: 'x' }, { token: 'y' }]);
+  });
+
+  it("take any output on an endpoint of the operator's own, its workers counted in its /health alone", async () => {
+    const health = async () => (await platform.gateway.request('GET', `/v2/${COUNTED_ENDPOINT}/health`)).body;
+    expect((await health()).workers).toEqual({ idle: 0, running: 0 });
+    startRunPodWorker('worker-own', { endpoint: COUNTED_ENDPOINT });
+    const freeForm = await finished(await submit({ bad_output: true }, undefined, COUNTED_ENDPOINT), 15_000, COUNTED_ENDPOINT);
+    expect(freeForm).toMatchObject({ status: 'COMPLETED', output: 'not an echo', workerId: 'worker-own' });
+    expect(await health()).toMatchObject({ workers: { idle: 1, running: 0 }, jobs: { completed: 1 } });
+  });
+
+  it("retry posts on 5xx as the SDK does: a lost answer's duplicate and a lost post's retry change the job once", async () => {
+    const proxy = await faultyProxy(({ method, path }) => {
+      if (method !== 'POST') return undefined;
+      return path.includes('/job-done/') ? 'answer-lost' : path.includes('/job-stream/') ? 'post-lost' : undefined;
+    });
+    try {
+      startRunPodWorker('worker-flaky-network', { endpoint: OWN_ENDPOINT, baseUrl: proxy.baseUrl, env: { RETURN_AGGREGATE_STREAM: '1' } });
+      const jobId = await submit({ stream: ['one', 'two'] }, undefined, OWN_ENDPOINT);
+      expect(await streamed(jobId, OWN_ENDPOINT)).toEqual(['one', 'two']);
+      const status = await finished(jobId, 15_000, OWN_ENDPOINT);
+      expect(status).toMatchObject({ status: 'COMPLETED', output: ['one', 'two'] });
+      const posts = (kind: string) => proxy.calls.filter(({ method, path }) => method === 'POST' && path.includes(`/${kind}/worker-flaky-network/${jobId}`));
+      expect(posts('job-stream').map(({ answered }) => answered)).toEqual([undefined, 200, 200]);
+      // The worker retries the post whose answer was lost: the gateway takes the duplicate without a change.
+      await eventually(async () => posts('job-done').length === 2 && posts('job-done')[1].answered !== undefined);
+      expect(posts('job-done').map(({ answered }) => answered)).toEqual([200, 200]);
+      const recorded = (type: string) => platform.gateway.database.prisma.jobEvent.count({ where: { jobId, type } });
+      await eventually(async () => (await recorded('completed')) === 1);
+      expect(await recorded('stream')).toBe(2);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("fail a job with the handler's error, and one whose output breaks the endpoint's contract", async () => {

@@ -1,6 +1,7 @@
-import { connectRedis, EndpointRegistry, RedisKeys } from '@switchyard/shared';
+import { connectRedis, RedisKeys } from '@switchyard/shared';
 import { loadGatewayConfig } from '../config';
 import { DeadLetters } from '../events/dead-letters';
+import { gatewayEndpoints } from '../infra/gateway-endpoints';
 
 const USAGE = `Usage: npm run events -- <command>
   dead-letters                    list events the recorder could not write, with their queue and why
@@ -15,7 +16,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadGatewayConfig();
   const keys = new RedisKeys(config.REDIS_PREFIX);
-  const queues = new EndpointRegistry(config.ENDPOINT_ALIASES).contracts().map(({ queue }) => queue);
+  const queues = gatewayEndpoints(config)
+    .contracts()
+    .map(({ queue }) => queue);
   const redis = connectRedis(config.REDIS_URL, 'durable', 'events-cli');
   const deadLettersOf = (queue: string) => new DeadLetters(redis, keys.queue(queue));
   try {

@@ -7,6 +7,7 @@ import { connectRedis, createLogger, EndpointRegistry, JobStateStores, RedisKeys
 import { loadKeyring } from '../auth/master-key';
 import type { GatewayConfig } from '../config';
 import { BullMq } from './bullmq';
+import { gatewayEndpoints } from './gateway-endpoints';
 import { JobQueue } from './job-queue';
 import { CONFIG, DATABASE, LOGGER, REDIS } from './tokens';
 
@@ -36,7 +37,7 @@ export class InfraModule {
         { provide: LOGGER, useValue: createLogger('gateway', config.LOG_LEVEL) },
         { provide: RedisKeys, useValue: new RedisKeys(config.REDIS_PREFIX) },
         { provide: SecretKeyring, inject: [LOGGER], useFactory: (logger: Logger) => loadKeyring(config, (message) => logger.warn(message)) },
-        { provide: EndpointRegistry, useValue: new EndpointRegistry(config.ENDPOINT_ALIASES) },
+        { provide: EndpointRegistry, useValue: gatewayEndpoints(config) },
         {
           provide: REDIS,
           useFactory: async () => {

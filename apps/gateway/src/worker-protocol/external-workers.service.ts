@@ -81,7 +81,8 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
     this.presences = new WorkerPresences(redis);
     for (const [endpointId, jobsPerWorker] of Object.entries(config.WORKER_PROTOCOL_ENDPOINTS)) {
       const contract = registry.find(endpointId);
-      if (!contract) throw new ConfigError(`WORKER_PROTOCOL_ENDPOINTS names "${endpointId}", which is no endpoint`);
+      if (!contract)
+        throw new ConfigError(`WORKER_PROTOCOL_ENDPOINTS names "${endpointId}", which is no endpoint (an endpoint of your own needs EXTERNAL_ENDPOINTS too)`);
       this.endpoints.set(endpointId, { endpointId, contract, keys: keys.queue(contract.queue), jobsPerWorker });
     }
   }
@@ -271,7 +272,7 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
 
   /** Ends the worker's hold and its BullMQ entry; false when another post or gateway ended it first. */
   private async end(endpoint: ExternalEndpoint, hold: ExternalHold, failure?: string): Promise<boolean> {
-    if (!(await this.holds.release(endpoint.keys, hold))) return false;
+    if (!(await this.release(endpoint, hold))) return false;
     const job = await Job.fromId<JobEnvelope>(this.bullMq.queue(endpoint.contract.queue), hold.jobId);
     // The entry only mirrors the job's state, already recorded: one whose lock was lost meanwhile is passed over by its next taker.
     await (
@@ -283,10 +284,17 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
   /** Puts a job taken for a worker that went away before it heard of it back at the head of its queue, as not started. */
   private async giveBack(endpoint: ExternalEndpoint, jobId: string): Promise<void> {
     const hold = await this.holds.of(endpoint.keys, jobId);
-    if (!hold || !(await this.holds.release(endpoint.keys, hold))) return;
+    if (!hold || !(await this.release(endpoint, hold))) return;
     await this.stores.of(endpoint.contract.queue).requeue(jobId, 'its worker went away before its take was answered', 0);
     const job = await Job.fromId<JobEnvelope>(this.bullMq.queue(endpoint.contract.queue), jobId);
     await job?.moveToWait(hold.token);
+  }
+
+  /** Releases the hold, and has the worker's presence count the jobs it still holds, as a native worker's counts them when a job ends. */
+  private async release(endpoint: ExternalEndpoint, hold: ExternalHold): Promise<boolean> {
+    if (!(await this.holds.release(endpoint.keys, hold))) return false;
+    await this.announce(endpoint, hold.workerId, (await this.holds.heldBy(endpoint.keys, hold.workerId)).length);
+    return true;
   }
 
   /** Ends a job the platform stopped (already recorded as cancelled or timed out) and tells its worker at its next job-stop poll. */

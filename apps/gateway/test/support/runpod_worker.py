@@ -10,10 +10,11 @@ done URL as `{status: "IN_PROGRESS", output}`) and rp_ping.py (a heartbeat threa
 with `job_id` and `runpod_version` every RUNPOD_PING_INTERVAL ms). Like older SDKs it never polls
 job-stop: the platform ends cancelled and timed-out jobs itself and ignores the late result.
 
-The handler is the test's echo: it returns `{"echo": input}`, after `sleep_ms`, `progress` updates
-and `stream` chunks (streamed jobs end with the same echo, where runpod-python would post its
-aggregate); `fail` raises; `bad_output` returns what no echo contract accepts; `hang_on_worker`
-hangs the worker of that id (to be killed mid-job).
+The handler is the test's echo: it returns `{"echo": input}`, after `sleep_ms` and `progress`
+updates; `fail` raises; `bad_output` returns what no echo contract accepts; `hang_on_worker` hangs
+the worker of that id (to be killed mid-job). A job with `stream` runs as a generator handler would:
+each item is a stream post, and the done post (`isStream=true`) carries `[]`, or the items when
+RETURN_AGGREGATE_STREAM is set (the SDK's `return_aggregate_stream`).
 """
 
 import json
@@ -35,6 +36,7 @@ JOB_DONE_URL = os.environ["RUNPOD_WEBHOOK_POST_OUTPUT"].replace("$RUNPOD_POD_ID"
 JOB_STREAM_URL = os.environ["RUNPOD_WEBHOOK_POST_STREAM"].replace("$RUNPOD_POD_ID", WORKER_ID)
 PING_URL = os.environ["RUNPOD_WEBHOOK_PING"].replace("$RUNPOD_POD_ID", WORKER_ID)
 PING_INTERVAL_S = int(os.environ.get("RUNPOD_PING_INTERVAL", "10000")) / 1000
+RETURN_AGGREGATE_STREAM = bool(os.environ.get("RETURN_AGGREGATE_STREAM"))
 # The SDK's waits, scaled down for tests.
 BACKOFF_SCALE = float(os.environ.get("TEST_BACKOFF_SCALE", "1"))
 
@@ -158,12 +160,8 @@ def error_string(error):
 
 
 def run_job(job):
-    """rp_job.run_job / run_job_generator, then send_result."""
-    streamed = "stream" in job["input"]
+    """rp_job.run_job, then send_result."""
     try:
-        if streamed:
-            for chunk in streaming_handler(job):
-                stream_result(job["id"], chunk)
         output = handler(job)
         if isinstance(output, dict) and "error" in output:
             error = output.pop("error")
@@ -172,7 +170,20 @@ def run_job(job):
             result = {"output": output}
     except Exception as error:  # noqa: BLE001 - the SDK reports every handler error
         result = {"error": error_string(error)}
-    send_result(job["id"], result, is_stream=streamed)
+    send_result(job["id"], result)
+
+
+def run_job_generator(job):
+    """worker.handle_job for a generator handler: each yield streamed, then the aggregate (or []) with isStream=true."""
+    result = {"output": []}
+    try:
+        for chunk in streaming_handler(job):
+            if RETURN_AGGREGATE_STREAM:
+                result["output"].append(chunk)
+            stream_result(job["id"], chunk)
+    except Exception as error:  # noqa: BLE001
+        result = {"error": error_string(error)}
+    send_result(job["id"], result, is_stream=True)
 
 
 def main():
@@ -185,7 +196,10 @@ def main():
         with jobs_lock:
             jobs_in_progress.add(job["id"])
         try:
-            run_job(job)
+            if "stream" in job["input"]:
+                run_job_generator(job)
+            else:
+                run_job(job)
         finally:
             with jobs_lock:
                 jobs_in_progress.discard(job["id"])

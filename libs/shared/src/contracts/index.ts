@@ -7,3 +7,4 @@ export * from './text-detector.contract';
 export * from './generator.contract';
 export * from './upscaler.contract';
 export * from './deployer.contract';
+export * from './external.contract';
