@@ -72,15 +72,9 @@ export const gatewayConfigSchema = redisConfigSchema
      * `endpoint=jobs,…`: the endpoints whose jobs external RunPod workers may take over the worker
      * protocol (docs/runpod-workers.md), and how many jobs one such worker may hold at once.
      */
-    WORKER_PROTOCOL_ENDPOINTS: env.keyValues().transform((pairs, context) => {
-      const limits: Record<string, number> = {};
-      for (const [endpointId, jobs] of Object.entries(pairs)) {
-        const limit = Number(jobs);
-        if (Number.isInteger(limit) && limit > 0) limits[endpointId] = limit;
-        else context.addIssue({ code: 'custom', message: `"${endpointId}=${jobs}": the jobs a worker may hold must be a positive integer` });
-      }
-      return limits;
-    }),
+    WORKER_PROTOCOL_ENDPOINTS: positiveCounts('the jobs a worker may hold'),
+    /** `endpoint=workers,…`: at most this many external workers take jobs of the endpoint at once (unlisted: no limit). */
+    WORKER_PROTOCOL_MAX_WORKERS: positiveCounts('the most workers'),
     /**
      * `id,…`: endpoints of the operator's own that only external RunPod workers serve (an existing
      * worker image each), with RunPod's free-form input and output; each must be opened in
@@ -188,6 +182,19 @@ export const gatewayConfigSchema = redisConfigSchema
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine(refineBlobConfig);
+
+/** `key=count,…` with positive integer counts, the count saying `what`. */
+function positiveCounts(what: string) {
+  return env.keyValues().transform((pairs, context) => {
+    const counts: Record<string, number> = {};
+    for (const [key, value] of Object.entries(pairs)) {
+      const count = Number(value);
+      if (Number.isInteger(count) && count > 0) counts[key] = count;
+      else context.addIssue({ code: 'custom', message: `"${key}=${value}": ${what} must be a positive integer` });
+    }
+    return counts;
+  });
+}
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

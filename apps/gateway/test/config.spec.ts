@@ -27,6 +27,10 @@ describe('gateway configuration', () => {
     expect(loadGatewayConfig({ WORKER_PROTOCOL_ENDPOINTS: 'echo=4, embedder=2' }).WORKER_PROTOCOL_ENDPOINTS).toEqual({ echo: 4, embedder: 2 });
     expect(() => loadGatewayConfig({ WORKER_PROTOCOL_ENDPOINTS: 'echo=0' })).toThrow(/WORKER_PROTOCOL_ENDPOINTS.*positive integer/s);
     expect(() => loadGatewayConfig({ WORKER_PROTOCOL_ENDPOINTS: 'echo=many' })).toThrow(/positive integer/);
+    expect(loadGatewayConfig({ WORKER_PROTOCOL_MAX_WORKERS: 'echo=8' }).WORKER_PROTOCOL_MAX_WORKERS).toEqual({ echo: 8 });
+    expect(() => loadGatewayConfig({ WORKER_PROTOCOL_MAX_WORKERS: 'echo=-1' })).toThrow(
+      /WORKER_PROTOCOL_MAX_WORKERS.*the most workers must be a positive integer/s,
+    );
   });
 
   it("serves endpoints of the operator's own for external workers, each opened to them, with a free-form contract of its own queue", () => {

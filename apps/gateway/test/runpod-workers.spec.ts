@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import { ApiKeyManager } from '../src/auth/api-key-manager';
+import { BullMq } from '../src/infra/bullmq';
 import { eventually, startEchoWorker, startTestPlatform, type TestPlatform } from './support/platform';
 
 const WORKER_SCRIPT = join(__dirname, 'support', 'runpod_worker.py');
@@ -18,6 +19,8 @@ const workers: ChildProcess[] = [];
 const OWN_ENDPOINT = 'my-image';
 /** Another, whose /health no other test's workers show up in. */
 const COUNTED_ENDPOINT = 'counted-image';
+/** One that takes a single external worker at a time. */
+const CAPPED_ENDPOINT = 'capped-image';
 
 interface WorkerOptions {
   endpoint?: string;
@@ -53,8 +56,8 @@ function stopWorkers(): void {
 }
 
 /** A call to the gateway as a worker: the raw key in Authorization, as runpod-python sends it. */
-async function asWorker(method: string, path: string, body?: unknown, key = workerKey) {
-  const response = await fetch(`${platform.gateway.baseUrl}/v2/workers/echo${path}`, {
+async function asWorker(method: string, path: string, body?: unknown, key = workerKey, endpoint = 'echo') {
+  const response = await fetch(`${platform.gateway.baseUrl}/v2/workers/${endpoint}${path}`, {
     method,
     headers: { authorization: key, ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -135,14 +138,15 @@ beforeAll(async () => {
   platform = await startTestPlatform({
     echoWorker: false,
     config: {
-      WORKER_PROTOCOL_ENDPOINTS: `echo=${JOBS_PER_WORKER},${OWN_ENDPOINT}=1,${COUNTED_ENDPOINT}=1`,
-      EXTERNAL_ENDPOINTS: `${OWN_ENDPOINT},${COUNTED_ENDPOINT}`,
+      WORKER_PROTOCOL_ENDPOINTS: `echo=${JOBS_PER_WORKER},${OWN_ENDPOINT}=1,${COUNTED_ENDPOINT}=1,${CAPPED_ENDPOINT}=1`,
+      WORKER_PROTOCOL_MAX_WORKERS: `${CAPPED_ENDPOINT}=1`,
+      EXTERNAL_ENDPOINTS: `${OWN_ENDPOINT},${COUNTED_ENDPOINT},${CAPPED_ENDPOINT}`,
       WORKER_PROTOCOL_LOCK_MS: '1500',
       WORKER_PROTOCOL_TAKE_WAIT_MS: '300',
     },
   });
   const manager = new ApiKeyManager(platform.gateway.database);
-  workerKey = (await manager.create({ name: 'gpu pool', scope: 'worker', endpoints: ['echo', OWN_ENDPOINT, COUNTED_ENDPOINT] })).key;
+  workerKey = (await manager.create({ name: 'gpu pool', scope: 'worker', endpoints: ['echo', OWN_ENDPOINT, COUNTED_ENDPOINT, CAPPED_ENDPOINT] })).key;
 });
 
 afterEach(stopWorkers);
@@ -310,6 +314,26 @@ describe('the worker protocol, call by call', () => {
     expect(last.status).toBe(200);
     await asWorker('POST', `/job-done/batcher/${last.body.id}`, { output: { echo: last.body.input } });
     expect(new Set([...batch.body.map((job: { id: string }) => job.id), last.body.id])).toEqual(new Set(jobIds));
+  });
+
+  it('refuses workers past WORKER_PROTOCOL_MAX_WORKERS, and renews a lock on progress posts', async () => {
+    expect((await asWorker('GET', '/ping/first', undefined, workerKey, CAPPED_ENDPOINT)).status).toBe(200);
+    const refused = await asWorker('GET', '/job-take/second?job_in_progress=0', undefined, workerKey, CAPPED_ENDPOINT);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ code: 'too_many_workers' });
+    expect((await asWorker('GET', '/ping/second', undefined, workerKey, CAPPED_ENDPOINT)).status).toBe(429);
+
+    // The admitted worker reports progress only, never pinging, past its lock's duration: the job stays its own.
+    const jobId = await submit({ slow: true }, undefined, CAPPED_ENDPOINT);
+    expect((await asWorker('GET', '/job-take/first?job_in_progress=0', undefined, workerKey, CAPPED_ENDPOINT)).body.id).toBe(jobId);
+    const queueEntry = (await platform.gateway.app.get(BullMq).queue(`ext-${CAPPED_ENDPOINT}`).getJob(jobId))!;
+    for (let step = 0; step < 6; step += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await queueEntry.getState()).toBe('active');
+      expect((await asWorker('POST', `/job-done/first/${jobId}`, { status: 'IN_PROGRESS', output: { step } }, workerKey, CAPPED_ENDPOINT)).status).toBe(200);
+    }
+    expect((await asWorker('POST', `/job-done/first/${jobId}`, { output: 'done' }, workerKey, CAPPED_ENDPOINT)).status).toBe(200);
+    expect(await finished(jobId, 5_000, CAPPED_ENDPOINT)).toMatchObject({ status: 'COMPLETED', output: 'done', workerId: 'first' });
   });
 
   it('refuses a second take of one worker while its first is under way', async () => {

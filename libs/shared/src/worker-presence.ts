@@ -14,6 +14,8 @@ export interface WorkerPresence {
   meanExecutionMs?: number;
   /** The models it has loaded and serves, for queues whose jobs name one; absent where it serves one model. */
   models?: readonly string[];
+  /** An external worker on RunPod's worker protocol, announced by the gateway it calls. */
+  external?: boolean;
   /** Epoch ms of its last beat. */
   at: number;
 }

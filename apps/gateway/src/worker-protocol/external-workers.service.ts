@@ -23,7 +23,7 @@ import { ConflictError, NotFoundError } from '../http/api-errors';
 import { BullMq } from '../infra/bullmq';
 import { CONFIG, LOGGER, REDIS } from '../infra/tokens';
 import { ExternalHolds, type ExternalHold } from './external-holds';
-import { ConcurrentTakeError, WorkerAtCapacityError } from './worker-protocol-errors';
+import { ConcurrentTakeError, TooManyWorkersError, WorkerAtCapacityError } from './worker-protocol-errors';
 import type { WorkerReport } from './worker-report';
 
 /** How often a waiting take or job-stop poll looks again. */
@@ -47,6 +47,8 @@ interface ExternalEndpoint {
   keys: QueueKeys;
   /** Jobs one external worker may hold at once (WORKER_PROTOCOL_ENDPOINTS). */
   jobsPerWorker: number;
+  /** External workers that may take its jobs at once (WORKER_PROTOCOL_MAX_WORKERS); no limit when absent. */
+  maxWorkers?: number;
 }
 
 /**
@@ -83,7 +85,12 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
       const contract = registry.find(endpointId);
       if (!contract)
         throw new ConfigError(`WORKER_PROTOCOL_ENDPOINTS names "${endpointId}", which is no endpoint (an endpoint of your own needs EXTERNAL_ENDPOINTS too)`);
-      this.endpoints.set(endpointId, { endpointId, contract, keys: keys.queue(contract.queue), jobsPerWorker });
+      const maxWorkers = config.WORKER_PROTOCOL_MAX_WORKERS[endpointId];
+      this.endpoints.set(endpointId, { endpointId, contract, keys: keys.queue(contract.queue), jobsPerWorker, ...(maxWorkers && { maxWorkers }) });
+    }
+    for (const endpointId of Object.keys(config.WORKER_PROTOCOL_MAX_WORKERS)) {
+      if (!this.endpoints.has(endpointId))
+        throw new ConfigError(`WORKER_PROTOCOL_MAX_WORKERS names "${endpointId}", which WORKER_PROTOCOL_ENDPOINTS does not open`);
     }
   }
 
@@ -123,6 +130,7 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
    */
   async take(endpointId: string, workerId: string, count: number, jobsInProgress: boolean, clientGone: AbortSignal): Promise<ExternalJob[]> {
     const endpoint = this.endpoint(endpointId);
+    await this.admit(endpoint, workerId);
     const takeLimitMs = this.config.WORKER_PROTOCOL_TAKE_WAIT_MS + TAKE_MARGIN_MS;
     if (!(await this.holds.beginTake(endpoint.keys, workerId, takeLimitMs))) throw new ConcurrentTakeError(endpointId, workerId);
     try {
@@ -170,6 +178,7 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
     const store = this.stores.of(endpoint.contract.queue);
     if (report.kind === 'progress') {
       await store.progress(jobId, report.value);
+      await this.renewLock(endpoint, hold);
       return;
     }
     const outcome = report.kind === 'error' ? { failure: report.error } : this.checkOutput(endpoint.contract, report.output);
@@ -181,25 +190,35 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
   /** A stream post: one chunk of the job's stream. */
   async appendChunk(endpointId: string, workerId: string, jobId: string, chunk: unknown): Promise<void> {
     const endpoint = this.endpoint(endpointId);
-    if (await this.heldHold(endpoint, workerId, jobId)) await this.stores.of(endpoint.contract.queue).appendChunk(jobId, chunk);
+    const hold = await this.heldHold(endpoint, workerId, jobId);
+    if (!hold) return;
+    await this.stores.of(endpoint.contract.queue).appendChunk(jobId, chunk);
+    await this.renewLock(endpoint, hold);
   }
 
   /** A heartbeat: renews the locks of the listed jobs the worker holds, and its presence. */
   async ping(endpointId: string, workerId: string, jobIds: readonly string[]): Promise<void> {
     const endpoint = this.endpoint(endpointId);
+    await this.admit(endpoint, workerId);
     const held = await this.holds.heldBy(endpoint.keys, workerId);
     const listed = new Set(jobIds);
-    await Promise.all(
-      held
-        .filter((hold) => listed.has(hold.jobId))
-        .map(async (hold) => {
-          const job = await Job.fromId<JobEnvelope>(this.bullMq.queue(endpoint.contract.queue), hold.jobId);
-          await job?.extendLock(hold.token, this.config.WORKER_PROTOCOL_LOCK_MS).catch((error: unknown) => {
-            this.logger.warn({ err: error, jobId: hold.jobId, workerId }, 'an external worker pinged for a job whose lock it had lost');
-          });
-        }),
-    );
+    await Promise.all(held.filter((hold) => listed.has(hold.jobId)).map((hold) => this.renewLock(endpoint, hold)));
     await this.announce(endpoint, workerId, held.length);
+  }
+
+  /** Keeps the job the worker's for another WORKER_PROTOCOL_LOCK_MS: a ping naming it, or an in-progress post (progress, a chunk). */
+  private async renewLock(endpoint: ExternalEndpoint, hold: ExternalHold): Promise<void> {
+    const job = await Job.fromId<JobEnvelope>(this.bullMq.queue(endpoint.contract.queue), hold.jobId);
+    await job?.extendLock(hold.token, this.config.WORKER_PROTOCOL_LOCK_MS).catch((error: unknown) => {
+      this.logger.warn({ err: error, jobId: hold.jobId, workerId: hold.workerId }, 'an external worker reported on a job whose lock it had lost');
+    });
+  }
+
+  /** Refuses a worker new to the endpoint once WORKER_PROTOCOL_MAX_WORKERS others take its jobs (checked at each take, so concurrent newcomers may pass it by one each). */
+  private async admit(endpoint: ExternalEndpoint, workerId: string): Promise<void> {
+    if (endpoint.maxWorkers === undefined) return;
+    const others = (await this.presences.of(endpoint.keys)).filter((presence) => presence.external && presence.workerId !== workerId);
+    if (others.length >= endpoint.maxWorkers) throw new TooManyWorkersError(endpoint.endpointId, endpoint.maxWorkers);
   }
 
   /** The jobs the platform ended under the worker (cancelled, timed out), waiting a moment when there are none. */
@@ -331,6 +350,6 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
 
   /** Counts the external worker among the queue's workers, for the router and /health, as native workers announce themselves. */
   private announce(endpoint: ExternalEndpoint, workerId: string, active: number): Promise<void> {
-    return this.presences.announce(endpoint.keys, { workerId, concurrency: endpoint.jobsPerWorker, active });
+    return this.presences.announce(endpoint.keys, { workerId, concurrency: endpoint.jobsPerWorker, active, external: true });
   }
 }

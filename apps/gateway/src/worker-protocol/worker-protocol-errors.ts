@@ -13,3 +13,10 @@ export class ConcurrentTakeError extends LoadSheddingError {
     super(429, 'concurrent_take', `Worker ${workerId} already has a take of endpoint "${endpointId}" under way: one take at a time per worker`, 1);
   }
 }
+
+/** A worker new to an endpoint that already has as many external workers as WORKER_PROTOCOL_MAX_WORKERS allows. */
+export class TooManyWorkersError extends LoadSheddingError {
+  constructor(endpointId: string, maxWorkers: number) {
+    super(429, 'too_many_workers', `Endpoint "${endpointId}" already has ${maxWorkers} external workers, as many as it takes (WORKER_PROTOCOL_MAX_WORKERS)`, 5);
+  }
+}
