@@ -8,6 +8,8 @@ import { BullMq } from '../src/infra/bullmq';
 import { eventually, startEchoWorker, startTestPlatform, type TestPlatform } from './support/platform';
 
 const WORKER_SCRIPT = join(__dirname, 'support', 'runpod_worker.py');
+/** Switchyard's own worker app, as `npm run build` leaves it: in RunPod mode it is what the deployer runs on RunPod. */
+const SWITCHYARD_WORKER = join(__dirname, '../../detector-worker/dist/index.js');
 /** Jobs one external worker may hold at once on the echo endpoint in these tests. */
 const JOBS_PER_WORKER = 2;
 
@@ -29,22 +31,25 @@ interface WorkerOptions {
   env?: Record<string, string>;
 }
 
-/** A runpod-python-like worker process with RunPod's environment pointing at the gateway under test. */
-function startRunPodWorker(workerId: string, { endpoint = 'echo', baseUrl = platform.gateway.baseUrl, env = {} }: WorkerOptions = {}): ChildProcess {
+/** RunPod's environment for a serverless worker, pointing at the gateway under test (or a proxy in front of it). */
+function runPodEnvironment(workerId: string, { endpoint = 'echo', baseUrl = platform.gateway.baseUrl }: WorkerOptions): Record<string, string> {
   const base = `${baseUrl}/v2/workers/${endpoint}`;
+  return {
+    RUNPOD_POD_ID: workerId,
+    RUNPOD_ENDPOINT_ID: endpoint,
+    RUNPOD_AI_API_KEY: workerKey,
+    RUNPOD_WEBHOOK_GET_JOB: `${base}/job-take/$ID?gpu=test`,
+    RUNPOD_WEBHOOK_POST_OUTPUT: `${base}/job-done/$RUNPOD_POD_ID/$ID?gpu=test`,
+    RUNPOD_WEBHOOK_POST_STREAM: `${base}/job-stream/$RUNPOD_POD_ID/$ID?gpu=test`,
+    RUNPOD_WEBHOOK_PING: `${base}/ping/$RUNPOD_POD_ID?gpu=test`,
+    RUNPOD_PING_INTERVAL: '300',
+  };
+}
+
+/** A runpod-python-like worker process with RunPod's environment pointing at the gateway under test. */
+function startRunPodWorker(workerId: string, options: WorkerOptions = {}): ChildProcess {
   const worker = spawn('python3', [WORKER_SCRIPT], {
-    env: {
-      PATH: process.env.PATH,
-      RUNPOD_POD_ID: workerId,
-      RUNPOD_AI_API_KEY: workerKey,
-      RUNPOD_WEBHOOK_GET_JOB: `${base}/job-take/$ID?gpu=test`,
-      RUNPOD_WEBHOOK_POST_OUTPUT: `${base}/job-done/$RUNPOD_POD_ID/$ID?gpu=test`,
-      RUNPOD_WEBHOOK_POST_STREAM: `${base}/job-stream/$RUNPOD_POD_ID/$ID?gpu=test`,
-      RUNPOD_WEBHOOK_PING: `${base}/ping/$RUNPOD_POD_ID?gpu=test`,
-      RUNPOD_PING_INTERVAL: '300',
-      TEST_BACKOFF_SCALE: '0.05',
-      ...env,
-    },
+    env: { PATH: process.env.PATH, ...runPodEnvironment(workerId, options), TEST_BACKOFF_SCALE: '0.05', ...options.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   workers.push(worker);
@@ -270,6 +275,30 @@ describe('external RunPod workers on the worker protocol', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect((await statusOf(cancelled)).status).toBe('CANCELLED');
     expect((await statusOf(timedOut)).status).toBe('TIMED_OUT');
+  });
+
+  it("include Switchyard's own workers in RunPod mode (the deployer's image), which take the jobs of another Switchyard", async () => {
+    const worker = spawn(process.execPath, [SWITCHYARD_WORKER], {
+      env: {
+        ...process.env,
+        ...runPodEnvironment('switchyard-in-runpod-mode', {}),
+        WORKER_MODE: 'runpod',
+        WORKER_QUEUES: 'echo',
+        // In RunPod mode the worker needs no Redis: nothing listens here.
+        REDIS_URL: 'redis://127.0.0.1:1',
+        HEALTH_PORT: '0',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    workers.push(worker);
+    const jobId = await submit({ stream: ['x', 'y'], greeting: 'from the other side' });
+    expect(await streamed(jobId, 'echo')).toEqual(['x', 'y']);
+    expect(await statusOf(jobId)).toMatchObject({
+      status: 'COMPLETED',
+      workerId: 'switchyard-in-runpod-mode',
+      output: { echo: { greeting: 'from the other side' } },
+    });
   });
 
   it('share one queue with native workers', async () => {
