@@ -6,7 +6,7 @@
 // least: the best any batching could do), one item a run without batching, and a team's own
 // in-process server (tokenizer, `session.run` and pooling per text, no HTTP, no batching) driven
 // by as many concurrent callers. Prints items/s, p50/p99 latency of a request, the handler's own
-// time (the job's executionTime), and the ratios.
+// time (the job's executionTime), the ratios, and the CPU each process spent per item.
 //
 //   npm run bench -- embedder       (builds, generates the full tier, runs this file)
 //   node bench/embedder.bench.mjs   (after a build and `generate --tier full`)
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import embeddings from '@switchyard/embeddings';
 import runtime from '@switchyard/model-runtime';
-import { fmt, load, percentile, postJson, seededRandom, startModelPlatform } from './support/harness.mjs';
+import { cpuMeter, cpuPerJobLine, fmt, load, percentile, postJson, seededRandom, startModelPlatform } from './support/harness.mjs';
 
 // CommonJS packages whose exports Node cannot name statically.
 const { SentenceEncoder, loadClipEncoders } = embeddings;
@@ -123,9 +123,12 @@ async function throughPipeline(platform, graph, run, inputOf) {
   await load((index) => call(inputOf(index)), { clients: run.clients, total: run.warmup });
   const before = await platform.batching(graph);
   const handlerMs = [];
+  const meter = cpuMeter(platform.pids);
   const result = await load(async (index) => handlerMs.push((await call(inputOf(index))).executionTime), run);
+  const cpu = meter.take();
   const after = await platform.batching(graph);
   return {
+    cpu,
     perSecond: result.perSecond * run.perRequest,
     p50: percentile(result.latencies, 50),
     p99: percentile(result.latencies, 99),
@@ -142,6 +145,7 @@ async function inProcessUnbatched(encoder, texts, clients) {
 }
 
 function report(kind, run, pipeline, raw, unbatched) {
+  const items = run.total * run.perRequest;
   console.log(
     `${kind.padEnd(5)} clients=${String(run.clients).padStart(2)} ×${String(run.perRequest).padEnd(2)}  ${fmt(pipeline.perSecond, 1).padStart(6)} ${kind}s/s  ` +
       `p50 ${fmt(pipeline.p50, 1).padStart(6)} ms  p99 ${fmt(pipeline.p99, 1).padStart(6)} ms  handler p50 ${fmt(pipeline.handlerP50, 1).padStart(5)} ms  ` +
@@ -149,6 +153,8 @@ function report(kind, run, pipeline, raw, unbatched) {
       `raw session.run (batches of ${Math.round(pipeline.meanBatch)}) ${fmt(raw, 1).padStart(6)}/s → ${fmt(pipeline.perSecond / raw)}×  | ` +
       `one ${kind} a run ${fmt(unbatched, 1).padStart(6)}/s → ${fmt(pipeline.perSecond / unbatched)}×`,
   );
+  // The worker's share holds the model's own runs.
+  console.log(`      ${cpuPerJobLine(pipeline.cpu, items).replace('job', kind)}`);
 }
 
 async function main() {

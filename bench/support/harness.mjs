@@ -117,9 +117,15 @@ export async function startModelPlatform({ app, modelDir, workerEnv = {} }) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitForReady(`http://127.0.0.1:${healthPort}/ready`);
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL);
+  const redisPid = await redisServerPid(redis);
+  redis.disconnect();
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     apiKey,
+    /** For cpuMeter: the processes serving the platform. */
+    pids: { gateway: gateway.pid, worker: worker.pid, redis: redisPid },
     /** The worker's /health answer. */
     async health() {
       return (await fetch(`http://127.0.0.1:${healthPort}/health`)).json();
