@@ -1,5 +1,6 @@
 export * from './batching/errors';
 export * from './batching/micro-batcher';
+export * from './batching/padding-groups';
 export * from './config';
 export * from './load-models';
 export * from './model-cli';

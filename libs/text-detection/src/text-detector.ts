@@ -3,6 +3,8 @@ import { TextTokenizer } from '@switchyard/embeddings';
 import {
   MicroBatcher,
   ModelSignatureMismatchError,
+  runInPaddingGroups,
+  runOverheadPositions,
   type MicroBatcherStats,
   type ModelSession,
   type ModelSessions,
@@ -72,7 +74,13 @@ export class TextDetector {
   ) {
     this.batcher = new MicroBatcher({
       name: spec.modelId,
-      runBatch: (windows) => this.classify(windows),
+      runBatch: (windows) =>
+        runInPaddingGroups(
+          windows,
+          (ids) => ids.length,
+          runOverheadPositions(session.provider),
+          (group) => this.classify(group),
+        ),
       maxBatchSize: options.maxBatchSize,
       maxWaitMs: options.batchWaitMs,
       maxQueued: options.maxQueuedWindows,
@@ -131,7 +139,7 @@ export class TextDetector {
     await this.tokenizer.close();
   }
 
-  /** One session run: the windows padded to the longest with the pad id, masked out; a float64 softmax of each row. */
+  /** One session run: the windows padded to the longest with the pad id, masked out; a float64 softmax of each row. Batches run it once per padding group. */
   private async classify(windows: readonly (readonly number[])[]): Promise<number[][]> {
     const rows = windows.length;
     const length = Math.max(...windows.map((ids) => ids.length));

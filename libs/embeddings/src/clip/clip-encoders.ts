@@ -1,5 +1,5 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
-import type { ModelSession, ModelSessions, ModelStore } from '@switchyard/model-runtime';
+import { runInPaddingGroups, runOverheadPositions, type ModelSession, type ModelSessions, type ModelStore } from '@switchyard/model-runtime';
 import type { BatchEncoder, ModelSource } from '../batch-encoder';
 import { EmbeddingModelError } from '../errors';
 import { ModelFiles, optionalCount, requiredCount, type JsonObject } from '../model-files';
@@ -66,9 +66,17 @@ export class ClipTextEncoder implements BatchEncoder<TokenizedText> {
     return tokenFeeds(padTokenBatch(items, this.tokenizer.padId), this.inputs);
   }
 
-  async embedBatch(items: readonly TokenizedText[]): Promise<Float32Array[]> {
-    const { text_embeds: embeds } = await this.session.run(this.feeds(items));
-    return normalizedRows(embeds, items.length, this.dimensions);
+  /** Texts of very different lengths run in groups (runInPaddingGroups): each group is padded to its own longest. */
+  embedBatch(items: readonly TokenizedText[]): Promise<Float32Array[]> {
+    return runInPaddingGroups(
+      items,
+      (item) => item.ids.length,
+      runOverheadPositions(this.session.provider),
+      async (group) => {
+        const { text_embeds: embeds } = await this.session.run(this.feeds(group));
+        return normalizedRows(embeds, group.length, this.dimensions);
+      },
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node';
-import type { ModelSession, ModelSessions, ModelStore } from '@switchyard/model-runtime';
+import { runInPaddingGroups, runOverheadPositions, type ModelSession, type ModelSessions, type ModelStore } from '@switchyard/model-runtime';
 import type { BatchEncoder, ModelSource } from '../batch-encoder';
 import { EmbeddingModelError } from '../errors';
 import { ModelFiles, optionalCount, requiredCount } from '../model-files';
@@ -66,7 +66,17 @@ export class SentenceEncoder implements BatchEncoder<TokenizedText> {
     return tokenFeeds(padTokenBatch(items, this.tokenizer.padId), this.inputs);
   }
 
-  async embedBatch(items: readonly TokenizedText[]): Promise<Float32Array[]> {
+  /** Texts of very different lengths run in groups (runInPaddingGroups): each group is padded to its own longest. */
+  embedBatch(items: readonly TokenizedText[]): Promise<Float32Array[]> {
+    return runInPaddingGroups(
+      items,
+      (item) => item.ids.length,
+      runOverheadPositions(this.session.provider),
+      (group) => this.embedPadded(group),
+    );
+  }
+
+  private async embedPadded(items: readonly TokenizedText[]): Promise<Float32Array[]> {
     const batch = padTokenBatch(items, this.tokenizer.padId);
     const { last_hidden_state: hidden } = await this.session.run(tokenFeeds(batch, this.inputs));
     const pooled = meanPool(hidden.data as Float32Array, batch.attentionMask, batch.size, batch.length, this.dimensions);
