@@ -332,7 +332,8 @@ export class JobStateStore {
 
   /** Sends a large value to the blob store, to expire with its job; a job that is gone keeps it inline (the transition is refused anyway). */
   private async offload(jobId: string, json: string, field: string): Promise<string> {
-    if (this.payloads === INLINE_PAYLOADS) return json;
+    // Most values are small: they cost no look-up of the expiry.
+    if (this.payloads.keepsInline(json)) return json;
     const expiresAt = Number(await this.redis.hget(this.keys.jobView(jobId), 'expiresAt'));
     return Number.isFinite(expiresAt) && expiresAt > 0 ? this.payloads.offload(json, field, expiresAt) : json;
   }
