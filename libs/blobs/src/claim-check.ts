@@ -22,8 +22,7 @@ export class BlobClaimCheck implements PayloadOffload {
   }
 
   async offload(json: string, field: string, expiresAt: number): Promise<string> {
-    // Fewer characters than the threshold can still be more bytes; only long text is measured.
-    if (json.length <= this.thresholdBytes / 3) return json;
+    if (this.keepsInline(json)) return json;
     const bytes = Buffer.from(json, 'utf8');
     if (bytes.byteLength > this.maxBytes) throw new PayloadTooLargeError(field, bytes.byteLength, this.maxBytes);
     if (bytes.byteLength <= this.thresholdBytes) return json;
@@ -32,6 +31,11 @@ export class BlobClaimCheck implements PayloadOffload {
     } catch (error) {
       throw new BlobStoreUnavailableError(`The blob store (${this.store.location}) could not take the ${field}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /** Text too short to pass the threshold in UTF-8 (at most 3 bytes a UTF-16 unit) stays inline unmeasured; longer text is measured. */
+  keepsInline(json: string): boolean {
+    return json.length <= this.thresholdBytes / 3;
   }
 
   async load(ref: BlobRef): Promise<string> {

@@ -82,6 +82,8 @@ describe.each(['local', 's3'] as const)('the %s blob store', (kind) => {
     const small = JSON.stringify({ text: 'a'.repeat(100) });
     const large = JSON.stringify({ text: 'é'.repeat(2_000) });
     expect(await claimCheck.offload(small, 'output', Date.now() + HOUR)).toBe(small);
+    // Only text that cannot reach the threshold in UTF-8 is known to stay inline without being measured.
+    expect([claimCheck.keepsInline(small), claimCheck.keepsInline(large), claimCheck.keepsInline('é'.repeat(400))]).toEqual([true, false, false]);
     const stored = await claimCheck.offload(large, 'output', Date.now() + HOUR);
     const ref = parseClaim(stored)!;
     expect(ref.bytes).toBe(Buffer.byteLength(large));

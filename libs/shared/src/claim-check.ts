@@ -50,15 +50,19 @@ export class BlobStoreUnavailableError extends Error {
 /**
  * Where the job state store keeps values over the claim-check threshold. `offload` answers the
  * text to store in Redis: the JSON itself when small, else a claim; `load` answers a claim's JSON.
+ * `keepsInline` says, from the text alone, that `offload` would answer it unchanged, so a caller
+ * can skip finding the expiry a blob would need.
  */
 export interface PayloadOffload {
   offload(json: string, field: string, expiresAt: number): Promise<string>;
   load(ref: BlobRef): Promise<string>;
+  keepsInline(json: string): boolean;
 }
 
 /** No blob store: every value stays inline (the behaviour before claim checks). */
 export const INLINE_PAYLOADS: PayloadOffload = {
   offload: async (json) => json,
+  keepsInline: () => true,
   load: async (ref) => {
     throw new BlobStoreUnavailableError(`Blob ${ref.blob} cannot be read: this process has no blob store configured`);
   },

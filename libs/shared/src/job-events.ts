@@ -55,15 +55,21 @@ export interface JobEvent {
   view: JobView;
 }
 
-const NUMBER_FIELDS = ['createdAt', 'expiresAt', 'retentionMs', 'executionTimeout', 'attempts', 'seq', 'startedAt', 'finishedAt'] as const;
+const NUMBER_FIELDS: ReadonlySet<string> = new Set(['createdAt', 'expiresAt', 'retentionMs', 'executionTimeout', 'attempts', 'seq', 'startedAt', 'finishedAt']);
 
 /** Rebuilds a view from the flat field list of a Redis hash or stream entry. */
 export function parseJobView(fields: Record<string, string>): JobView {
-  const view: Record<string, unknown> = { ...fields };
-  for (const key of NUMBER_FIELDS) {
-    if (fields[key] !== undefined) view[key] = Number(fields[key]);
-  }
-  view.lowPriority = fields.lowPriority === '1';
+  const view: Record<string, unknown> = {};
+  for (const key in fields) setViewField(view, key, fields[key]);
+  return finishView(view);
+}
+
+function setViewField(view: Record<string, unknown>, key: string, value: string): void {
+  view[key] = NUMBER_FIELDS.has(key) ? Number(value) : value;
+}
+
+function finishView(view: Record<string, unknown>): JobView {
+  view.lowPriority = view.lowPriority === '1';
   return view as unknown as JobView;
 }
 
@@ -79,17 +85,27 @@ export function eventJobId(pairs: string[]): string | undefined {
   return pairsToRecord(pairs).ev_job;
 }
 
-/** Parses one entry of the event stream as returned by XREAD/XREADGROUP. */
+const EVENT_FIELDS: ReadonlySet<string> = new Set(['ev_job', 'ev_seq', 'ev_type', 'ev_at', 'ev_payload']);
+
+/**
+ * Parses one entry of the event stream as returned by XREAD/XREADGROUP, in one pass over its
+ * fields: every recorder and waiting gateway parses each entry it reads.
+ */
 export function parseJobEvent(entryId: string, pairs: string[]): JobEvent {
-  const fields = pairsToRecord(pairs);
-  const { ev_job, ev_seq, ev_type, ev_at, ev_payload, ...viewFields } = fields;
+  const event: Record<string, string | undefined> = {};
+  const view: Record<string, unknown> = {};
+  for (let i = 0; i < pairs.length; i += 2) {
+    const key = pairs[i];
+    if (EVENT_FIELDS.has(key)) event[key] = pairs[i + 1];
+    else setViewField(view, key, pairs[i + 1]);
+  }
   return {
     entryId,
-    jobId: ev_job,
-    seq: Number(ev_seq),
-    type: ev_type as JobEventType,
-    at: Number(ev_at),
-    payload: ev_payload,
-    view: parseJobView(viewFields),
+    jobId: event.ev_job!,
+    seq: Number(event.ev_seq),
+    type: event.ev_type as JobEventType,
+    at: Number(event.ev_at),
+    payload: event.ev_payload,
+    view: finishView(view),
   };
 }

@@ -52,21 +52,35 @@ elseif (kind == 'progress' or kind == 'stream') and status ~= 'IN_PROGRESS' then
   return { 0, status }
 end
 
-for i = 7, #ARGV, 2 do redis.call('HSET', view, ARGV[i], ARGV[i + 1]) end
-if target[kind] then redis.call('HSET', view, 'status', target[kind]) end
+-- The view's changes in one HSET: the caller's fields, then the status and progress.
+local changes = { unpack(ARGV, 7) }
+if target[kind] then table.insert(changes, 'status'); table.insert(changes, target[kind]) end
+if kind == 'progress' then table.insert(changes, 'progress'); table.insert(changes, payload) end
+if #changes > 0 then redis.call('HSET', view, unpack(changes)) end
 if kind == 'started' then
   redis.call('HINCRBY', view, 'attempts', 1)
   redis.call('HDEL', view, 'progress')
   -- Started again while still in progress: the worker of the run before was lost mid-job.
   if status == 'IN_PROGRESS' then redis.call('HINCRBY', view, 'lostRuns', 1) end
 end
-if kind == 'progress' then redis.call('HSET', view, 'progress', payload) end
 
-local endpointId = (redis.call('HGET', view, 'projectId') or 'default') .. ':' .. redis.call('HGET', view, 'endpointId') -- stats per project and endpoint
+-- The view is read once, whole, after its last change: the event carries it, and the rest of the script reads it.
+local seq = redis.call('HINCRBY', view, 'seq', 1)
+local entry = { 'ev_job', jobId, 'ev_seq', seq, 'ev_type', kind, 'ev_at', now }
+if payload ~= '' then table.insert(entry, 'ev_payload'); table.insert(entry, payload) end
+local fields = redis.call('HGETALL', view)
+local current = {}
+for i = 1, #fields, 2 do
+  entry[#entry + 1] = fields[i]
+  entry[#entry + 1] = fields[i + 1]
+  current[fields[i]] = fields[i + 1]
+end
+
+local endpointId = (current.projectId or 'default') .. ':' .. current.endpointId -- stats per project and endpoint
 if kind == 'retried' then redis.call('HINCRBY', stats, endpointId .. ':RETRIED', 1) end
 if final[target[kind] or ''] then redis.call('HINCRBY', stats, endpointId .. ':' .. target[kind], 1) end
 
-local expiresAt = tonumber(redis.call('HGET', view, 'expiresAt'))
+local expiresAt = tonumber(current.expiresAt)
 if kind == 'queued' then redis.call('ZADD', awaitingEnqueue, now, jobId) end
 if kind == 'started' or final[target[kind] or ''] then redis.call('ZREM', awaitingEnqueue, jobId) end
 if kind == 'queued' or kind == 'retried' then
@@ -76,20 +90,14 @@ if kind == 'queued' or kind == 'retried' then
     redis.call('PEXPIREAT', watchers, expiresAt)
   end
 elseif final[target[kind] or ''] then
-  local keep = math.min(expiresAt - tonumber(now), tonumber(redis.call('HGET', view, 'retentionMs')))
-  redis.call('PEXPIRE', view, math.max(keep, 1))
-  if redis.call('EXISTS', chunks) == 1 then redis.call('PEXPIRE', chunks, math.max(keep, 1)) end
+  local keep = math.max(math.min(expiresAt - tonumber(now), tonumber(current.retentionMs)), 1)
+  redis.call('PEXPIRE', view, keep)
+  redis.call('PEXPIRE', chunks, keep)
 end
 if kind == 'stream' then
   redis.call('RPUSH', chunks, payload)
   redis.call('PEXPIREAT', chunks, expiresAt)
 end
-
-local seq = redis.call('HINCRBY', view, 'seq', 1)
-local entry = { 'ev_job', jobId, 'ev_seq', seq, 'ev_type', kind, 'ev_at', now }
-if payload ~= '' then table.insert(entry, 'ev_payload'); table.insert(entry, payload) end
-local fields = redis.call('HGETALL', view)
-for i = 1, #fields do table.insert(entry, fields[i]) end
 redis.call('XADD', events, '*', unpack(entry))
 
 local watching = redis.call('HGETALL', watchers)
@@ -104,7 +112,7 @@ if #watching > 0 then
   -- An ended job has nothing more to wake anyone for; a retry is watched anew.
   if ended then redis.call('DEL', watchers) end
 end
-return { 1, seq, redis.call('HGET', view, 'status'), tonumber(redis.call('HGET', view, 'lostRuns') or '0') }
+return { 1, seq, current.status, tonumber(current.lostRuns or '0') }
 `;
 
 /**
@@ -332,7 +340,8 @@ export class JobStateStore {
 
   /** Sends a large value to the blob store, to expire with its job; a job that is gone keeps it inline (the transition is refused anyway). */
   private async offload(jobId: string, json: string, field: string): Promise<string> {
-    if (this.payloads === INLINE_PAYLOADS) return json;
+    // Most values are small: they cost no look-up of the expiry.
+    if (this.payloads.keepsInline(json)) return json;
     const expiresAt = Number(await this.redis.hget(this.keys.jobView(jobId), 'expiresAt'));
     return Number.isFinite(expiresAt) && expiresAt > 0 ? this.payloads.offload(json, field, expiresAt) : json;
   }

@@ -67,10 +67,10 @@ function upsertJobs(latest: JobEvent[], inputByJob: Map<string, string>): Prisma
       policy: { executionTimeout: view.executionTimeout, ttl: view.expiresAt - view.createdAt, lowPriority: view.lowPriority },
       api_key_id: view.apiKeyId ?? null,
       attempts: view.attempts,
-      created_at: new Date(view.createdAt),
-      started_at: toDate(view.startedAt),
-      finished_at: toDate(view.finishedAt),
-      expires_at: new Date(view.expiresAt),
+      created_at: isoTime(view.createdAt),
+      started_at: isoTime(view.startedAt),
+      finished_at: isoTime(view.finishedAt),
+      expires_at: isoTime(view.expiresAt),
       delay_time_ms: view.startedAt !== undefined ? view.startedAt - view.createdAt : null,
       execution_time_ms: view.startedAt !== undefined && view.finishedAt !== undefined ? view.finishedAt - view.startedAt : null,
       last_seq: view.seq,
@@ -98,7 +98,7 @@ function insertEvents(events: JobEvent[]): Prisma.Sql {
   const rows = events.map((event) =>
     // The input lives on the job row and the output in the job's final state; events keep the rest.
     withRawJson(
-      { job_id: event.jobId, seq: event.seq, type: event.type, at: new Date(event.at) },
+      { job_id: event.jobId, seq: event.seq, type: event.type, at: isoTime(event.at) },
       jsonOrBlob('payload', event.type === 'queued' ? undefined : event.payload),
     ),
   );
@@ -120,8 +120,11 @@ function withRawJson(fields: Record<string, unknown>, raw: Record<string, string
   return `${JSON.stringify(fields).slice(0, -1)},${members.join(',')}}`;
 }
 
-function toDate(epochMs: number | undefined): Date | null {
-  return epochMs === undefined ? null : new Date(epochMs);
+/** A time as JSON.stringify writes a Date (null when invalid), given as text: stringifying Date objects costs several times more. */
+function isoTime(epochMs: number | undefined): string | null {
+  if (epochMs === undefined) return null;
+  const date = new Date(epochMs);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 /**
