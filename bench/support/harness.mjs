@@ -212,13 +212,17 @@ export const seededRandom = seededRandomModule.seededRandom;
 
 const CLOCK_TICKS_PER_MS = 100 / 1000;
 
-/** CPU time (user + system, ms) a process has used so far, from its own kernel counters. */
-function processCpuMs(pid) {
+/**
+ * CPU time (user + system, ms) a process has used so far, from its own kernel counters; with
+ * `exitedChildren`, also that of its children that exited (Postgres's backends, into the postmaster's).
+ */
+function processCpuMs(pid, { exitedChildren = false } = {}) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces; the fields after it are space-separated (utime is field 14, stime 15).
+    // The command name may hold spaces; the fields after it are space-separated (utime is field 14, stime 15, cutime 16, cstime 17).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_MS;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (exitedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) / CLOCK_TICKS_PER_MS;
   } catch {
     return 0; // gone since it was listed
   }
@@ -251,7 +255,8 @@ export async function redisServerPid(redis) {
 export function cpuMeter(pids) {
   const read = () => {
     const times = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid)]));
-    times.postgres = pidsNamed('postgres').reduce((sum, pid) => sum + processCpuMs(pid), 0);
+    // Backends come and go: one that exited counts on in the postmaster's counters.
+    times.postgres = pidsNamed('postgres').reduce((sum, pid) => sum + processCpuMs(pid, { exitedChildren: true }), 0);
     // The benchmark's own process drives the load: BullMQ's producer for the raw baseline, an HTTP client for the gateway.
     const { user, system } = process.cpuUsage();
     times.client = (user + system) / 1000;
