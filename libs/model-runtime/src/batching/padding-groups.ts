@@ -47,7 +47,7 @@ export async function runInPaddingGroups<Item, Result>(
 /**
  * A run's fixed cost in positions of padded work, by the provider that runs it. On CPU the work
  * grows with the positions, and 32 was measured for MiniLM: cut into groups, mixed batches of 32
- * texts ran 2.5–3× the texts/s of one padded run. On a GPU padding costs little until the device
+ * texts ran about 3× the texts/s of one padded run. On a GPU padding costs little until the device
  * fills, while each run costs its launches: a batch is cut only where padding would dominate.
  */
 export function runOverheadPositions(provider: string): number {
