@@ -6,7 +6,8 @@
 // least: the best any batching could do), one item a run without batching, and a team's own
 // in-process server (tokenizer, `session.run` and pooling per text, no HTTP, no batching) driven
 // by as many concurrent callers. Prints items/s, p50/p99 latency of a request, the handler's own
-// time (the job's executionTime), the ratios, and the CPU each process spent per item.
+// time (the job's executionTime), the ratios, and the CPU each process spent per item. The bare
+// model is measured once the platform is quiet again.
 //
 //   npm run bench -- embedder       (builds, generates the full tier, runs this file)
 //   node bench/embedder.bench.mjs   (after a build and `generate --tier full`)
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import embeddings from '@switchyard/embeddings';
 import runtime from '@switchyard/model-runtime';
-import { cpuMeter, cpuPerJobLine, fmt, load, percentile, postJson, seededRandom, startModelPlatform } from './support/harness.mjs';
+import { cpuMeter, cpuPerJobLine, fmt, load, percentile, postJson, seededRandom, startModelPlatform, untilQuiet } from './support/harness.mjs';
 
 // CommonJS packages whose exports Node cannot name statically.
 const { SentenceEncoder, loadClipEncoders } = embeddings;
@@ -183,6 +184,7 @@ async function main() {
   );
   const platform = await startPlatform();
   try {
+    await untilQuiet(platform.pids);
     const unbatchedText = await rawRate(tokenized, 1, runText);
     const inProcess = await inProcessUnbatched(miniLm, texts, 64);
     for (const run of RUNS.text) {
@@ -191,6 +193,7 @@ async function main() {
           ? { text: texts[index % texts.length] }
           : { texts: Array.from({ length: run.perRequest }, (_, offset) => texts[(index * run.perRequest + offset) % texts.length]) };
       const pipeline = await throughPipeline(platform, GRAPHS.text, run, inputOf);
+      await untilQuiet(platform.pids);
       const size = Math.max(1, Math.round(pipeline.meanBatch));
       report('text', run, pipeline, await rawRate(byLength, size, runText), unbatchedText);
       if (run.perRequest !== 1) continue;
@@ -207,6 +210,7 @@ async function main() {
     const unbatchedImages = await rawRate(pixels, 1, runImages);
     for (const run of RUNS.image) {
       const pipeline = await throughPipeline(platform, GRAPHS.image, run, (index) => ({ image_base64: base64Images[index % images.length] }));
+      await untilQuiet(platform.pids);
       const size = Math.max(1, Math.round(pipeline.meanBatch));
       const batches = Array.from({ length: Math.max(size, pixels.length) }, (_, index) => pixels[index % pixels.length]);
       report('image', run, pipeline, await rawRate(batches, size, runImages), unbatchedImages);

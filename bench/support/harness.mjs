@@ -266,6 +266,21 @@ export function cpuMeter(pids) {
   return { take: () => Object.fromEntries(Object.entries(read()).map(([name, ms]) => [name, ms - (start[name] ?? 0)])) };
 }
 
+/**
+ * Waits until the named processes (and Postgres) are quiet, using under 5% of a core together over
+ * a quarter second, or 15 s have passed: a baseline measured while the platform still digests the
+ * last run (the recorder's writes, say) would be measured on a busy machine.
+ */
+export async function untilQuiet(pids) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const meter = cpuMeter(pids);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const used = Object.entries(meter.take()).reduce((sum, [name, ms]) => (name === 'client' ? sum : sum + ms), 0);
+    if (used < 12.5 || Date.now() > deadline) return;
+  }
+}
+
 /** One line of CPU ms per job, by process, and their total without and with the load's client. */
 export function cpuPerJobLine(used, jobs) {
   const parts = Object.entries(used).map(([name, ms]) => `${name} ${fmt(ms / jobs)}`);
