@@ -6,7 +6,6 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import {
   cpuMeter,
   cpuPerJobLine,
@@ -31,12 +30,7 @@ const RUNS = [
   { clients: 64, total: 12000, warmup: 2000 },
 ];
 const payload = { prompt: 'a lighthouse at dusk, oil painting', steps: 25, seed: 42 };
-const redisPid = await (async () => {
-  const redis = new Redis(REDIS_URL);
-  const pid = await redisServerPid(redis);
-  await redis.quit();
-  return pid;
-})();
+const redisPid = await redisServerPid();
 
 /** Warms up, then measures each run: latency, throughput and the CPU the named processes spent. */
 async function measure(call, pids) {

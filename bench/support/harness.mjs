@@ -117,10 +117,7 @@ export async function startModelPlatform({ app, modelDir, workerEnv = {} }) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitForReady(`http://127.0.0.1:${healthPort}/ready`);
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(REDIS_URL);
-  const redisPid = await redisServerPid(redis);
-  redis.disconnect();
+  const redisPid = await redisServerPid();
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     apiKey,
@@ -243,8 +240,11 @@ function pidsNamed(name) {
 }
 
 /** The pid of the Redis server the benchmarks use, from its own INFO. */
-export async function redisServerPid(redis) {
+export async function redisServerPid() {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL);
   const info = await redis.info('server');
+  redis.disconnect();
   return Number(/process_id:(\d+)/.exec(info)[1]);
 }
 
@@ -276,14 +276,18 @@ export async function untilQuiet(pids) {
   for (;;) {
     const meter = cpuMeter(pids);
     await new Promise((resolve) => setTimeout(resolve, 250));
-    const used = Object.entries(meter.take()).reduce((sum, [name, ms]) => (name === 'client' ? sum : sum + ms), 0);
-    if (used < 12.5 || Date.now() > deadline) return;
+    if (serverCpuMs(meter.take()) < 12.5 || Date.now() > deadline) return;
   }
+}
+
+/** The CPU ms a meter's reading holds for every process but the load's own client. */
+function serverCpuMs(used) {
+  return Object.entries(used).reduce((sum, [name, ms]) => (name === 'client' ? sum : sum + ms), 0);
 }
 
 /** One line of CPU ms per job, by process, and their total without and with the load's client. */
 export function cpuPerJobLine(used, jobs) {
   const parts = Object.entries(used).map(([name, ms]) => `${name} ${fmt(ms / jobs)}`);
-  const server = Object.entries(used).reduce((sum, [name, ms]) => (name === 'client' ? sum : sum + ms), 0);
+  const server = serverCpuMs(used);
   return `CPU ms/job: ${parts.join(', ')} | total ${fmt(server / jobs)} without the client, ${fmt((server + used.client) / jobs)} with it`;
 }

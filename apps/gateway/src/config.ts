@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { blobConfigShape, refineBlobConfig } from '@switchyard/blobs';
 import { deploymentConfigShape } from '@switchyard/deployments';
 import { imageFetchVariables } from '@switchyard/outbound';
-import { DEFAULT_SPAI_LIMITS, env, EXTERNAL_ENDPOINT_ID, jobSecretsKeySchema, parseConfig, redisConfigSchema } from '@switchyard/shared';
+import {
+  DEFAULT_SPAI_LIMITS,
+  env,
+  EXTERNAL_ENDPOINT_ID,
+  EXTERNAL_ENDPOINT_ID_RULE,
+  jobSecretsKeySchema,
+  parseConfig,
+  redisConfigSchema,
+} from '@switchyard/shared';
 
 /**
  * What a gateway process does: `api` serves the HTTP APIs (and waits on jobs for them), `recorder`
@@ -72,17 +80,17 @@ export const gatewayConfigSchema = redisConfigSchema
      * `endpoint=jobs,…`: the endpoints whose jobs external RunPod workers may take over the worker
      * protocol (docs/runpod-workers.md), and how many jobs one such worker may hold at once.
      */
-    WORKER_PROTOCOL_ENDPOINTS: positiveCounts('the jobs a worker may hold'),
+    WORKER_PROTOCOL_ENDPOINTS: env.keyCounts('the jobs a worker may hold'),
     /** `endpoint=workers,…`: at most this many external workers take jobs of the endpoint at once (unlisted: no limit). */
-    WORKER_PROTOCOL_MAX_WORKERS: positiveCounts('the most workers'),
+    WORKER_PROTOCOL_MAX_WORKERS: env.keyCounts('the most workers'),
     /**
      * `id,…`: endpoints of the operator's own that only external RunPod workers serve (an existing
      * worker image each), with RunPod's free-form input and output; each must be opened in
      * WORKER_PROTOCOL_ENDPOINTS.
      */
-    EXTERNAL_ENDPOINTS: env.list().refine((ids) => ids.every((id) => EXTERNAL_ENDPOINT_ID.test(id)), {
-      message: 'each id must be 1–63 lower-case letters, digits and dashes, not starting with a dash',
-    }),
+    EXTERNAL_ENDPOINTS: env
+      .list()
+      .refine((ids) => ids.every((id) => EXTERNAL_ENDPOINT_ID.test(id)), { message: `each id must be ${EXTERNAL_ENDPOINT_ID_RULE}` }),
     /** How long an external worker's job stays its own without a ping naming it; then the job goes back to its queue. */
     WORKER_PROTOCOL_LOCK_MS: env.positiveInt(30_000),
     /** How long a take waits for a job before it answers 204 (a short long poll). */
@@ -182,19 +190,6 @@ export const gatewayConfigSchema = redisConfigSchema
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine(refineBlobConfig);
-
-/** `key=count,…` with positive integer counts, the count saying `what`. */
-function positiveCounts(what: string) {
-  return env.keyValues().transform((pairs, context) => {
-    const counts: Record<string, number> = {};
-    for (const [key, value] of Object.entries(pairs)) {
-      const count = Number(value);
-      if (Number.isInteger(count) && count > 0) counts[key] = count;
-      else context.addIssue({ code: 'custom', message: `"${key}=${value}": ${what} must be a positive integer` });
-    }
-    return counts;
-  });
-}
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

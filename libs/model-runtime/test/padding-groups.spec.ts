@@ -52,7 +52,7 @@ describe('runInPaddingGroups', () => {
     const results = await runInPaddingGroups(
       items,
       (item) => item.length,
-      16,
+      'cpu',
       async (group) => {
         runs.push(group);
         return group.map((item) => item.toUpperCase());

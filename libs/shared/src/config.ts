@@ -66,6 +66,17 @@ export const env = {
         }
         return pairs;
       }),
+  /** `key=count,…` as a record of positive integers; `what` says what a count is, for the error. */
+  keyCounts: (what: string) =>
+    env.keyValues().pipe(
+      z.record(
+        z.string(),
+        z
+          .string()
+          .regex(/^[1-9]\d*$/, `${what} must be a positive integer`)
+          .transform(Number),
+      ),
+    ),
 };
 
 /** JOB_SECRETS_KEY: 32 bytes, base64; seals callers' secrets (s3Config) for the workers. */

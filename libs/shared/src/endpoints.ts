@@ -27,10 +27,11 @@ export const BUILT_IN_ENDPOINTS: Readonly<Record<string, QueueContract>> = {
 export class EndpointRegistry {
   private readonly endpoints: Map<string, QueueContract>;
 
-  constructor(aliases: Readonly<Record<string, string>> = {}, builtIns = BUILT_IN_ENDPOINTS) {
-    this.endpoints = new Map(Object.entries(builtIns));
+  constructor(aliases: Readonly<Record<string, string>> = {}, served: Readonly<Record<string, QueueContract>> = BUILT_IN_ENDPOINTS) {
+    this.endpoints = new Map(Object.entries(served));
     for (const [alias, target] of Object.entries(aliases)) {
-      const contract = builtIns[target];
+      if (served[alias]) throw new Error(`Endpoint alias "${alias}" is an endpoint already`);
+      const contract = served[target];
       if (!contract || contract.internal) throw new Error(`Endpoint alias "${alias}" points to unknown endpoint "${target}"`);
       this.endpoints.set(alias, contract);
     }

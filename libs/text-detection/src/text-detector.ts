@@ -4,7 +4,6 @@ import {
   MicroBatcher,
   ModelSignatureMismatchError,
   runInPaddingGroups,
-  runOverheadPositions,
   type MicroBatcherStats,
   type ModelSession,
   type ModelSessions,
@@ -78,7 +77,7 @@ export class TextDetector {
         runInPaddingGroups(
           windows,
           (ids) => ids.length,
-          runOverheadPositions(session.provider),
+          session.provider,
           (group) => this.classify(group),
         ),
       maxBatchSize: options.maxBatchSize,

@@ -16,15 +16,7 @@ export function loadWorkerConfig(appName: string, defaultQueues: string[], envir
       /** Jobs run at once on every queue; unset, each queue's default (see queueConcurrency). */
       WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
       /** `queue=n,…`: jobs run at once on the named queues, above WORKER_CONCURRENCY. */
-      WORKER_QUEUE_CONCURRENCY: env.keyValues().pipe(
-        z.record(
-          z.string(),
-          z
-            .string()
-            .regex(/^[1-9]\d*$/, 'must be a positive whole number')
-            .transform(Number),
-        ),
-      ),
+      WORKER_QUEUE_CONCURRENCY: env.keyCounts('the jobs a queue runs at once'),
       WORKER_ID: z.string().min(1).default(`${appName}-${hostname()}-${process.pid}`),
       WORKER_STALLED_INTERVAL_MS: env.positiveInt(30_000),
       WORKER_LOCK_DURATION_MS: env.positiveInt(30_000),

@@ -17,8 +17,5 @@ export function gatewayEndpoints(config: Pick<GatewayConfig, 'ENDPOINT_ALIASES' 
     }
     endpoints[endpointId] = externalEndpointContract(endpointId);
   }
-  for (const alias of Object.keys(config.ENDPOINT_ALIASES)) {
-    if (endpoints[alias]) throw new ConfigError(`ENDPOINT_ALIASES names "${alias}", which is an endpoint already`);
-  }
   return new EndpointRegistry(config.ENDPOINT_ALIASES, endpoints);
 }

@@ -1,13 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { QueueKeys } from '@switchyard/shared';
 
-/** Removes a hold when it still carries the given lock token; the worker's index loses the job either way. */
+/**
+ * Removes a hold when it still carries the given lock token, answering how many jobs the worker's
+ * index still lists (-1 when the hold was not that one); the index loses the job either way.
+ */
 const RELEASE_SCRIPT = `
 local held = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[1])
-if not held or cjson.decode(held).token ~= ARGV[2] then return 0 end
+if not held or cjson.decode(held).token ~= ARGV[2] then return -1 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-return 1
+return redis.call('SCARD', KEYS[2])
 `;
 
 /** A job an external worker took over the worker protocol and has not yet ended. */
@@ -55,12 +58,14 @@ export class ExternalHolds {
   }
 
   /**
-   * Ends a hold if it is still the one given (same lock token); true for the one caller that ended
-   * it, so concurrent posts of one result move the job once, and a job that changed hands meanwhile
-   * keeps its new holder.
+   * Ends a hold if it is still the one given (same lock token): for the one caller that ended it,
+   * the jobs the worker still holds (its index may still list a job that changed hands, until
+   * `heldBy` reads it); undefined for the others, so concurrent posts of one result move the job
+   * once, and a job that changed hands meanwhile keeps its new holder.
    */
-  async release(keys: QueueKeys, hold: ExternalHold): Promise<boolean> {
-    return (await this.redis.eval(RELEASE_SCRIPT, 2, keys.externalHolds, keys.externalHeldBy(hold.workerId), hold.jobId, hold.token)) === 1;
+  async release(keys: QueueKeys, hold: ExternalHold): Promise<number | undefined> {
+    const stillHeld = (await this.redis.eval(RELEASE_SCRIPT, 2, keys.externalHolds, keys.externalHeldBy(hold.workerId), hold.jobId, hold.token)) as number;
+    return stillHeld < 0 ? undefined : stillHeld;
   }
 
   /** Marks a take of the worker's as under way, for `ttlMs` at most; false when one already is. */

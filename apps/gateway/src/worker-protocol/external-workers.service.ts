@@ -311,8 +311,9 @@ export class ExternalWorkers implements OnApplicationBootstrap, OnApplicationShu
 
   /** Releases the hold, and has the worker's presence count the jobs it still holds, as a native worker's counts them when a job ends. */
   private async release(endpoint: ExternalEndpoint, hold: ExternalHold): Promise<boolean> {
-    if (!(await this.holds.release(endpoint.keys, hold))) return false;
-    await this.announce(endpoint, hold.workerId, (await this.holds.heldBy(endpoint.keys, hold.workerId)).length);
+    const stillHeld = await this.holds.release(endpoint.keys, hold);
+    if (stillHeld === undefined) return false;
+    await this.announce(endpoint, hold.workerId, stillHeld);
     return true;
   }
 

@@ -1,5 +1,5 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
-import { runInPaddingGroups, runOverheadPositions, type ModelSession, type ModelSessions, type ModelStore } from '@switchyard/model-runtime';
+import { runInPaddingGroups, type ModelSession, type ModelSessions, type ModelStore } from '@switchyard/model-runtime';
 import type { BatchEncoder, ModelSource } from '../batch-encoder';
 import { EmbeddingModelError } from '../errors';
 import { ModelFiles, optionalCount, requiredCount, type JsonObject } from '../model-files';
@@ -71,7 +71,7 @@ export class ClipTextEncoder implements BatchEncoder<TokenizedText> {
     return runInPaddingGroups(
       items,
       (item) => item.ids.length,
-      runOverheadPositions(this.session.provider),
+      this.session.provider,
       async (group) => {
         const { text_embeds: embeds } = await this.session.run(this.feeds(group));
         return normalizedRows(embeds, group.length, this.dimensions);

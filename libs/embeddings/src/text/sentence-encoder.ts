@@ -1,5 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node';
-import { runInPaddingGroups, runOverheadPositions, type ModelSession, type ModelSessions, type ModelStore } from '@switchyard/model-runtime';
+import { runInPaddingGroups, type ModelSession, type ModelSessions, type ModelStore } from '@switchyard/model-runtime';
 import type { BatchEncoder, ModelSource } from '../batch-encoder';
 import { EmbeddingModelError } from '../errors';
 import { ModelFiles, optionalCount, requiredCount } from '../model-files';
@@ -71,7 +71,7 @@ export class SentenceEncoder implements BatchEncoder<TokenizedText> {
     return runInPaddingGroups(
       items,
       (item) => item.ids.length,
-      runOverheadPositions(this.session.provider),
+      this.session.provider,
       (group) => this.embedPadded(group),
     );
   }

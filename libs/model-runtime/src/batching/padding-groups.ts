@@ -27,16 +27,19 @@ export function paddingGroups(lengths: readonly number[], runOverhead: number): 
   return groups;
 }
 
-/** Runs the items in their padding groups, all at once, and answers each item's result in the items' order. */
+/**
+ * Runs the items in their padding groups for a session on `provider` (its run cost from
+ * runOverheadPositions), all at once, and answers each item's result in the items' order.
+ */
 export async function runInPaddingGroups<Item, Result>(
   items: readonly Item[],
   lengthOf: (item: Item) => number,
-  runOverhead: number,
+  provider: string,
   run: (group: Item[]) => Promise<readonly Result[]>,
 ): Promise<Result[]> {
   const results = new Array<Result>(items.length);
   await Promise.all(
-    paddingGroups(items.map(lengthOf), runOverhead).map(async (positions) => {
+    paddingGroups(items.map(lengthOf), runOverheadPositions(provider)).map(async (positions) => {
       const answers = await run(positions.map((position) => items[position]));
       positions.forEach((position, index) => (results[position] = answers[index]));
     }),
@@ -50,6 +53,6 @@ export async function runInPaddingGroups<Item, Result>(
  * texts ran about 3× the texts/s of one padded run. On a GPU padding costs little until the device
  * fills, while each run costs its launches: a batch is cut only where padding would dominate.
  */
-export function runOverheadPositions(provider: string): number {
+function runOverheadPositions(provider: string): number {
   return provider === 'cpu' ? 32 : 2048;
 }

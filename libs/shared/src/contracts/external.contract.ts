@@ -3,6 +3,7 @@ import { defineQueueContract, type QueueContract } from './queue-contract';
 
 /** The ids an operator may give endpoints of their own: RunPod's (lower-case letters and digits), dashes allowed. */
 export const EXTERNAL_ENDPOINT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const EXTERNAL_ENDPOINT_ID_RULE = '1–63 lower-case letters, digits and dashes, not starting with a dash';
 
 /**
  * The contract of an endpoint that only external workers serve: an existing RunPod worker image on
@@ -12,7 +13,7 @@ export const EXTERNAL_ENDPOINT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
  */
 export function externalEndpointContract(endpointId: string): QueueContract {
   if (!EXTERNAL_ENDPOINT_ID.test(endpointId)) {
-    throw new Error(`External endpoint id "${endpointId}" must be 1–63 lower-case letters, digits and dashes, not starting with a dash`);
+    throw new Error(`External endpoint id "${endpointId}" must be ${EXTERNAL_ENDPOINT_ID_RULE}`);
   }
   return defineQueueContract({
     queue: `ext-${endpointId}`,
