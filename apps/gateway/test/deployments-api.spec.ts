@@ -100,7 +100,8 @@ describe('deployments: Hugging Face models on RunPod serverless running Switchya
         RUNPOD_JOB_API_URL: cloud.url,
         RUNPOD_ALLOW_PRIVATE: 'true',
         HF_ENDPOINT: hub.url,
-        DEPLOYMENT_BACKENDS_REFRESH_MS: '200',
+        // The router hears of a deployment that becomes ready, or starts its delete, from its announcement: never from the periodic read.
+        DEPLOYMENT_BACKENDS_REFRESH_MS: '3600000',
         REMOTE_HEALTH_INTERVAL_MS: '200',
         ROUTING_SAMPLE_MS: '100',
       }),

@@ -44,10 +44,18 @@ interface RemoteSite {
  * unless `workerConcurrency` is 0; it waits until the remote's first health probe passed unless told not to.
  */
 async function startRemoteSite(
-  options: { config?: Record<string, string>; localLimits?: Parameters<typeof routingConfig>[2]; workerConcurrency?: number; awaitHealthy?: boolean } = {},
+  options: {
+    config?: Record<string, string>;
+    localLimits?: Parameters<typeof routingConfig>[2];
+    workerConcurrency?: number;
+    awaitHealthy?: boolean;
+    /** Made to answer the gateway's first health probe only after this long. */
+    firstHealthDelayMs?: number;
+  } = {},
 ): Promise<RemoteSite> {
   const stores = await createTestStores();
   const remote = await FakeRunPod.start({ apiKey: REMOTE_KEY, endpointId: 'rp-echo' });
+  if (options.firstHealthDelayMs) remote.injectFault({ kind: 'slow', delayMs: options.firstHealthDelayMs }, { calls: ['health'], times: 1 });
   const gateway = await GatewayUnderTest.start(
     gatewayConfig({
       REDIS_PREFIX: stores.prefix,
@@ -299,6 +307,22 @@ describe('a remote backend at an internal address, under the default address pol
     expect(done.body).toMatchObject({ status: 'COMPLETED', backend: 'local' });
     expect(done.body.routeNote).toMatch(/^fell back from remote: unhealthy: /);
     expect(platform.remote.requests).toEqual([]);
+  });
+});
+
+describe('a remote whose first health probe has not answered yet', () => {
+  let platform: RemoteSite;
+
+  beforeAll(async () => {
+    platform = await startRemoteSite({ workerConcurrency: 0, awaitHealthy: false, firstHealthDelayMs: 1_000 });
+  });
+
+  afterAll(() => platform.close());
+
+  it('is judged on that probe, not refused for want of one: the job runs there', async () => {
+    expect((await platform.gateway.request('GET', '/v2/echo/health')).body.remote.status).toBe('unknown');
+    const done = await platform.gateway.request('POST', '/v2/echo/runsync?wait=10000', { input: { first: true } });
+    expect(done.body).toMatchObject({ status: 'COMPLETED', backend: 'remote', routeNote: 'fell back from local: no live workers' });
   });
 });
 

@@ -21,6 +21,11 @@ export class RedisKeys {
     return `${this.prefix}:cancellations`;
   }
 
+  /** The channel on which a change to the set of ready deployments is announced. */
+  get deploymentChanges(): string {
+    return `${this.prefix}:deployment-changes`;
+  }
+
   rateWindow(subject: string, bucket: string, window: number): string {
     return `${this.prefix}:rate:${subject}:${bucket}:${window}`;
   }

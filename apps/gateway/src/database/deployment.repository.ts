@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Database } from '@switchyard/db';
 import type { DeploymentFacts, DeploymentStatus } from '@switchyard/shared';
 import { DATABASE } from '../infra/tokens';
+import { DeploymentChanges } from './deployment-changes';
 
 type DeploymentRow = NonNullable<Awaited<ReturnType<Database['prisma']['deployment']['findUnique']>>>;
 export type StoredDeployment = DeploymentRow;
@@ -35,10 +36,16 @@ export function deploymentSecretContext(deploymentId: string, secret: 'runpod_ap
 /** Statuses after which a deploy job's late events change nothing: the deployment is being, or has been, deleted. */
 const REMOVED: readonly DeploymentStatus[] = ['deleting', 'deleted'];
 
-/** Deployments to RunPod (`/v1/deployments`), per project; the recorder keeps them up to date from the deployer's events. */
+/**
+ * Deployments to RunPod (`/v1/deployments`), per project; the recorder keeps them up to date from
+ * the deployer's events. A write that makes a deployment ready or takes it out of `ready` is announced to the routers.
+ */
 @Injectable()
 export class DeploymentRepository {
-  constructor(@Inject(DATABASE) private readonly database: Database) {}
+  constructor(
+    @Inject(DATABASE) private readonly database: Database,
+    private readonly changes: DeploymentChanges,
+  ) {}
 
   async create(deployment: NewDeployment): Promise<StoredDeployment> {
     return this.database.prisma.deployment.create({ data: { ...deployment, status: 'validating' } });
@@ -89,6 +96,7 @@ export class DeploymentRepository {
         ...(status === 'deleted' ? { deletedAt: new Date() } : {}),
       },
     });
+    if ((status === 'ready') !== (row.status === 'ready')) await this.changes.announce();
   }
 
   /** The deploy job failed (or was cancelled): the deployment failed with why, unless it is being deleted. */
@@ -102,16 +110,22 @@ export class DeploymentRepository {
   /** A delete starts: the deployment leaves the router at once, and its deploy job's late events are ignored. */
   async markDeleting(id: string, deleteJobId: string): Promise<void> {
     await this.database.prisma.deployment.update({ where: { id }, data: { status: 'deleting', deleteJobId } });
+    await this.changes.announce();
   }
 
   /** The delete job could not be queued: the deployment is as it was. */
   async undoDeleting(id: string, status: string): Promise<void> {
     await this.database.prisma.deployment.update({ where: { id }, data: { status, deleteJobId: null } });
+    await this.changes.announce();
   }
 
   /** The user's webhook failed for good (the seed's `webhook_failed`); a deployment deleted since stays deleted. */
   async markWebhookFailed(jobId: string): Promise<void> {
-    await this.database.prisma.deployment.updateMany({ where: { jobId, status: { in: ['ready', 'failed'] } }, data: { status: 'webhook_failed' } });
+    const { count } = await this.database.prisma.deployment.updateMany({
+      where: { jobId, status: { in: ['ready', 'failed'] } },
+      data: { status: 'webhook_failed' },
+    });
+    if (count > 0) await this.changes.announce();
   }
 
   async projectRunPodKey(projectId: string): Promise<string | undefined> {

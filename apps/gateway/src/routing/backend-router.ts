@@ -104,10 +104,11 @@ export class BackendRouter {
       this.load.routed(contract.queue);
       return { backend: 'local', skipped: [], note: '', model, queue: contract.queue };
     }
+    const healths = await Promise.all(candidates.map((deployment) => deployment.remote.health()));
     const refusals: string[] = [];
     for (const [index, deployment] of candidates.entries()) {
       const remote = remoteAvailability(deployment.remote.config, {
-        health: deployment.remote.health(),
+        health: healths[index],
         breaker: deployment.remote.breaker,
         inFlight: laneLoads[index].queuedJobs,
       });
@@ -145,15 +146,16 @@ export class BackendRouter {
   async facts(contract: QueueContract, model: RoutingModel, allowClient: boolean): Promise<AvailabilityFacts> {
     const { config } = this.settings!;
     const backends = config.endpoints[model.endpoint];
-    const [localLoad, laneLoad] = await Promise.all([
+    const remote = backends.remote && this.remotes.of(contract.queue)!;
+    const [localLoad, laneLoad, remoteHealth] = await Promise.all([
       backends.local && this.load.sample(contract.queue),
-      backends.remote && this.load.sample(remoteLaneOf(contract.queue)),
+      remote && this.load.sample(remoteLaneOf(contract.queue)),
+      remote?.health(),
     ]);
     const facts: { -readonly [Name in BackendName]?: AvailabilityFacts[Name] } = {};
     if (localLoad) facts.local = localAvailability(model, config.local, localObservation(localLoad, model.id));
-    if (backends.remote && laneLoad) {
-      const remote = this.remotes.of(contract.queue)!;
-      facts.remote = remoteAvailability(backends.remote, { health: remote.health(), breaker: remote.breaker, inFlight: laneLoad.queuedJobs });
+    if (backends.remote && remote && laneLoad) {
+      facts.remote = remoteAvailability(backends.remote, { health: remoteHealth, breaker: remote.breaker, inFlight: laneLoad.queuedJobs });
     }
     if (backends.client) facts.client = allowClient ? clientAvailability(backends.client, model) : refused({ kind: 'browser-only' });
     return facts;

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { SecretKeyring } from '@switchyard/secrets';
 import type { Logger } from '@switchyard/shared';
 import type { GatewayConfig } from '../config';
+import { DeploymentChanges } from '../database/deployment-changes';
 import { deploymentSecretContext, DeploymentRepository, type StoredDeployment } from '../database/deployment.repository';
 import { CONFIG, LOGGER } from '../infra/tokens';
 import { RemoteBackend } from './remote-backends';
@@ -18,9 +19,9 @@ export interface DeploymentBackend {
 
 /**
  * The ready deployments of every project (`/v1/deployments`), each a remote backend of its endpoint
- * with the deployment's capacity (its max workers), probed like any remote. Refreshed from Postgres;
- * a deployment that is no longer ready leaves at the next refresh, and listeners (the relay) hear
- * of every change.
+ * with the deployment's capacity (its max workers), probed like any remote. Refreshed from Postgres
+ * when a change is announced (DeploymentChanges) and periodically in case one was missed; a
+ * deployment that is no longer ready leaves at the refresh, and listeners (the relay) hear of every change.
  */
 @Injectable()
 export class DeploymentBackends implements OnModuleInit, OnApplicationShutdown {
@@ -28,12 +29,14 @@ export class DeploymentBackends implements OnModuleInit, OnApplicationShutdown {
   private readonly listeners: ((backends: readonly DeploymentBackend[]) => void)[] = [];
   private timer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
+  private rereading?: Promise<void>;
 
   constructor(
     @Inject(CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly deployments: DeploymentRepository,
     private readonly keyring: SecretKeyring,
+    private readonly changes: DeploymentChanges,
   ) {}
 
   /** The project's ready deployments serving the queue. */
@@ -54,11 +57,10 @@ export class DeploymentBackends implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    const refresh = () => void this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'deployments could not be read'));
+    await this.changes.listen(refresh);
     await this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'deployments could not be read; retrying'));
-    this.timer = setInterval(
-      () => void this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'deployments could not be read')),
-      this.config.DEPLOYMENT_BACKENDS_REFRESH_MS,
-    );
+    this.timer = setInterval(refresh, this.config.DEPLOYMENT_BACKENDS_REFRESH_MS);
     this.timer.unref();
   }
 
@@ -68,10 +70,22 @@ export class DeploymentBackends implements OnModuleInit, OnApplicationShutdown {
     this.backends.clear();
   }
 
-  /** Reads the ready deployments again; concurrent calls share one read. */
+  /**
+   * Reads the ready deployments again. A call while a read is in flight gets one more read after it,
+   * shared by every such call: the read in flight may have started before the change the caller heard of.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.read().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+    if (!this.refreshing) {
+      this.refreshing = this.read().finally(() => (this.refreshing = undefined));
+      return this.refreshing;
+    }
+    this.rereading ??= this.refreshing
+      .catch(() => undefined)
+      .then(() => {
+        this.rereading = undefined;
+        return this.refresh();
+      });
+    return this.rereading;
   }
 
   private async read(): Promise<void> {

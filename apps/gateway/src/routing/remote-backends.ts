@@ -30,8 +30,9 @@ export class RemoteBackend {
     this.probe = new RemoteHealthProbe(this.client, { intervalMs: gateway.REMOTE_HEALTH_INTERVAL_MS });
   }
 
-  health(): RemoteObservation['health'] {
-    return this.probe.latest();
+  /** The latest probe's outcome; until the first has answered, that first probe's: a backend that has just appeared is probed before it is judged. */
+  async health(): Promise<RemoteObservation['health']> {
+    return this.probe.latest() ?? this.probe.probe();
   }
 
   /** What /health reports of the remote: its state, its circuit and the capacity it last reported. */
