@@ -38,7 +38,7 @@ const REMOVED: readonly DeploymentStatus[] = ['deleting', 'deleted'];
 
 /**
  * Deployments to RunPod (`/v1/deployments`), per project; the recorder keeps them up to date from
- * the deployer's events. A write that makes a deployment ready or takes it out of `ready` is announced to the routers.
+ * the deployer's events. A write that may make a deployment ready or take it out of `ready` is announced to the routers.
  */
 @Injectable()
 export class DeploymentRepository {

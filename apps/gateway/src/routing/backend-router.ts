@@ -154,9 +154,7 @@ export class BackendRouter {
     ]);
     const facts: { -readonly [Name in BackendName]?: AvailabilityFacts[Name] } = {};
     if (localLoad) facts.local = localAvailability(model, config.local, localObservation(localLoad, model.id));
-    if (backends.remote && remote && laneLoad) {
-      facts.remote = remoteAvailability(backends.remote, { health: remoteHealth, breaker: remote.breaker, inFlight: laneLoad.queuedJobs });
-    }
+    if (remote && laneLoad) facts.remote = remoteAvailability(remote.config, { health: remoteHealth, breaker: remote.breaker, inFlight: laneLoad.queuedJobs });
     if (backends.client) facts.client = allowClient ? clientAvailability(backends.client, model) : refused({ kind: 'browser-only' });
     return facts;
   }
