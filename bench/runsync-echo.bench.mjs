@@ -2,14 +2,19 @@
 // validation, job state, queue, worker process, status events, response) against raw BullMQ
 // add→completed on the same Redis, with its worker in its own process too. Prints p50/p99 latency
 // and jobs/s at 1 and 64 concurrent clients, and the ratios, and the CPU each process spends per
-// job (from its kernel counters; the benchmark's own client process is not counted).
+// job (from its kernel counters; the benchmark's own client process is not counted). The floor
+// lines put raw BullMQ behind the bare Fastify route, the least any HTTP front on this queue can
+// cost, and count each process's read and write system calls and kernel CPU per job.
 import http from 'node:http';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import {
   cpuMeter,
   cpuPerJobLine,
+  serverCpuMs,
   fmt,
+  kernelMeter,
+  kernelPerJobLine,
   postJson,
   forkReady,
   load,
@@ -38,8 +43,9 @@ async function measure(call, pids) {
   for (const run of RUNS) {
     await load(call, { clients: run.clients, total: run.warmup });
     const meter = cpuMeter({ ...pids, redis: redisPid });
+    const kernel = kernelMeter({ ...pids, redis: redisPid, client: process.pid });
     const result = summarize(await load(call, run));
-    results.push({ ...result, cpu: meter.take() });
+    results.push({ ...result, cpu: meter.take(), kernel: kernel.take() });
   }
   return results;
 }
@@ -129,4 +135,13 @@ RUNS.forEach((run, i) => {
   );
   console.log(`clients=${String(run.clients).padStart(2)}  raw     ${cpuPerJobLine(r.cpu, run.total)}`);
   console.log(`clients=${String(run.clients).padStart(2)}  gateway ${cpuPerJobLine(o.cpu, run.total)} (target ≤ 1.5 without the client)`);
+  // Raw BullMQ's producer and waiter (its client) do what the gateway does for a job, so they count in the floor; the HTTP client does not.
+  const floorCpu = serverCpuMs(r.cpu) + r.cpu.client + serverCpuMs(floor[i].cpu);
+  console.log(
+    `clients=${String(run.clients).padStart(2)}  floor   raw BullMQ behind the bare HTTP route: p50 ${fmt(r.p50 + floor[i].p50)} ms (${fmt((r.p50 + floor[i].p50) / r.p50)}x raw), ` +
+      `${fmt(floorCpu / run.total)} CPU ms/job (raw with its client, plus the route's server): any HTTP front on this queue costs this before its own work`,
+  );
+  console.log(`clients=${String(run.clients).padStart(2)}  floor   ${kernelPerJobLine(floor[i].kernel, run.total).replace('job', 'request')}`);
+  console.log(`clients=${String(run.clients).padStart(2)}  raw     ${kernelPerJobLine(r.kernel, run.total)}`);
+  console.log(`clients=${String(run.clients).padStart(2)}  gateway ${kernelPerJobLine(o.kernel, run.total)}`);
 });

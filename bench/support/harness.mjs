@@ -210,19 +210,29 @@ export const seededRandom = seededRandomModule.seededRandom;
 const CLOCK_TICKS_PER_MS = 100 / 1000;
 
 /**
- * CPU time (user + system, ms) a process has used so far, from its own kernel counters; with
- * `exitedChildren`, also that of its children that exited (Postgres's backends, into the postmaster's).
+ * A process's CPU times so far (ms), from its own kernel counters: `user` and `system`, and those
+ * of its children that exited (Postgres's backends, into the postmaster's); undefined once it is gone.
  */
-function processCpuMs(pid, { exitedChildren = false } = {}) {
+function processTimes(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may hold spaces; the fields after it are space-separated (utime is field 14, stime 15, cutime 16, cstime 17).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = Number(fields[11]) + Number(fields[12]);
-    return (exitedChildren ? own + Number(fields[13]) + Number(fields[14]) : own) / CLOCK_TICKS_PER_MS;
+    const [user, system, childUser, childSystem] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(11, 15)
+      .map((ticks) => Number(ticks) / CLOCK_TICKS_PER_MS);
+    return { user, system, childUser, childSystem };
   } catch {
-    return 0; // gone since it was listed
+    return undefined; // gone since it was listed
   }
+}
+
+/** CPU time (user + system, ms) a process has used so far; with `exitedChildren`, also that of its children that exited. */
+function processCpuMs(pid, { exitedChildren = false } = {}) {
+  const times = processTimes(pid);
+  if (!times) return 0;
+  return times.user + times.system + (exitedChildren ? times.childUser + times.childSystem : 0);
 }
 
 /** Pids whose command name is `name` (every Postgres backend, say). */
@@ -267,6 +277,40 @@ export function cpuMeter(pids) {
 }
 
 /**
+ * Samples what named processes asked of the kernel: their read and write system calls (sockets
+ * included, from /proc/<pid>/io) and the CPU ms they spent in the kernel. `take()` answers
+ * `{ name: { syscalls, kernelMs } }` since `kernelMeter` was made: the cost of each message
+ * between processes, which on a loaded machine is much of a short job's cost.
+ */
+export function kernelMeter(pids) {
+  const read = () =>
+    Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => {
+        try {
+          const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+          const count = (field) => Number(new RegExp(`^${field}: (\\d+)$`, 'm').exec(io)[1]);
+          return [name, { syscalls: count('syscr') + count('syscw'), kernelMs: processTimes(pid)?.system ?? 0 }];
+        } catch {
+          return [name, { syscalls: 0, kernelMs: 0 }];
+        }
+      }),
+    );
+  const start = read();
+  return {
+    take: () =>
+      Object.fromEntries(
+        Object.entries(read()).map(([name, now]) => [name, { syscalls: now.syscalls - start[name].syscalls, kernelMs: now.kernelMs - start[name].kernelMs }]),
+      ),
+  };
+}
+
+/** One line of read/write system calls and kernel CPU ms per job, by process. */
+export function kernelPerJobLine(used, jobs) {
+  const parts = Object.entries(used).map(([name, { syscalls, kernelMs }]) => `${name} ${fmt(syscalls / jobs, 1)} (${fmt(kernelMs / jobs)} ms)`);
+  return `read/write syscalls (kernel CPU ms) per job: ${parts.join(', ')}`;
+}
+
+/**
  * Waits until the named processes (and Postgres) are quiet, using under 5% of a core together over
  * a quarter second, or 15 s have passed: a baseline measured while the platform still digests the
  * last run (the recorder's writes, say) would be measured on a busy machine.
@@ -281,7 +325,7 @@ export async function untilQuiet(pids) {
 }
 
 /** The CPU ms a meter's reading holds for every process but the load's own client. */
-function serverCpuMs(used) {
+export function serverCpuMs(used) {
   return Object.entries(used).reduce((sum, [name, ms]) => (name === 'client' ? sum : sum + ms), 0);
 }
 

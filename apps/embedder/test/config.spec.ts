@@ -12,6 +12,7 @@ describe('loadEmbedderConfig', () => {
     expect(config.images).toMatchObject({ maxPixels: 40_000_000, fetch: { timeoutMs: 10_000, maxRedirects: 3 } });
     expect(() => config.images.fetch.addressPolicy.checkAddress('127.0.0.1', undefined, 'http://127.0.0.1')).toThrow(/loopback/);
     expect(config.runtime.sessions.executionProviders).toEqual(['cpu']);
+    expect(config.batching.maxWaitMs).toBe(0);
   });
 
   it('reads other weights, limits, batching and image fetching settings', () => {
