@@ -278,9 +278,10 @@ export function cpuMeter(pids) {
 
 /**
  * Samples what named processes asked of the kernel: their read and write system calls (sockets
- * included, from /proc/<pid>/io) and the CPU ms they spent in the kernel. `take()` answers
- * `{ name: { syscalls, kernelMs } }` since `kernelMeter` was made: the cost of each message
- * between processes, which on a loaded machine is much of a short job's cost.
+ * included, from /proc/<pid>/io) and the CPU ms the kernel charged them. `take()` answers
+ * `{ name: { syscalls, kernelMs } }` since `kernelMeter` was made. On loopback TCP the receiving
+ * side's network stack runs in softirq context, charged to no process, so `kernelMs` undercounts
+ * what each message costs; the system calls count the messages themselves.
  */
 export function kernelMeter(pids) {
   const read = () =>

@@ -71,7 +71,7 @@ const schema = z.object({
   EMBEDDER_TEXT_BATCH_TOKENS: env.positiveInt(16_384),
   EMBEDDER_TEXT_BATCH_LOOKAHEAD: env.positiveInt(512),
   EMBEDDER_IMAGE_BATCH_SIZE: env.positiveInt(32),
-  // 0: a batch starts as soon as the model is free, with what queued while it ran, as text-embeddings-inference batches.
+  // 0: a batch starts as soon as the model is free, with what queued while it ran, as text-embeddings-inference does.
   EMBEDDER_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(0),
   EMBEDDER_MAX_QUEUED_ITEMS: env.positiveInt(8192),
   LOG_LEVEL: env.logLevel(),
